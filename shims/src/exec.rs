@@ -1,0 +1,102 @@
+//! The credential side of execve: the MAY_EXEC check of fs/namei.c,
+//! fs/exec.c bprm_fill_uid, kernel/cred.c prepare_exec_creds, then
+//! security/commoncap.c cap_bprm_creds_from_file.
+
+use crate::capset::CAP_DAC_OVERRIDE;
+use crate::commoncap::{cap_bprm_creds_from_file, Bprm, VfsCaps};
+use crate::cred::Creds;
+use crate::errno::Errno;
+use crate::id::{Kgid, Kuid};
+
+pub const S_ISUID: u32 = 0o4000;
+pub const S_ISGID: u32 = 0o2000;
+pub const S_IXGRP: u32 = 0o0010;
+
+/// What exec needs to know of the file being executed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExecFile {
+    /// The owner as the task sees it (the virtual owner where one is recorded).
+    pub uid: u32,
+    pub gid: u32,
+    /// st_mode.
+    pub mode: u32,
+    /// Mounted nosuid (mnt_may_suid is false).
+    pub nosuid: bool,
+    /// `security.capability`, if the file has one.
+    pub caps: Option<VfsCaps>,
+}
+
+impl ExecFile {
+    /// A plain root-owned 0755 executable.
+    pub fn plain() -> ExecFile {
+        ExecFile { uid: 0, gid: 0, mode: 0o100755, nosuid: false, caps: None }
+    }
+}
+
+/// fs/namei.c generic_permission(MAY_EXEC) for a regular file without ACLs:
+/// acl_permission_check picks the owner, group or other class, then
+/// CAP_DAC_OVERRIDE lets a file with any execute bit run.
+fn may_exec(c: &Creds, file: &ExecFile) -> Result<(), Errno> {
+    let mode = file.mode;
+    let class = if c.fsuid == Kuid(file.uid) {
+        mode >> 6
+    } else if c.in_group_p(Kgid(file.gid)) {
+        mode >> 3
+    } else {
+        mode
+    };
+    if class & 0o1 != 0 {
+        return Ok(());
+    }
+    if mode & 0o111 != 0 && c.capable(CAP_DAC_OVERRIDE) {
+        return Ok(());
+    }
+    Err(Errno::EACCES)
+}
+
+/// fs/exec.c bprm_fill_uid: set-user-ID and set-group-ID files.
+fn bprm_fill_uid(new: &mut Creds, old: &Creds, file: &ExecFile) {
+    if file.nosuid {
+        return;
+    }
+    if old.no_new_privs {
+        return;
+    }
+    let mode = file.mode;
+    if mode & (S_ISUID | S_ISGID) == 0 {
+        return;
+    }
+    // We ignore suid/sgid if there are no mappings for them in the ns.
+    let (uid, gid) = (Kuid(file.uid), Kgid(file.gid));
+    if !uid.valid() || !gid.valid() {
+        return;
+    }
+    if mode & S_ISUID != 0 {
+        new.euid = uid;
+    }
+    if mode & (S_ISGID | S_IXGRP) == (S_ISGID | S_IXGRP) {
+        new.egid = gid;
+    }
+}
+
+/// kernel/cred.c prepare_exec_creds.
+fn prepare_exec_creds(old: &Creds) -> Creds {
+    let mut new = old.clone();
+    new.suid = new.euid;
+    new.fsuid = new.euid;
+    new.sgid = new.egid;
+    new.fsgid = new.egid;
+    new
+}
+
+/// The credentials a task has after it executes `file` (begin_new_exec commits
+/// them). An error makes the execve fail with it.
+pub fn exec_creds(old: &Creds, file: &ExecFile) -> Result<Creds, Errno> {
+    // do_open_execat: inode_permission(MAY_EXEC)
+    may_exec(old, file)?;
+    let mut new = prepare_exec_creds(old);
+    bprm_fill_uid(&mut new, old, file);
+    let mut bprm = Bprm { cred: new, file, unsafe_no_new_privs: old.no_new_privs };
+    cap_bprm_creds_from_file(&mut bprm, old)?;
+    Ok(bprm.cred)
+}

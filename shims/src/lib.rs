@@ -1,0 +1,44 @@
+//! credshim's model of Linux task credentials.
+//!
+//! Pure: no I/O, no ptrace, no unsafe. Each public function mirrors one kernel
+//! function, with the kernel's argument order and order of checks, and says
+//! which file it mirrors. The virtual user namespace is the identity map of
+//! every id but -1, which is what real root on a host sees.
+//!
+//! | module | mirrors |
+//! | --- | --- |
+//! | [`errno`] | include/uapi/asm-generic/errno-base.h |
+//! | [`id`] | include/linux/uidgid.h, include/linux/highuid.h |
+//! | [`capset`] | include/linux/capability.h |
+//! | [`securebits`] | include/uapi/linux/securebits.h |
+//! | [`cred`] | include/linux/cred.h (`struct cred`), kernel/cred.c |
+//! | [`mem`] | get_user/put_user/copy_{from,to}_user |
+//! | [`sys`] | kernel/sys.c: set*id, get*id, setfs*id, prctl |
+//! | [`uid16`] | kernel/uid16.c: the i386 16-bit id calls |
+//! | [`groups`] | kernel/groups.c |
+//! | [`capability`] | kernel/capability.c: capget, capset |
+//! | [`commoncap`] | security/commoncap.c |
+//! | [`exec`] | fs/exec.c bprm_fill_uid + the credential part of execve |
+//! | [`table`] | the shim table: which syscalls, per arch, and how they decode |
+#![forbid(unsafe_code)]
+
+pub mod capability;
+pub mod capset;
+pub mod commoncap;
+pub mod cred;
+pub mod errno;
+pub mod exec;
+pub mod groups;
+pub mod id;
+pub mod mem;
+pub mod securebits;
+pub mod sys;
+pub mod table;
+pub mod uid16;
+
+pub use capset::CapSet;
+pub use cred::Creds;
+pub use errno::Errno;
+pub use id::{Kgid, Kuid};
+pub use mem::UserMem;
+pub use securebits::SecureBits;

@@ -1,0 +1,266 @@
+//! The shim table: which system calls credshim emulates, per ABI, and how
+//! each one's registers decode into a call of the model. This is the only
+//! place that turns register values into ids, sizes and pointers.
+
+use crate::capability::{self, Caller};
+use crate::cred::Creds;
+use crate::errno::Errno;
+use crate::groups;
+use crate::id::{high2lowuid, raw_id, IdWidth};
+use crate::mem::UserMem;
+use crate::sys;
+use crate::uid16;
+
+/// The system call ABIs of an x86_64 kernel that credshim handles.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+pub enum Abi {
+    X86_64,
+    /// The i386 ABI (`int 0x80`, 32-bit programs).
+    I386,
+}
+
+impl Abi {
+    /// AUDIT_ARCH_* as seccomp_data.arch and PTRACE_GET_SYSCALL_INFO give it.
+    pub const fn audit_arch(self) -> u32 {
+        match self {
+            Abi::X86_64 => 0xc000_003e,
+            Abi::I386 => 0x4000_0003,
+        }
+    }
+
+    pub fn from_audit_arch(arch: u32) -> Option<Abi> {
+        [Abi::X86_64, Abi::I386].into_iter().find(|a| a.audit_arch() == arch)
+    }
+
+    pub fn rows(self) -> &'static [Row] {
+        match self {
+            Abi::X86_64 => X86_64,
+            Abi::I386 => I386,
+        }
+    }
+
+    /// The row for system call number `nr`, if it is in the table.
+    pub fn lookup(self, nr: u64) -> Option<&'static Row> {
+        self.rows().iter().find(|r| r.nr as u64 == nr)
+    }
+
+    /// The row named as in the ABI's asm/unistd header (`setuid32`).
+    pub fn by_name(self, name: &str) -> Option<&'static Row> {
+        self.rows().iter().find(|r| r.name == name)
+    }
+}
+
+/// The emulated operations. Every variant has a row in every ABI.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+pub enum Shim {
+    Getuid,
+    Geteuid,
+    Getgid,
+    Getegid,
+    Setuid,
+    Setgid,
+    Setreuid,
+    Setregid,
+    Setresuid,
+    Setresgid,
+    Getresuid,
+    Getresgid,
+    Setfsuid,
+    Setfsgid,
+    Getgroups,
+    Setgroups,
+    Capget,
+    Capset,
+    Prctl,
+}
+
+impl Shim {
+    pub const ALL: [Shim; 19] = [
+        Shim::Getuid,
+        Shim::Geteuid,
+        Shim::Getgid,
+        Shim::Getegid,
+        Shim::Setuid,
+        Shim::Setgid,
+        Shim::Setreuid,
+        Shim::Setregid,
+        Shim::Setresuid,
+        Shim::Setresgid,
+        Shim::Getresuid,
+        Shim::Getresgid,
+        Shim::Setfsuid,
+        Shim::Setfsgid,
+        Shim::Getgroups,
+        Shim::Setgroups,
+        Shim::Capget,
+        Shim::Capset,
+        Shim::Prctl,
+    ];
+}
+
+/// One emulated system call of one ABI.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Row {
+    pub nr: u32,
+    /// The name in the ABI's asm/unistd header.
+    pub name: &'static str,
+    pub shim: Shim,
+    /// U16 for the i386 legacy calls (`old_uid_t`, 16-bit buffers).
+    pub width: IdWidth,
+}
+
+const fn row(nr: u32, name: &'static str, shim: Shim, width: IdWidth) -> Row {
+    Row { nr, name, shim, width }
+}
+
+use IdWidth::{U16, U32};
+use Shim::*;
+
+/// asm/unistd_64.h.
+pub static X86_64: &[Row] = &[
+    row(102, "getuid", Getuid, U32),
+    row(104, "getgid", Getgid, U32),
+    row(105, "setuid", Setuid, U32),
+    row(106, "setgid", Setgid, U32),
+    row(107, "geteuid", Geteuid, U32),
+    row(108, "getegid", Getegid, U32),
+    row(113, "setreuid", Setreuid, U32),
+    row(114, "setregid", Setregid, U32),
+    row(115, "getgroups", Getgroups, U32),
+    row(116, "setgroups", Setgroups, U32),
+    row(117, "setresuid", Setresuid, U32),
+    row(118, "getresuid", Getresuid, U32),
+    row(119, "setresgid", Setresgid, U32),
+    row(120, "getresgid", Getresgid, U32),
+    row(122, "setfsuid", Setfsuid, U32),
+    row(123, "setfsgid", Setfsgid, U32),
+    row(125, "capget", Capget, U32),
+    row(126, "capset", Capset, U32),
+    row(157, "prctl", Prctl, U32),
+];
+
+/// asm/unistd_32.h: the legacy 16-bit calls and their 32-bit successors.
+pub static I386: &[Row] = &[
+    row(23, "setuid", Setuid, U16),
+    row(24, "getuid", Getuid, U16),
+    row(46, "setgid", Setgid, U16),
+    row(47, "getgid", Getgid, U16),
+    row(49, "geteuid", Geteuid, U16),
+    row(50, "getegid", Getegid, U16),
+    row(70, "setreuid", Setreuid, U16),
+    row(71, "setregid", Setregid, U16),
+    row(80, "getgroups", Getgroups, U16),
+    row(81, "setgroups", Setgroups, U16),
+    row(138, "setfsuid", Setfsuid, U16),
+    row(139, "setfsgid", Setfsgid, U16),
+    row(164, "setresuid", Setresuid, U16),
+    row(165, "getresuid", Getresuid, U16),
+    row(170, "setresgid", Setresgid, U16),
+    row(171, "getresgid", Getresgid, U16),
+    row(172, "prctl", Prctl, U32),
+    row(184, "capget", Capget, U32),
+    row(185, "capset", Capset, U32),
+    row(199, "getuid32", Getuid, U32),
+    row(200, "getgid32", Getgid, U32),
+    row(201, "geteuid32", Geteuid, U32),
+    row(202, "getegid32", Getegid, U32),
+    row(203, "setreuid32", Setreuid, U32),
+    row(204, "setregid32", Setregid, U32),
+    row(205, "getgroups32", Getgroups, U32),
+    row(206, "setgroups32", Setgroups, U32),
+    row(208, "setresuid32", Setresuid, U32),
+    row(209, "getresuid32", Getresuid, U32),
+    row(210, "setresgid32", Setresgid, U32),
+    row(211, "getresgid32", Getresgid, U32),
+    row(213, "setuid32", Setuid, U32),
+    row(214, "setgid32", Setgid, U32),
+    row(215, "setfsuid32", Setfsuid, U32),
+    row(216, "setfsgid32", Setfsgid, U32),
+];
+
+/// The prctl options that are credential options: only these stop (the
+/// seccomp filter checks prctl's first argument), every other runs natively.
+pub fn prctl_is_credential(option: u64) -> bool {
+    sys::CREDENTIAL_PRCTL_OPTIONS.contains(&option)
+}
+
+/// What to do with an intercepted call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Let the kernel run it (a prctl option that is not a credential option).
+    Native,
+    /// Skip the real call, return `ret` (a value or `-errno`), and commit
+    /// the new credentials if there are any.
+    Emulated { ret: i64, commit: Option<Creds> },
+}
+
+impl Outcome {
+    fn value(v: i64) -> Outcome {
+        Outcome::Emulated { ret: v, commit: None }
+    }
+    fn from_set(r: Result<Creds, Errno>) -> Outcome {
+        match r {
+            Ok(c) => Outcome::Emulated { ret: 0, commit: Some(c) },
+            Err(e) => Outcome::value(e.ret()),
+        }
+    }
+    fn from_get(r: Result<i64, Errno>) -> Outcome {
+        Outcome::value(r.unwrap_or_else(|e| e.ret()))
+    }
+}
+
+/// Runs one intercepted call through the model: decode `args` (the six
+/// argument registers) the way `row`'s prototype does, call the model, and
+/// say what the caller gets back. Never panics on any argument.
+pub fn dispatch(abi: Abi, row: &Row, args: [u64; 6], creds: &Creds, caller: &Caller, mem: &mut dyn UserMem) -> Outcome {
+    // A 32-bit task's registers are 32 bits wide (unsigned long, pointers).
+    let a = match abi {
+        Abi::X86_64 => args,
+        Abi::I386 => args.map(|x| x as u32 as u64),
+    };
+    let id = |i: usize| raw_id(a[i], row.width);
+    // getuid16 and friends: ids above 16 bits read as overflowuid.
+    let get_id = |v: u32| -> Outcome {
+        Outcome::value(match row.width {
+            IdWidth::U32 => v as i64,
+            IdWidth::U16 => high2lowuid(v) as i64,
+        })
+    };
+    let size = a[0] as i32; // the kernel's `int gidsetsize`
+    let sixteen = row.width == IdWidth::U16;
+    match row.shim {
+        Shim::Getuid => get_id(sys::getuid(creds)),
+        Shim::Geteuid => get_id(sys::geteuid(creds)),
+        Shim::Getgid => get_id(sys::getgid(creds)),
+        Shim::Getegid => get_id(sys::getegid(creds)),
+        Shim::Setuid => Outcome::from_set(sys::setuid(creds, id(0))),
+        Shim::Setgid => Outcome::from_set(sys::setgid(creds, id(0))),
+        Shim::Setreuid => Outcome::from_set(sys::setreuid(creds, id(0), id(1))),
+        Shim::Setregid => Outcome::from_set(sys::setregid(creds, id(0), id(1))),
+        Shim::Setresuid => Outcome::from_set(sys::setresuid(creds, id(0), id(1), id(2))),
+        Shim::Setresgid => Outcome::from_set(sys::setresgid(creds, id(0), id(1), id(2))),
+        Shim::Setfsuid => {
+            let (ret, commit) = sys::setfsuid(creds, id(0));
+            Outcome::Emulated { ret: ret as i64, commit }
+        }
+        Shim::Setfsgid => {
+            let (ret, commit) = sys::setfsgid(creds, id(0));
+            Outcome::Emulated { ret: ret as i64, commit }
+        }
+        Shim::Getresuid if sixteen => Outcome::from_get(uid16::getresuid16(creds, a[0], a[1], a[2], mem)),
+        Shim::Getresuid => Outcome::from_get(sys::getresuid(creds, a[0], a[1], a[2], mem)),
+        Shim::Getresgid if sixteen => Outcome::from_get(uid16::getresgid16(creds, a[0], a[1], a[2], mem)),
+        Shim::Getresgid => Outcome::from_get(sys::getresgid(creds, a[0], a[1], a[2], mem)),
+        Shim::Getgroups if sixteen => Outcome::from_get(uid16::getgroups16(creds, size, a[1], mem)),
+        Shim::Getgroups => Outcome::from_get(groups::getgroups(creds, size, a[1], mem)),
+        Shim::Setgroups if sixteen => Outcome::from_set(uid16::setgroups16(creds, size, a[1], mem)),
+        Shim::Setgroups => Outcome::from_set(groups::setgroups(creds, size, a[1], mem)),
+        Shim::Capget => Outcome::from_get(capability::capget(creds, caller, a[0], a[1], mem)),
+        Shim::Capset => Outcome::from_set(capability::capset(creds, caller, a[0], a[1], mem)),
+        Shim::Prctl => match sys::prctl(creds, a[0], a[1], a[2], a[3], a[4]) {
+            None => Outcome::Native,
+            Some(Ok(ans)) => Outcome::Emulated { ret: ans.ret, commit: ans.commit },
+            Some(Err(e)) => Outcome::value(e.ret()),
+        },
+    }
+}

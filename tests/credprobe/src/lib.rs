@@ -1,0 +1,20 @@
+//! Test support for the kernel oracle: the credprobe script language
+//! (SCRIPT.md), the model interpreter that prints what the C probe prints,
+//! a seeded random script generator, the exec targets, and a runner for the
+//! C probe with timeouts.
+
+pub mod gen;
+pub mod interp;
+pub mod runner;
+pub mod script;
+pub mod snapshot;
+pub mod targets;
+
+/// The hand-written oracle cases (cases.txt), one script each.
+pub fn cases() -> Vec<String> {
+    include_str!("../cases.txt")
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
