@@ -55,3 +55,23 @@ fn random_scripts_match_the_kernel() {
     eprintln!("  with exec: {}, fork: {}, thread: {}", with("exec"), with("fork"), with("thread"));
     assert_eq!(oracle(Abi::X86_64, &scripts), n);
 }
+
+/// The i386 ABI: the -m32 probe (32-bit-id calls for the plain names, the
+/// legacy 16-bit calls for the `*16` names) against the model's I386 table.
+#[test]
+fn i386_hand_written_cases_match_the_kernel() {
+    let cases = credprobe::cases();
+    assert_eq!(oracle(Abi::I386, &cases), cases.len());
+}
+
+#[test]
+fn i386_random_scripts_with_16_bit_calls_match_the_kernel() {
+    let n = env_num("CREDSHIM_ORACLE_SCRIPTS_I386", 2000) as usize;
+    let seed = env_num("CREDSHIM_ORACLE_SEED", 0x5eed_c0de) ^ 0x32;
+    eprintln!("random i386 oracle: {n} scripts, seed {seed}");
+    let mut rng = Rng::new(seed);
+    let opts = GenOpts { legacy16: true, ..GenOpts::default() };
+    let scripts: Vec<String> = (0..n).map(|_| gen::script(&mut rng, &opts)).collect();
+    assert!(scripts.iter().filter(|s| s.contains("16 ")).count() > n / 2, "the 16-bit calls are exercised");
+    assert_eq!(oracle(Abi::I386, &scripts), n);
+}

@@ -31,7 +31,7 @@ struct Family<'a> {
 impl Interp {
     /// The whole output of one script, started from `init`.
     pub fn run(&self, init: &Creds, script: &str) -> String {
-        let mut out = format!("0 start\n  {}\n", snapshot::format(init));
+        let mut out = format!("0 start\n  {}\n", snapshot::format_abi(init, self.abi));
         let mut cur = init.clone();
         let mut parent = init.clone();
         for (i, words) in script::steps(script).iter().enumerate() {
@@ -65,7 +65,7 @@ impl Interp {
                         let mut t = cur.clone();
                         let fam = Family { tid: THREAD_TID, parent: &parent, main: Some(&cur) };
                         let res = self.call(&mut t, inner, &fam);
-                        out += &format!("{n} {text} = {res}\n  [thread] {}\n", snapshot::format(&t));
+                        out += &format!("{n} {text} = {res}\n  [thread] {}\n", snapshot::format_abi(&t, self.abi));
                     }
                 }
                 _ => {
@@ -75,7 +75,7 @@ impl Interp {
                     out += &format!("{n} {text} = {res}\n");
                 }
             }
-            out += &format!("  {}\n", snapshot::format(&cur));
+            out += &format!("  {}\n", snapshot::format_abi(&cur, self.abi));
         }
         out
     }

@@ -4,9 +4,25 @@
 use credshim_shims::capset::{CapSet, CAP_LAST_CAP};
 use credshim_shims::cred::sorted_groups;
 use credshim_shims::securebits::{SecureBits, SECURE_KEEP_CAPS};
+use credshim_shims::table::Abi;
 use credshim_shims::{Creds, Kgid, Kuid};
 
+/// The snapshot line of the 64-bit probe.
 pub fn format(c: &Creds) -> String {
+    format_abi(c, Abi::X86_64)
+}
+
+/// The snapshot line as the probe built for `abi` prints it. On i386 the fs
+/// ids come back as setfsuid's 32-bit return value, which libc reads as an
+/// error when it falls in -4095..-1: the probe prints `?` there.
+pub fn format_abi(c: &Creds, abi: Abi) -> String {
+    let fs = |v: u32| {
+        if abi == Abi::I386 && v >= 0xffff_f001 {
+            "?".to_string()
+        } else {
+            v.to_string()
+        }
+    };
     let groups = if c.groups.is_empty() {
         "-".to_string()
     } else {
@@ -22,11 +38,11 @@ pub fn format(c: &Creds) -> String {
         c.uid.0,
         c.euid.0,
         c.suid.0,
-        c.fsuid.0,
+        fs(c.fsuid.0),
         c.gid.0,
         c.egid.0,
         c.sgid.0,
-        c.fsgid.0,
+        fs(c.fsgid.0),
         groups,
         c.cap_effective.0,
         c.cap_permitted.0,
