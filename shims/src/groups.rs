@@ -40,25 +40,39 @@ fn groups_to_user(mem: &mut dyn UserMem, list: u64, groups: &Groups) -> Result<(
 
 /// setgroups(2). `gidsetsize` is the int the kernel receives.
 pub fn setgroups(old: &Creds, gidsetsize: i32, grouplist: u64, mem: &mut dyn UserMem) -> Result<Creds, Errno> {
+    setgroups_with(old, gidsetsize, |count| groups_from_user(mem, grouplist, count))
+}
+
+/// The checks setgroups and setgroups16 share, in the kernel's order; only
+/// the copy of the list (`from_user`) differs.
+pub(crate) fn setgroups_with(
+    old: &Creds,
+    gidsetsize: i32,
+    from_user: impl FnOnce(u32) -> Result<Vec<Kgid>, Errno>,
+) -> Result<Creds, Errno> {
     if !may_setgroups(old) {
         return Err(Errno::EPERM);
     }
     if gidsetsize as u32 > NGROUPS_MAX {
         return Err(Errno::EINVAL);
     }
-    let list = groups_from_user(mem, grouplist, gidsetsize as u32)?;
-    set_groups(old, list)
-}
-
-/// set_current_groups after groups_sort.
-pub fn set_groups(old: &Creds, list: Vec<Kgid>) -> Result<Creds, Errno> {
+    let list = from_user(gidsetsize as u32)?;
     let mut new = old.clone();
-    new.groups = sorted_groups(list);
+    new.groups = sorted_groups(list); // groups_sort, set_current_groups
     Ok(new)
 }
 
 /// getgroups(2): size 0 asks for the count; a smaller size is EINVAL.
 pub fn getgroups(c: &Creds, gidsetsize: i32, grouplist: u64, mem: &mut dyn UserMem) -> Result<i64, Errno> {
+    getgroups_with(c, gidsetsize, |groups| groups_to_user(mem, grouplist, groups))
+}
+
+/// The checks getgroups and getgroups16 share; only `to_user` differs.
+pub(crate) fn getgroups_with(
+    c: &Creds,
+    gidsetsize: i32,
+    to_user: impl FnOnce(&Groups) -> Result<(), Errno>,
+) -> Result<i64, Errno> {
     if gidsetsize < 0 {
         return Err(Errno::EINVAL);
     }
@@ -67,7 +81,7 @@ pub fn getgroups(c: &Creds, gidsetsize: i32, grouplist: u64, mem: &mut dyn UserM
         if n > gidsetsize as i64 {
             return Err(Errno::EINVAL);
         }
-        groups_to_user(mem, grouplist, &c.groups)?;
+        to_user(&c.groups)?;
     }
     Ok(n)
 }

@@ -209,14 +209,13 @@ pub fn setfsuid(old: &Creds, uid: u32) -> (u32, Option<Creds>) {
     if !kuid.valid() {
         return (old_fsuid, None);
     }
-    if kuid == old.uid || kuid == old.euid || kuid == old.suid || kuid == old.fsuid || capable_setuid(old)
-    {
-        if kuid != old.fsuid {
-            let mut new = old.clone();
-            new.fsuid = kuid;
-            if cap_task_fix_setuid(&mut new, old, SetId::Fs).is_ok() {
-                return (old_fsuid, Some(new));
-            }
+    let allowed =
+        kuid == old.uid || kuid == old.euid || kuid == old.suid || kuid == old.fsuid || capable_setuid(old);
+    if allowed && kuid != old.fsuid {
+        let mut new = old.clone();
+        new.fsuid = kuid;
+        if cap_task_fix_setuid(&mut new, old, SetId::Fs).is_ok() {
+            return (old_fsuid, Some(new));
         }
     }
     (old_fsuid, None)
@@ -229,9 +228,9 @@ pub fn setfsgid(old: &Creds, gid: u32) -> (u32, Option<Creds>) {
     if !kgid.valid() {
         return (old_fsgid, None);
     }
-    if (kgid == old.gid || kgid == old.egid || kgid == old.sgid || kgid == old.fsgid || capable_setgid(old))
-        && kgid != old.fsgid
-    {
+    let allowed =
+        kgid == old.gid || kgid == old.egid || kgid == old.sgid || kgid == old.fsgid || capable_setgid(old);
+    if allowed && kgid != old.fsgid {
         let mut new = old.clone();
         new.fsgid = kgid;
         return (old_fsgid, Some(new));

@@ -4,7 +4,7 @@
 
 use crate::cred::Creds;
 use crate::errno::Errno;
-use crate::groups::{may_setgroups, set_groups, NGROUPS_MAX};
+use crate::groups::{getgroups_with, setgroups_with};
 use crate::id::{from_kgid_munged, from_kuid_munged, high2lowuid, low2highuid, make_kgid};
 use crate::mem::{get_user_u16, put_user_u16, UserMem};
 
@@ -27,41 +27,27 @@ fn put3(mem: &mut dyn UserMem, ptrs: [u64; 3], ids: [u16; 3]) -> Result<i64, Err
     Ok(0)
 }
 
-/// getgroups16.
+/// getgroups16: groups16_to_user writes 16-bit ids.
 pub fn getgroups16(c: &Creds, gidsetsize: i32, grouplist: u64, mem: &mut dyn UserMem) -> Result<i64, Errno> {
-    if gidsetsize < 0 {
-        return Err(Errno::EINVAL);
-    }
-    let n = c.groups.len() as i64;
-    if gidsetsize != 0 {
-        if n > gidsetsize as i64 {
-            return Err(Errno::EINVAL);
-        }
-        // groups16_to_user
-        for (i, g) in c.groups.iter().enumerate() {
+    getgroups_with(c, gidsetsize, |groups| {
+        for (i, g) in groups.iter().enumerate() {
             put_user_u16(mem, grouplist.wrapping_add(i as u64 * 2), high2lowuid(from_kgid_munged(*g)))?;
         }
-    }
-    Ok(n)
+        Ok(())
+    })
 }
 
-/// setgroups16.
+/// setgroups16: groups16_from_user reads 16-bit ids, 0xffff being -1.
 pub fn setgroups16(old: &Creds, gidsetsize: i32, grouplist: u64, mem: &mut dyn UserMem) -> Result<Creds, Errno> {
-    if !may_setgroups(old) {
-        return Err(Errno::EPERM);
-    }
-    if gidsetsize as u32 > NGROUPS_MAX {
-        return Err(Errno::EINVAL);
-    }
-    // groups16_from_user
-    let mut list = Vec::with_capacity(gidsetsize as usize);
-    for i in 0..gidsetsize as u64 {
-        let gid = get_user_u16(mem, grouplist.wrapping_add(i * 2))?;
-        let kgid = make_kgid(low2highuid(gid));
-        if !kgid.valid() {
-            return Err(Errno::EINVAL);
+    setgroups_with(old, gidsetsize, |count| {
+        let mut list = Vec::with_capacity(count as usize);
+        for i in 0..count as u64 {
+            let kgid = make_kgid(low2highuid(get_user_u16(mem, grouplist.wrapping_add(i * 2))?));
+            if !kgid.valid() {
+                return Err(Errno::EINVAL);
+            }
+            list.push(kgid);
         }
-        list.push(kgid);
-    }
-    set_groups(old, list)
+        Ok(list)
+    })
 }
