@@ -1,4 +1,129 @@
-fn main() {
-    eprintln!("credshim: the tracer is not built yet; this build only carries the credential model");
-    std::process::exit(125);
+//! credshim: parse, run, exit with the command's status.
+
+mod arch;
+mod cli;
+mod creds;
+mod error;
+mod execfile;
+mod launch;
+mod log;
+mod mem;
+mod ptrace;
+mod seccomp;
+mod tracer;
+
+use clap::Parser;
+use credshim_shims::capset::CAP_SYS_ADMIN;
+use credshim_shims::cred::sorted_groups;
+use credshim_shims::{Creds, Kgid};
+use error::Error;
+use std::process::ExitCode;
+use tracer::{Mode, Status, Tracer};
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match run(&cli) {
+        Ok(Status::Exited(code)) => ExitCode::from(code as u8),
+        Ok(Status::Signaled(sig)) => die_by(sig),
+        Err(e) => {
+            eprintln!("credshim: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// The starting credentials: the launcher's own, or the virtual user asked for.
+fn initial_creds(cli: &cli::Cli) -> Creds {
+    let own = creds::from_kernel();
+    if cli.uid.is_none() && cli.gid.is_none() && cli.groups.is_none() {
+        return own;
+    }
+    let uid = cli.uid.unwrap_or(own.uid.0);
+    let gid = cli.gid.unwrap_or(own.gid.0);
+    let mut c = Creds { cap_bset: own.cap_bset, ..Creds::user(uid, gid, &[]) };
+    if uid == 0 {
+        c = Creds { uid: own.uid, ..own.clone() };
+        c.gid = Kgid(gid);
+        c.egid = Kgid(gid);
+        c.sgid = Kgid(gid);
+        c.fsgid = Kgid(gid);
+    }
+    let groups = cli.groups.clone().unwrap_or_else(|| if cli.gid.is_some() { vec![] } else { own.groups.iter().map(|g| g.0).collect() });
+    c.groups = sorted_groups(groups.into_iter().map(Kgid).collect());
+    c
+}
+
+fn run(cli: &cli::Cli) -> Result<Status, Error> {
+    log::init(cli.verbose, cli.log_file.as_deref(), cli.syslog)?;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 && creds::in_initial_user_ns() && !cli.allow_host_root {
+        return Err(Error::HostRoot);
+    }
+    let own = creds::from_kernel();
+    let creds = initial_creds(cli);
+    let program = cli.command[0].to_string_lossy().into_owned();
+
+    let prog = seccomp::filter();
+    let mut mode = if cli.no_seccomp { Mode::Syscall } else { Mode::Seccomp };
+    // Installing a filter needs CAP_SYS_ADMIN in the namespace or no_new_privs.
+    let nnp = !own.capable(CAP_SYS_ADMIN);
+    if mode == Mode::Seccomp {
+        if nnp {
+            ::log::info!("no CAP_SYS_ADMIN: setting no_new_privs to install the seccomp filter");
+        }
+        if let Err(e) = seccomp_works(&prog, nnp) {
+            ::log::warn!("the seccomp filter is refused ({e}); tracing every system call instead (slow)");
+            mode = Mode::Syscall;
+        }
+    } else {
+        ::log::info!("--no-seccomp: tracing every system call (slow)");
+    }
+    let filter = (mode == Mode::Seccomp).then_some(prog.as_slice());
+    let launched = launch::launch(&cli.command, filter, nnp)?;
+    let mut tracer = Tracer::new(mode, launched.pid, creds);
+    let status = tracer.run();
+    if !tracer.main_execed() {
+        if let Some(e) = launched.exec_error(&program) {
+            return Err(e);
+        }
+    }
+    status.ok_or_else(|| Error::Setup { what: format!("following '{program}'"), source: std::io::Error::other("it vanished without an exit status") })
+}
+
+/// Tries the filter in a throwaway child, so the real launch knows whether
+/// to fall back before it starts the command.
+fn seccomp_works(prog: &[libc::sock_filter], nnp: bool) -> std::io::Result<()> {
+    // SAFETY: the child only calls async-signal-safe functions and _exit.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    if pid == 0 {
+        let ok = seccomp::install(prog, nnp).is_ok();
+        unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+    }
+    let mut st = 0;
+    // SAFETY: waiting for our own child.
+    unsafe { libc::waitpid(pid, &mut st, 0) };
+    if libc::WIFEXITED(st) && libc::WEXITSTATUS(st) == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::other("seccomp(SECCOMP_SET_MODE_FILTER) failed"))
+    }
+}
+
+/// Ends credshim by `sig`, as the command ended, without a core file of its own.
+fn die_by(sig: i32) -> ExitCode {
+    // SAFETY: plain calls on our own process.
+    unsafe {
+        let none = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        libc::setrlimit(libc::RLIMIT_CORE, &none);
+        libc::signal(sig, libc::SIG_DFL);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, sig);
+        libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        libc::kill(libc::getpid(), sig);
+    }
+    ExitCode::from((128 + sig) as u8)
 }

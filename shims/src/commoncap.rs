@@ -258,6 +258,32 @@ pub struct VfsCaps {
     pub rootid: u32,
 }
 
+impl VfsCaps {
+    /// Reads a `security.capability` value (struct vfs_cap_data /
+    /// vfs_ns_cap_data, little endian): revision 1, 2 or 3, the effective
+    /// flag, permitted and inheritable, and the v3 rootid. None for a value
+    /// the kernel would reject.
+    pub fn from_xattr(v: &[u8]) -> Option<VfsCaps> {
+        let le = |i: usize| v.get(i..i + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        let magic = le(0)?;
+        let (words, rootid) = match (magic & 0xff00_0000, v.len()) {
+            (0x0100_0000, 12) => (1, 0),
+            (0x0200_0000, 20) => (2, 0),
+            (0x0300_0000, 24) => (2, le(20)?),
+            _ => return None,
+        };
+        let half = |i: usize| -> Option<(u32, u32)> { Some((le(4 + 8 * i)?, le(8 + 8 * i)?)) };
+        let (p0, i0) = half(0)?;
+        let (p1, i1) = if words == 2 { half(1)? } else { (0, 0) };
+        Some(VfsCaps {
+            permitted: CapSet::from_halves(p0, p1),
+            inheritable: CapSet::from_halves(i0, i1),
+            effective: magic & 1 != 0,
+            rootid,
+        })
+    }
+}
+
 /// The exec-time state of `struct linux_binprm` that the capability hook uses.
 pub struct Bprm<'a> {
     pub cred: Creds,

@@ -24,6 +24,7 @@ impl Errno {
     pub const EINVAL: Errno = Errno(22);
     pub const ERANGE: Errno = Errno(34);
     pub const ENOSYS: Errno = Errno(38);
+    pub const ENAMETOOLONG: Errno = Errno(36);
 
     /// The symbolic name (`EPERM`), or `E<number>` for the ones not listed.
     pub fn name(self) -> String {

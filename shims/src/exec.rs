@@ -36,7 +36,7 @@ impl ExecFile {
 /// fs/namei.c generic_permission(MAY_EXEC) for a regular file without ACLs:
 /// acl_permission_check picks the owner, group or other class, then
 /// CAP_DAC_OVERRIDE lets a file with any execute bit run.
-fn may_exec(c: &Creds, file: &ExecFile) -> Result<(), Errno> {
+pub fn may_exec(c: &Creds, file: &ExecFile) -> Result<(), Errno> {
     let mode = file.mode;
     let class = if c.fsuid == Kuid(file.uid) {
         mode >> 6

@@ -11,6 +11,11 @@ use crate::mem::UserMem;
 use crate::sys;
 use crate::uid16;
 
+/// The x32 ABI's bit in the system call number (x32 shares x86_64's audit
+/// arch). credshim does not emulate x32: the tracer refuses a shim-table call
+/// made through it.
+pub const X32_SYSCALL_BIT: u64 = 0x4000_0000;
+
 /// The system call ABIs of an x86_64 kernel that credshim handles.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
 pub enum Abi {
@@ -72,10 +77,15 @@ pub enum Shim {
     Capget,
     Capset,
     Prctl,
+    /// execve: stops so that the caller can refuse what the model refuses
+    /// (MAY_EXEC, file capabilities); it needs the file, so `dispatch` says
+    /// Native and the tracer does the check.
+    Execve,
+    Execveat,
 }
 
 impl Shim {
-    pub const ALL: [Shim; 19] = [
+    pub const ALL: [Shim; 21] = [
         Shim::Getuid,
         Shim::Geteuid,
         Shim::Getgid,
@@ -95,6 +105,8 @@ impl Shim {
         Shim::Capget,
         Shim::Capset,
         Shim::Prctl,
+        Shim::Execve,
+        Shim::Execveat,
     ];
 }
 
@@ -137,6 +149,8 @@ pub static X86_64: &[Row] = &[
     row(125, "capget", Capget, U32),
     row(126, "capset", Capset, U32),
     row(157, "prctl", Prctl, U32),
+    row(59, "execve", Execve, U32),
+    row(322, "execveat", Execveat, U32),
 ];
 
 /// asm/unistd_32.h: the legacy 16-bit calls and their 32-bit successors.
@@ -176,6 +190,8 @@ pub static I386: &[Row] = &[
     row(214, "setgid32", Setgid, U32),
     row(215, "setfsuid32", Setfsuid, U32),
     row(216, "setfsgid32", Setfsgid, U32),
+    row(11, "execve", Execve, U32),
+    row(358, "execveat", Execveat, U32),
 ];
 
 /// The prctl options that are credential options: only these stop (the
@@ -257,6 +273,7 @@ pub fn dispatch(abi: Abi, row: &Row, args: [u64; 6], creds: &Creds, caller: &Cal
         Shim::Setgroups => Outcome::from_set(groups::setgroups(creds, size, a[1], mem)),
         Shim::Capget => Outcome::from_get(capability::capget(creds, caller, a[0], a[1], mem)),
         Shim::Capset => Outcome::from_set(capability::capset(creds, caller, a[0], a[1], mem)),
+        Shim::Execve | Shim::Execveat => Outcome::Native,
         Shim::Prctl => match sys::prctl(creds, a[0], a[1], a[2], a[3], a[4]) {
             None => Outcome::Native,
             Some(Ok(ans)) => Outcome::Emulated { ret: ans.ret, commit: ans.commit },

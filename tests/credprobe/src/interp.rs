@@ -225,6 +225,8 @@ impl Interp {
                 args[1] = d;
                 after = Box::new(move |m: &Mem| format!(" hv=0x{:08x}", m.word(h)));
             }
+            // `exec` steps run the exec transition directly.
+            Shim::Execve | Shim::Execveat => return None,
             Shim::Prctl => {
                 if a.is_empty() || a.len() > 5 {
                     return None;

@@ -104,6 +104,69 @@ impl Probe {
     }
 }
 
+/// The `user.rootlesscontainers` value for a virtual owner (protobuf
+/// `Resource { uint32 uid = 1; uint32 gid = 2; }`).
+pub fn rootlesscontainers(uid: u32, gid: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (key, mut x) in [(0x08u8, uid), (0x10, gid)] {
+        if x == 0 {
+            continue;
+        }
+        out.push(key);
+        while x >= 0x80 {
+            out.push((x as u8 & 0x7f) | 0x80);
+            x >>= 7;
+        }
+        out.push(x as u8);
+    }
+    out
+}
+
+fn set_xattr(path: &std::path::Path, name: &str, value: &[u8]) -> Result<(), String> {
+    use std::os::unix::ffi::OsStrExt;
+    let p = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|e| e.to_string())?;
+    let n = std::ffi::CString::new(name).map_err(|e| e.to_string())?;
+    // SAFETY: C strings and a live buffer.
+    let r = unsafe { libc::setxattr(p.as_ptr(), n.as_ptr(), value.as_ptr() as *const libc::c_void, value.len(), 0) };
+    if r != 0 {
+        return Err(format!("setxattr {name} on {}: {}", path.display(), std::io::Error::last_os_error()));
+    }
+    Ok(())
+}
+
+impl Probe {
+    /// The same probe and exec targets as a single-id user namespace mapping
+    /// `uid` to root sees them: every file owned by `uid`, the targets' real
+    /// owners kept as virtual owners in `user.rootlesscontainers`, file
+    /// capabilities set again (chown clears them). Also copies `extra` files
+    /// (e.g. the credshim binary) into the directory.
+    pub fn for_userns(&self, uid: u32, extra: &[&std::path::Path]) -> Result<Probe, String> {
+        let dir = PathBuf::from(format!("{}-ns{uid}", self.dir.display()));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
+        let probe = Probe { abi: self.abi, dir };
+        sh(Command::new("chmod").arg("0755").arg(&probe.dir))?;
+        for t in targets::all() {
+            let path = probe.dir.join(t.kind);
+            std::fs::copy(self.dir.join("credprobe"), &path).map_err(|e| format!("copy to {}: {e}", path.display()))?;
+            sh(Command::new("chown").arg(format!("{uid}:{uid}")).arg(&path))?;
+            sh(Command::new("chmod").arg(format!("{:o}", t.perm)).arg(&path))?;
+            if let Some((text, _)) = t.fcaps {
+                sh(Command::new("setcap").arg(text).arg(&path))?;
+            }
+            if t.uid != 0 || t.gid != 0 {
+                set_xattr(&path, "user.rootlesscontainers", &rootlesscontainers(t.uid, t.gid))?;
+            }
+        }
+        for f in extra {
+            let name = f.file_name().ok_or("a file name")?;
+            let to = probe.dir.join(name);
+            std::fs::copy(f, &to).map_err(|e| format!("copy {} to {}: {e}", f.display(), to.display()))?;
+            sh(Command::new("chmod").arg("0755").arg(&to))?;
+        }
+        Ok(probe)
+    }
+}
+
 impl Drop for Probe {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
@@ -183,7 +246,7 @@ pub fn first_difference(want: &str, got: &str) -> Option<String> {
     for k in from..i {
         s += &format!("    {}\n", w.get(k).unwrap_or(&""));
     }
-    s += &format!("  - kernel: {}\n  + model:  {}\n", w.get(i).unwrap_or(&"<end>"), g.get(i).unwrap_or(&"<end>"));
+    s += &format!("  - reference: {}\n  + checked:   {}\n", w.get(i).unwrap_or(&"<end>"), g.get(i).unwrap_or(&"<end>"));
     Some(s)
 }
 

@@ -1,0 +1,75 @@
+//! The command line (clap). Only data: main.rs gives it behaviour.
+
+use clap::{ArgAction, Parser};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+const ABOUT: &str = "Run a command whose privilege-dropping calls work in a rootless container.";
+
+const LONG_ABOUT: &str = "\
+Run COMMAND (and every process it starts) with credential system calls \
+emulated. In a rootless container one id is mapped, so setgroups(), \
+setuid(33) and friends fail; under credshim they succeed, and every \
+process sees exactly what it would see as real root on a host: its \
+virtual uid/gid sets, supplementary groups, capabilities and securebits, \
+kept as Linux keeps them across fork, threads and exec.
+
+credshim grants nothing: a process that dropped to www-data still runs \
+with the container's real credentials.";
+
+const AFTER: &str = "\
+Examples:
+  credshim -- nginx -g 'daemon off;'
+  credshim -- su -s /bin/sh www-data -c id
+  credshim --uid 1000 --gid 1000 --groups 27,100 -- id
+  CREDSHIM_LOG=debug credshim -- setpriv --reuid=33 --regid=33 --clear-groups id
+
+Exit status: the command's own status, or 128+N if it died by signal N \
+(credshim then dies by the same signal); 125 if credshim failed, 126 if \
+COMMAND cannot be executed, 127 if it is not found.";
+
+#[derive(Parser, Debug)]
+#[command(name = "credshim", version, about = ABOUT, long_about = LONG_ABOUT, after_help = AFTER)]
+pub struct Cli {
+    /// Start COMMAND as this virtual uid (with no capabilities) instead of
+    /// the launcher's own credentials.
+    #[arg(long, value_name = "UID")]
+    pub uid: Option<u32>,
+
+    /// Start COMMAND with this virtual gid.
+    #[arg(long, value_name = "GID")]
+    pub gid: Option<u32>,
+
+    /// Start COMMAND with these supplementary groups (comma separated).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub groups: Option<Vec<u32>>,
+
+    /// Stop at every system call (PTRACE_SYSCALL) instead of using a
+    /// seccomp filter. Much slower; for kernels or sandboxes that refuse
+    /// seccomp filters (used automatically, with a warning, if installing
+    /// the filter fails).
+    #[arg(long)]
+    pub no_seccomp: bool,
+
+    /// Run even as real root in the host's user namespace. Daemons would then
+    /// believe they dropped root while they keep it.
+    #[arg(long)]
+    pub allow_host_root: bool,
+
+    /// Show each emulated call (-v) and every ptrace event (-vv). The
+    /// CREDSHIM_LOG variable (error, warn, info, debug, trace) does the same.
+    #[arg(short, long, action = ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Write the log to this file instead of standard error.
+    #[arg(long, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+
+    /// Send the log to syslog.
+    #[arg(long, conflicts_with = "log_file")]
+    pub syslog: bool,
+
+    /// The command to run, and its arguments.
+    #[arg(required = true, trailing_var_arg = true, value_name = "COMMAND")]
+    pub command: Vec<OsString>,
+}

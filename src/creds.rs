@@ -1,0 +1,97 @@
+//! The credentials the launcher itself has, read from the kernel: what the
+//! command starts with unless `--uid/--gid/--groups` say otherwise.
+
+use credshim_shims::capset::{CapSet, CAP_LAST_CAP};
+use credshim_shims::cred::sorted_groups;
+use credshim_shims::id::OVERFLOW_ID;
+use credshim_shims::securebits::SecureBits;
+use credshim_shims::{Creds, Kgid, Kuid};
+
+fn sys(nr: libc::c_long, a: usize, b: usize, c: usize) -> libc::c_long {
+    // SAFETY: raw calls with integer arguments or pointers to live locals.
+    unsafe { libc::syscall(nr, a, b, c) }
+}
+
+fn prctl(opt: libc::c_int, a: libc::c_ulong, b: libc::c_ulong) -> libc::c_int {
+    // SAFETY: plain prctl queries.
+    unsafe { libc::prctl(opt, a, b, 0 as libc::c_ulong, 0 as libc::c_ulong) }
+}
+
+/// The calling thread's credentials. Supplementary groups that the user
+/// namespace does not map (shown as the overflow gid) are left out.
+pub fn from_kernel() -> Creds {
+    let mut u = [0u32; 3];
+    let mut g = [0u32; 3];
+    sys(libc::SYS_getresuid, &mut u[0] as *mut _ as usize, &mut u[1] as *mut _ as usize, &mut u[2] as *mut _ as usize);
+    sys(libc::SYS_getresgid, &mut g[0] as *mut _ as usize, &mut g[1] as *mut _ as usize, &mut g[2] as *mut _ as usize);
+    let fsuid = sys(libc::SYS_setfsuid, u32::MAX as usize, 0, 0) as u32;
+    let fsgid = sys(libc::SYS_setfsgid, u32::MAX as usize, 0, 0) as u32;
+    let n = sys(libc::SYS_getgroups, 0, 0, 0).max(0) as usize;
+    let mut groups = vec![0u32; n];
+    let got = sys(libc::SYS_getgroups, n, groups.as_mut_ptr() as usize, 0).max(0) as usize;
+    groups.truncate(got);
+    groups.retain(|&g| g != OVERFLOW_ID);
+
+    #[repr(C)]
+    struct Header {
+        version: u32,
+        pid: i32,
+    }
+    let mut hdr = Header { version: 0x2008_0522, pid: 0 };
+    let mut data = [0u32; 6];
+    sys(libc::SYS_capget, &mut hdr as *mut _ as usize, data.as_mut_ptr() as usize, 0);
+    let caps = |i: usize| CapSet::from_halves(data[i], data[i + 3]);
+    let mut bset = CapSet::EMPTY;
+    let mut ambient = CapSet::EMPTY;
+    for c in 0..=CAP_LAST_CAP {
+        if prctl(libc::PR_CAPBSET_READ, c as libc::c_ulong, 0) == 1 {
+            bset.raise(c);
+        }
+        if prctl(libc::PR_CAP_AMBIENT, libc::PR_CAP_AMBIENT_IS_SET as libc::c_ulong, c as libc::c_ulong) == 1 {
+            ambient.raise(c);
+        }
+    }
+    Creds {
+        uid: Kuid(u[0]),
+        euid: Kuid(u[1]),
+        suid: Kuid(u[2]),
+        fsuid: Kuid(fsuid),
+        gid: Kgid(g[0]),
+        egid: Kgid(g[1]),
+        sgid: Kgid(g[2]),
+        fsgid: Kgid(fsgid),
+        groups: sorted_groups(groups.into_iter().map(Kgid).collect()),
+        cap_effective: caps(0),
+        cap_permitted: caps(1),
+        cap_inheritable: caps(2),
+        cap_bset: bset,
+        cap_ambient: ambient,
+        securebits: SecureBits(prctl(libc::PR_GET_SECUREBITS, 0, 0).max(0) as u32),
+        no_new_privs: prctl(libc::PR_GET_NO_NEW_PRIVS, 0, 0) == 1,
+    }
+}
+
+/// Whether this process is in the initial user namespace (its uid_map is the
+/// identity over every id).
+pub fn in_initial_user_ns() -> bool {
+    std::fs::read_to_string("/proc/self/uid_map")
+        .map(|m| m.split_whitespace().collect::<Vec<_>>() == ["0", "0", "4294967295"])
+        .unwrap_or(false)
+}
+
+/// The real CapTriple of another process (for capget of a task that is not
+/// traced, e.g. outside the tree).
+pub fn real_caps_of(pid: i32) -> Option<credshim_shims::capability::CapTriple> {
+    #[repr(C)]
+    struct Header {
+        version: u32,
+        pid: i32,
+    }
+    let mut hdr = Header { version: 0x2008_0522, pid };
+    let mut data = [0u32; 6];
+    if sys(libc::SYS_capget, &mut hdr as *mut _ as usize, data.as_mut_ptr() as usize, 0) != 0 {
+        return None;
+    }
+    let caps = |i: usize| CapSet::from_halves(data[i], data[i + 3]);
+    Some(credshim_shims::capability::CapTriple { effective: caps(0), permitted: caps(1), inheritable: caps(2) })
+}

@@ -1,0 +1,121 @@
+//! What exec needs to know of a file, read from the file system as the
+//! tracer sees it: owner, mode, nosuid, `security.capability`, and the
+//! virtual owner recorded in `user.rootlesscontainers` (the rootless
+//! containers convention umoci writes), which wins over the real owner.
+
+use credshim_shims::commoncap::VfsCaps;
+use credshim_shims::exec::ExecFile;
+use std::ffi::CString;
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+/// `message Resource { uint32 uid = 1; uint32 gid = 2; }`; 0xFFFFFFFF means
+/// "unchanged" (the real owner).
+pub fn decode_rootlesscontainers(v: &[u8]) -> Option<(Option<u32>, Option<u32>)> {
+    let (mut uid, mut gid) = (0u32, 0u32); // proto3 defaults
+    let mut i = 0;
+    let varint = |i: &mut usize| -> Option<u64> {
+        let mut x = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = *v.get(*i)?;
+            *i += 1;
+            x |= ((b & 0x7f) as u64) << shift;
+            if b & 0x80 == 0 {
+                return Some(x);
+            }
+        }
+        None
+    };
+    while i < v.len() {
+        let key = varint(&mut i)?;
+        match key {
+            0x08 => uid = varint(&mut i)? as u32,
+            0x10 => gid = varint(&mut i)? as u32,
+            _ => return None,
+        }
+    }
+    let keep = |x: u32| (x != u32::MAX).then_some(x);
+    Some((keep(uid), keep(gid)))
+}
+
+/// The inverse of `decode_rootlesscontainers`.
+#[cfg(test)]
+fn encode_rootlesscontainers(uid: u32, gid: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (key, mut x) in [(0x08u8, uid), (0x10, gid)] {
+        if x == 0 {
+            continue;
+        }
+        out.push(key);
+        while x >= 0x80 {
+            out.push((x as u8 & 0x7f) | 0x80);
+            x >>= 7;
+        }
+        out.push(x as u8);
+    }
+    out
+}
+
+fn getxattr(path: &Path, name: &str) -> Option<Vec<u8>> {
+    let p = CString::new(path.as_os_str().as_bytes()).ok()?;
+    let n = CString::new(name).ok()?;
+    let mut buf = vec![0u8; 256];
+    // SAFETY: `buf` is a live buffer of the given size; names are C strings.
+    let r = unsafe { libc::getxattr(p.as_ptr(), n.as_ptr(), buf.as_mut_ptr() as *mut libc::c_void, buf.len()) };
+    if r < 0 {
+        return None;
+    }
+    buf.truncate(r as usize);
+    Some(buf)
+}
+
+fn nosuid(path: &Path) -> bool {
+    let Ok(p) = CString::new(path.as_os_str().as_bytes()) else { return false };
+    // SAFETY: `st` is written by statvfs.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::statvfs(p.as_ptr(), &mut st) };
+    r == 0 && st.f_flag & libc::ST_NOSUID != 0
+}
+
+/// The exec view of `path` (symlinks followed, as execve does).
+pub fn read(path: &Path) -> io::Result<ExecFile> {
+    let md = std::fs::metadata(path)?;
+    let (mut uid, mut gid) = (md.uid(), md.gid());
+    if let Some((u, g)) = getxattr(path, "user.rootlesscontainers").as_deref().and_then(decode_rootlesscontainers) {
+        uid = u.unwrap_or(uid);
+        gid = g.unwrap_or(gid);
+    }
+    Ok(ExecFile {
+        uid,
+        gid,
+        mode: md.mode(),
+        nosuid: nosuid(path),
+        caps: getxattr(path, "security.capability").as_deref().and_then(VfsCaps::from_xattr),
+    })
+}
+
+/// Does the file start with `#!` (binfmt_script: the credentials then come
+/// from the interpreter, which the exec event shows).
+pub fn is_script(path: &Path) -> bool {
+    use std::io::Read;
+    let mut b = [0u8; 2];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut b)).is_ok() && &b == b"#!"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rootlesscontainers_round_trip() {
+        for (u, g) in [(0, 0), (33, 33), (1000, 0), (0, 1000), (u32::MAX, 5), (70000, u32::MAX)] {
+            let v = encode_rootlesscontainers(u, g);
+            let keep = |x: u32| (x != u32::MAX).then_some(x);
+            assert_eq!(decode_rootlesscontainers(&v), Some((keep(u), keep(g))));
+        }
+        assert_eq!(decode_rootlesscontainers(&[0x08]), None);
+        assert_eq!(decode_rootlesscontainers(&[0x18, 1]), None);
+    }
+}

@@ -1,0 +1,114 @@
+//! Starting the command: fork; the parent seizes the child while it waits on
+//! a pipe, so it is traced before it runs anything; the child then installs
+//! the seccomp filter and execs. An exec failure comes back over a
+//! close-on-exec pipe.
+
+use crate::error::Error;
+use crate::ptrace;
+use std::ffi::{CString, OsString};
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+
+pub struct Launched {
+    pub pid: i32,
+    /// Read end of the close-on-exec pipe: 4 bytes of errno if exec failed.
+    exec_err: libc::c_int,
+}
+
+fn pipe_cloexec() -> io::Result<[libc::c_int; 2]> {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for two descriptors.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(fds)
+}
+
+/// Forks and execs `argv` traced. `filter`: the seccomp program to install
+/// (None in `--no-seccomp` mode); `no_new_privs`: set it first (needed when
+/// the launcher lacks CAP_SYS_ADMIN).
+pub fn launch(argv: &[OsString], filter: Option<&[libc::sock_filter]>, no_new_privs: bool) -> Result<Launched, Error> {
+    let setup = |what: &str, source| Error::Setup { what: what.to_string(), source };
+    let program = argv.first().ok_or_else(|| Error::Usage("no command given".into()))?;
+    let cargs: Vec<CString> = argv
+        .iter()
+        .map(|a| CString::new(a.as_bytes()))
+        .collect::<Result<_, _>>()
+        .map_err(|_| Error::Usage("an argument contains a NUL byte".into()))?;
+    let mut ptrs: Vec<*const libc::c_char> = cargs.iter().map(|c| c.as_ptr()).collect();
+    ptrs.push(std::ptr::null());
+    let go = pipe_cloexec().map_err(|e| setup("pipe", e))?;
+    let err = pipe_cloexec().map_err(|e| setup("pipe", e))?;
+
+    // SAFETY: after fork the child only makes async-signal-safe calls
+    // (read, prctl, seccomp, execvp, write, _exit) on data prepared above.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(setup("fork", io::Error::last_os_error()));
+    }
+    if pid == 0 {
+        unsafe {
+            libc::close(go[1]);
+            libc::close(err[0]);
+            let mut b = 0u8;
+            // Wait until the parent has seized us (or died: EOF).
+            if libc::read(go[0], &mut b as *mut u8 as *mut libc::c_void, 1) != 1 {
+                libc::_exit(125);
+            }
+            if let Some(f) = filter {
+                if crate::seccomp::install(f, no_new_privs).is_err() {
+                    let tag: i32 = -1;
+                    libc::write(err[1], &tag as *const i32 as *const libc::c_void, 4);
+                    libc::_exit(125);
+                }
+            }
+            libc::execvp(ptrs[0], ptrs.as_ptr());
+            let e = *libc::__errno_location();
+            libc::write(err[1], &e as *const i32 as *const libc::c_void, 4);
+            libc::_exit(if e == libc::ENOENT { 127 } else { 126 });
+        }
+    }
+    // SAFETY: closing our copies of the child's ends.
+    unsafe {
+        libc::close(go[0]);
+        libc::close(err[1]);
+    }
+    let seized = ptrace::seize(pid);
+    // SAFETY: writing one byte to our end of the pipe, then closing it.
+    unsafe {
+        if seized.is_ok() {
+            libc::write(go[1], b"g".as_ptr() as *const libc::c_void, 1);
+        } else {
+            libc::kill(pid, libc::SIGKILL);
+        }
+        libc::close(go[1]);
+    }
+    if let Err(e) = seized {
+        return Err(setup(&format!("PTRACE_SEIZE of '{}'", program.to_string_lossy()), io::Error::other(format!("{e:?}"))));
+    }
+    Ok(Launched { pid, exec_err: err[0] })
+}
+
+impl Launched {
+    /// After the child exited without ever exec'ing: why exec failed.
+    pub fn exec_error(&self, program: &str) -> Option<Error> {
+        let mut e: i32 = 0;
+        // SAFETY: reading 4 bytes into a local.
+        let n = unsafe { libc::read(self.exec_err, &mut e as *mut i32 as *mut libc::c_void, 4) };
+        if n != 4 {
+            return None;
+        }
+        Some(match e {
+            -1 => Error::Setup { what: "installing the seccomp filter".into(), source: io::Error::other("refused") },
+            libc::ENOENT => Error::NotFound { program: program.to_string() },
+            e => Error::Exec { program: program.to_string(), source: io::Error::from_raw_os_error(e) },
+        })
+    }
+}
+
+impl Drop for Launched {
+    fn drop(&mut self) {
+        // SAFETY: our own descriptor.
+        unsafe { libc::close(self.exec_err) };
+    }
+}

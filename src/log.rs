@@ -1,0 +1,41 @@
+//! Logging: quiet by default; -v, -vv or CREDSHIM_LOG choose the level;
+//! standard error, a file, or syslog.
+
+use crate::error::Error;
+use log::LevelFilter;
+use std::io::Write;
+use std::path::Path;
+
+fn level(verbose: u8) -> LevelFilter {
+    if let Ok(v) = std::env::var("CREDSHIM_LOG") {
+        if let Ok(l) = v.parse::<LevelFilter>() {
+            return l;
+        }
+    }
+    match verbose {
+        0 => LevelFilter::Warn,
+        1 => LevelFilter::Debug,
+        _ => LevelFilter::Trace,
+    }
+}
+
+pub fn init(verbose: u8, file: Option<&Path>, syslog: bool) -> Result<(), Error> {
+    let level = level(verbose);
+    if syslog {
+        return syslog::init(syslog::Facility::LOG_DAEMON, level, Some("credshim"))
+            .map_err(|e| Error::Setup { what: "syslog".into(), source: std::io::Error::other(e.to_string()) });
+    }
+    let mut b = env_logger::Builder::new();
+    b.filter_level(level).format(|buf, rec| writeln!(buf, "credshim: {}", rec.args()));
+    if let Some(path) = file {
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| Error::Setup { what: format!("log file {}", path.display()), source: e })?;
+        b.target(env_logger::Target::Pipe(Box::new(f)));
+    }
+    // A second init (tests) is harmless.
+    let _ = b.try_init();
+    Ok(())
+}

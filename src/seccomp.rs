@@ -1,0 +1,98 @@
+//! The seccomp filter, built from the shim table: RET_TRACE for every row of
+//! each ABI (prctl only for the credential options), RET_ALLOW for the rest.
+//! Hand-written BPF: seccompiler builds one architecture per filter, and
+//! credshim needs x86_64 and i386 in one (DESIGN.md lesson 8).
+
+use credshim_shims::sys::CREDENTIAL_PRCTL_OPTIONS;
+use credshim_shims::table::{Abi, Shim, X32_SYSCALL_BIT};
+use std::io;
+
+const BPF_LD_W_ABS: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
+const BPF_JEQ_K: u16 = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
+const BPF_JSET_K: u16 = 0x45; // BPF_JMP | BPF_JSET | BPF_K
+const BPF_RET_K: u16 = 0x06; // BPF_RET | BPF_K
+
+const SECCOMP_RET_ALLOW: u32 = 0x7fff_0000;
+const SECCOMP_RET_TRACE: u32 = 0x7ff0_0000;
+
+// struct seccomp_data
+const OFF_NR: u32 = 0;
+const OFF_ARCH: u32 = 4;
+const OFF_ARG0_LO: u32 = 16;
+const OFF_ARG0_HI: u32 = 20;
+
+fn stmt(code: u16, k: u32) -> libc::sock_filter {
+    libc::sock_filter { code, jt: 0, jf: 0, k }
+}
+
+fn jump(code: u16, k: u32, jt: u8, jf: u8) -> libc::sock_filter {
+    libc::sock_filter { code, jt, jf, k }
+}
+
+/// The section for one ABI: load the number, trace the table's rows.
+fn section(abi: Abi) -> Vec<libc::sock_filter> {
+    let mut f = vec![stmt(BPF_LD_W_ABS, OFF_NR)];
+    if abi == Abi::X86_64 {
+        // x32 calls: every one stops, and the tracer refuses the shim-table
+        // ones (credshim does not emulate x32) and lets the others run.
+        f.push(jump(BPF_JSET_K, X32_SYSCALL_BIT as u32, 0, 1));
+        f.push(stmt(BPF_RET_K, SECCOMP_RET_TRACE));
+    }
+    let mut prctl_nr = None;
+    for row in abi.rows() {
+        if row.shim == Shim::Prctl {
+            prctl_nr = Some(row.nr);
+            continue;
+        }
+        f.push(jump(BPF_JEQ_K, row.nr, 0, 1));
+        f.push(stmt(BPF_RET_K, SECCOMP_RET_TRACE));
+    }
+    if let Some(nr) = prctl_nr {
+        let mut p = vec![
+            stmt(BPF_LD_W_ABS, OFF_ARG0_HI),
+            jump(BPF_JEQ_K, 0, 1, 0),
+            stmt(BPF_RET_K, SECCOMP_RET_ALLOW),
+            stmt(BPF_LD_W_ABS, OFF_ARG0_LO),
+        ];
+        for &opt in &CREDENTIAL_PRCTL_OPTIONS {
+            p.push(jump(BPF_JEQ_K, opt as u32, 0, 1));
+            p.push(stmt(BPF_RET_K, SECCOMP_RET_TRACE));
+        }
+        p.push(stmt(BPF_RET_K, SECCOMP_RET_ALLOW));
+        f.push(jump(BPF_JEQ_K, nr, 0, p.len() as u8));
+        f.extend(p);
+    }
+    f.push(stmt(BPF_RET_K, SECCOMP_RET_ALLOW));
+    f
+}
+
+/// The whole filter: a section per ABI, and RET_TRACE for any other
+/// architecture so that nothing unknown passes silently.
+pub fn filter() -> Vec<libc::sock_filter> {
+    let mut f = vec![stmt(BPF_LD_W_ABS, OFF_ARCH)];
+    for abi in [Abi::X86_64, Abi::I386] {
+        let s = section(abi);
+        assert!(s.len() < 256, "a filter section must fit an 8-bit jump");
+        f.push(jump(BPF_JEQ_K, abi.audit_arch(), 0, s.len() as u8));
+        f.extend(s);
+    }
+    f.push(stmt(BPF_RET_K, SECCOMP_RET_TRACE));
+    f
+}
+
+/// Installs `prog` for the calling thread and its future children. Only
+/// async-signal-safe calls: used between fork and exec.
+pub fn install(prog: &[libc::sock_filter], no_new_privs: bool) -> io::Result<()> {
+    // SAFETY: plain prctl/seccomp calls; `fprog` points at `prog`, alive
+    // for the duration of the call.
+    unsafe {
+        if no_new_privs && libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let fprog = libc::sock_fprog { len: prog.len() as u16, filter: prog.as_ptr() as *mut libc::sock_filter };
+        if libc::syscall(libc::SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, 0, &fprog) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,108 @@
+//! The one emulation entry point: a call as decoded from any channel (a
+//! seccomp stop, a syscall-enter stop, later a user notification) goes in,
+//! the value the caller must see comes out (None: let the kernel run it).
+
+use super::tasks::TaskTable;
+use crate::execfile;
+use crate::mem::{Strategy, TraceeMem};
+use crate::ptrace::Tid;
+use credshim_shims::capability::{CapTriple, Caller};
+use credshim_shims::exec::{exec_creds, may_exec};
+use credshim_shims::table::{dispatch, Abi, Outcome, Row, Shim, X32_SYSCALL_BIT};
+use credshim_shims::Errno;
+use std::path::PathBuf;
+
+/// A system call as the kernel reports it, before it runs.
+#[derive(Clone, Copy, Debug)]
+pub struct Call {
+    pub arch: u32,
+    pub nr: u64,
+    pub args: [u64; 6],
+}
+
+fn arity(shim: Shim) -> usize {
+    match shim {
+        Shim::Getuid | Shim::Geteuid | Shim::Getgid | Shim::Getegid => 0,
+        Shim::Setuid | Shim::Setgid | Shim::Setfsuid | Shim::Setfsgid => 1,
+        Shim::Setreuid | Shim::Setregid | Shim::Getgroups | Shim::Setgroups | Shim::Capget | Shim::Capset => 2,
+        Shim::Setresuid | Shim::Setresgid | Shim::Getresuid | Shim::Getresgid | Shim::Execve => 3,
+        Shim::Prctl | Shim::Execveat => 5,
+    }
+}
+
+fn shown(row: &Row, args: &[u64; 6]) -> String {
+    let a: Vec<String> = args[..arity(row.shim)].iter().map(|x| format!("{}", *x as i64)).collect();
+    format!("{}({})", row.name, a.join(", "))
+}
+
+/// What the caller gets for `call` made by task `tid`: Some(value or
+/// -errno) when credshim answers it, None when the kernel should run it.
+pub fn emulate(tasks: &mut TaskTable, tid: Tid, call: Call, strategy: Strategy) -> Option<i64> {
+    let Some(abi) = Abi::from_audit_arch(call.arch) else {
+        log::warn!("[pid {tid}] system call {} of unknown architecture {:#x} refused", call.nr, call.arch);
+        return Some(Errno::ENOSYS.ret());
+    };
+    if abi == Abi::X86_64 && call.nr & X32_SYSCALL_BIT != 0 {
+        let plain = call.nr & !X32_SYSCALL_BIT;
+        return Abi::X86_64.lookup(plain).filter(|r| !matches!(r.shim, Shim::Execve | Shim::Execveat)).map(|r| {
+            log::warn!("[pid {tid}] x32 {} refused: credshim does not emulate the x32 ABI", r.name);
+            Errno::ENOSYS.ret()
+        });
+    }
+    let row = abi.lookup(call.nr)?;
+    let creds = tasks.creds(tid)?.clone();
+    if matches!(row.shim, Shim::Execve | Shim::Execveat) {
+        let mut mem = TraceeMem::new(tid, strategy);
+        let refused = exec_check(tid, row.shim, &call.args, &creds, &mut mem)?;
+        log::debug!("[pid {tid}] {} = -1 {refused} (emulated exec check)", shown(row, &call.args));
+        return Some(refused.ret());
+    }
+    let mut mem = TraceeMem::new(tid, strategy);
+    let find = |pid: i32| tasks.creds(pid).map(CapTriple::from).or_else(|| crate::creds::real_caps_of(pid));
+    let caller = Caller { tid, find_task: &find };
+    match dispatch(abi, row, call.args, &creds, &caller, &mut mem) {
+        Outcome::Native => None,
+        Outcome::Emulated { ret, commit } => {
+            if log::log_enabled!(log::Level::Debug) {
+                let r = if (-4095..0).contains(&ret) { format!("-1 {}", Errno(-ret as i32)) } else { ret.to_string() };
+                log::debug!("[pid {tid}] {} = {r}", shown(row, &call.args));
+            }
+            if let Some(c) = commit {
+                tasks.set_creds(tid, c);
+            }
+            Some(ret)
+        }
+    }
+}
+
+/// At execve entry: the errno the model's exec gives for the file the task
+/// names (MAY_EXEC against the virtual ids, file capabilities), or None to
+/// let the kernel run it (and report ENOENT and the like itself).
+fn exec_check(tid: Tid, shim: Shim, args: &[u64; 6], creds: &credshim_shims::Creds, mem: &mut TraceeMem) -> Option<Errno> {
+    let (dirfd, pathp, flags) = match shim {
+        Shim::Execveat => (args[0] as i32, args[1], args[4] as i32),
+        _ => (libc::AT_FDCWD, args[0], 0),
+    };
+    let path = mem.read_cstr(pathp, 4096).ok()?;
+    let path = String::from_utf8_lossy(&path).into_owned();
+    let full: PathBuf = if path.is_empty() && flags & libc::AT_EMPTY_PATH != 0 {
+        format!("/proc/{tid}/fd/{dirfd}").into()
+    } else if let Some(rel) = path.strip_prefix('/') {
+        PathBuf::from(format!("/proc/{tid}/root")).join(rel.trim_start_matches('/'))
+    } else if dirfd == libc::AT_FDCWD {
+        PathBuf::from(format!("/proc/{tid}/cwd")).join(&path)
+    } else {
+        PathBuf::from(format!("/proc/{tid}/fd/{dirfd}")).join(&path)
+    };
+    let file = execfile::read(&full).ok()?;
+    if file.mode & libc::S_IFMT != libc::S_IFREG {
+        return None;
+    }
+    if let Err(e) = may_exec(creds, &file) {
+        return Some(e);
+    }
+    if execfile::is_script(&full) {
+        return None; // the interpreter's credentials apply; the exec event has them
+    }
+    exec_creds(creds, &file).err()
+}

@@ -1,0 +1,209 @@
+//! The event loop: one waitpid(-1, __WALL) loop over every traced task. It
+//! ends when no traced task is left (ECHILD), so it is bounded by the life
+//! of the tree it follows.
+
+mod emulate;
+mod tasks;
+
+pub use emulate::Call;
+
+use crate::arch;
+use crate::execfile;
+use crate::mem::Strategy;
+use crate::ptrace::{self, PtraceError, SyscallInfo, Tid};
+use credshim_shims::cred::copy_creds;
+use credshim_shims::exec::exec_creds;
+use credshim_shims::Creds;
+use std::path::Path;
+use tasks::TaskTable;
+
+/// How calls are intercepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// seccomp RET_TRACE: only shim-table calls stop.
+    Seccomp,
+    /// `--no-seccomp`: PTRACE_SYSCALL, every call stops twice.
+    Syscall,
+}
+
+/// How the main command ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Exited(i32),
+    Signaled(i32),
+}
+
+pub struct Tracer {
+    mode: Mode,
+    tasks: TaskTable,
+    main: Tid,
+    main_status: Option<Status>,
+    main_execed: bool,
+    strategy: Strategy,
+}
+
+impl Tracer {
+    /// `main` was seized while running (it is started), with `creds`.
+    pub fn new(mode: Mode, main: Tid, creds: Creds) -> Tracer {
+        let mut tasks = TaskTable::default();
+        tasks.insert(main, creds, true);
+        Tracer { mode, tasks, main, main_status: None, main_execed: false, strategy: Strategy::from_env() }
+    }
+
+    /// Did the main command get as far as exec?
+    pub fn main_execed(&self) -> bool {
+        self.main_execed
+    }
+
+    /// Follows the tree until no traced task is left; returns how the main
+    /// command ended.
+    pub fn run(&mut self) -> Option<Status> {
+        loop {
+            let mut st = 0;
+            // SAFETY: waitpid writes the status into `st`.
+            let pid = unsafe { libc::waitpid(-1, &mut st, libc::__WALL) };
+            if pid < 0 {
+                match std::io::Error::last_os_error().raw_os_error() {
+                    Some(libc::EINTR) => continue,
+                    _ => break, // ECHILD: nothing left to follow
+                }
+            }
+            if libc::WIFEXITED(st) || libc::WIFSIGNALED(st) {
+                self.on_exit(pid, st);
+                continue;
+            }
+            if !libc::WIFSTOPPED(st) {
+                continue;
+            }
+            let sig = libc::WSTOPSIG(st);
+            let event = (st >> 16) & 0xff;
+            log::trace!("[pid {pid}] stop: signal {sig} event {event}");
+            let r = match event {
+                ptrace::PTRACE_EVENT_SECCOMP => self.on_seccomp(pid),
+                ptrace::PTRACE_EVENT_FORK | ptrace::PTRACE_EVENT_VFORK | ptrace::PTRACE_EVENT_CLONE => self.on_clone(pid),
+                ptrace::PTRACE_EVENT_EXEC => self.on_exec(pid),
+                ptrace::PTRACE_EVENT_STOP => self.on_stop(pid, sig),
+                0 if sig == libc::SIGTRAP | 0x80 => self.on_syscall_stop(pid),
+                0 => self.resume(pid, sig), // signal-delivery-stop: deliver it
+                _ => self.resume(pid, 0),
+            };
+            match r {
+                Ok(()) => {}
+                Err(PtraceError::Gone(tid)) => log::trace!("[pid {tid}] gone while stopped; its exit will be reported"),
+                Err(PtraceError::Other { tid, op, source }) => {
+                    log::warn!("[pid {tid}] {op}: {source}");
+                    let _ = self.resume(tid, 0);
+                }
+            }
+        }
+        self.main_status
+    }
+
+    fn resume(&self, tid: Tid, sig: i32) -> ptrace::Result<()> {
+        match self.mode {
+            Mode::Seccomp => ptrace::cont(tid, sig),
+            Mode::Syscall => ptrace::syscall(tid, sig),
+        }
+    }
+
+    fn on_exit(&mut self, pid: Tid, st: i32) {
+        self.tasks.remove(pid);
+        if pid == self.main {
+            self.main_status = Some(if libc::WIFEXITED(st) {
+                Status::Exited(libc::WEXITSTATUS(st))
+            } else {
+                Status::Signaled(libc::WTERMSIG(st))
+            });
+        }
+        log::trace!("[pid {pid}] gone ({} traced left)", self.tasks.len());
+    }
+
+    /// A seccomp stop: the call has not run; answer it or let it run.
+    fn on_seccomp(&mut self, pid: Tid) -> ptrace::Result<()> {
+        if let SyscallInfo::Call { arch, nr, args } = ptrace::syscall_info(pid)? {
+            if let Some(ret) = emulate::emulate(&mut self.tasks, pid, Call { arch, nr, args }, self.strategy) {
+                arch::skip(pid)?;
+                arch::set_return(pid, ret)?;
+            }
+        }
+        self.resume(pid, 0)
+    }
+
+    /// `--no-seccomp`: skip at entry, set the value at exit.
+    fn on_syscall_stop(&mut self, pid: Tid) -> ptrace::Result<()> {
+        match ptrace::syscall_info(pid)? {
+            SyscallInfo::Call { arch, nr, args } => {
+                if let Some(ret) = emulate::emulate(&mut self.tasks, pid, Call { arch, nr, args }, self.strategy) {
+                    arch::skip(pid)?;
+                    if let Some(t) = self.tasks.get_mut(pid) {
+                        t.pending = Some(ret);
+                    }
+                }
+            }
+            SyscallInfo::Exit => {
+                if let Some(ret) = self.tasks.get_mut(pid).and_then(|t| t.pending.take()) {
+                    arch::set_return(pid, ret)?;
+                }
+            }
+            SyscallInfo::None => {}
+        }
+        self.resume(pid, 0)
+    }
+
+    /// fork, vfork, clone: the new task gets a copy of the credentials.
+    fn on_clone(&mut self, pid: Tid) -> ptrace::Result<()> {
+        let child = ptrace::event_msg(pid)? as Tid;
+        let creds = match self.tasks.creds(pid) {
+            Some(c) => copy_creds(c),
+            None => {
+                log::warn!("[pid {pid}] clone event from an unknown task; its child starts as the launcher");
+                crate::creds::from_kernel()
+            }
+        };
+        // Its first stop may have come first (lesson 2): then resume it now.
+        let stopped_already = self.tasks.unpark(child);
+        self.tasks.insert(child, creds, stopped_already);
+        log::trace!("[pid {pid}] new task {child}");
+        if stopped_already {
+            let _ = self.resume(child, 0);
+        }
+        self.resume(pid, 0)
+    }
+
+    /// The exec has happened: rekey (lesson 7) and apply the transition.
+    fn on_exec(&mut self, pid: Tid) -> ptrace::Result<()> {
+        let former = ptrace::event_msg(pid)? as Tid;
+        self.tasks.rekey_on_exec(former, pid);
+        if pid == self.main {
+            self.main_execed = true;
+        }
+        let exe = format!("/proc/{pid}/exe");
+        match (self.tasks.creds(pid), execfile::read(Path::new(&exe))) {
+            (Some(old), Ok(file)) => match exec_creds(old, &file) {
+                Ok(new) => self.tasks.set_creds(pid, new),
+                Err(e) => log::warn!("[pid {pid}] exec transition gave {e} after the exec ran"),
+            },
+            (None, _) => log::warn!("[pid {pid}] exec of an unknown task"),
+            (_, Err(e)) => log::warn!("[pid {pid}] cannot read {exe}: {e}"),
+        }
+        self.resume(pid, 0)
+    }
+
+    /// PTRACE_EVENT_STOP: a new task's first stop, or a group-stop.
+    fn on_stop(&mut self, pid: Tid, sig: i32) -> ptrace::Result<()> {
+        match self.tasks.get_mut(pid) {
+            None => {
+                self.tasks.park(pid);
+                Ok(())
+            }
+            Some(t) if !t.started => {
+                t.started = true;
+                self.resume(pid, 0)
+            }
+            Some(_) if matches!(sig, libc::SIGSTOP | libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU) => {
+                ptrace::listen(pid)
+            }
+            Some(_) => self.resume(pid, 0),
+        }
+    }
+}

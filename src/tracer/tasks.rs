@@ -1,0 +1,62 @@
+//! The traced tasks, keyed by tid, and the tids that stopped before the
+//! event that names them (DESIGN.md lesson 2).
+
+use crate::ptrace::Tid;
+use credshim_shims::Creds;
+use std::collections::{HashMap, HashSet};
+
+pub struct Task {
+    pub creds: Creds,
+    /// Resumed at least once (a new auto-attached task's first stop is its
+    /// PTRACE_EVENT_STOP, which must not be taken for a group-stop).
+    pub started: bool,
+    /// `--no-seccomp`: the value to put in the return register at the
+    /// syscall-exit stop of a call skipped at its entry.
+    pub pending: Option<i64>,
+}
+
+#[derive(Default)]
+pub struct TaskTable {
+    tasks: HashMap<Tid, Task>,
+    parked: HashSet<Tid>,
+}
+
+impl TaskTable {
+    pub fn insert(&mut self, tid: Tid, creds: Creds, started: bool) {
+        self.tasks.insert(tid, Task { creds, started, pending: None });
+    }
+    pub fn get_mut(&mut self, tid: Tid) -> Option<&mut Task> {
+        self.tasks.get_mut(&tid)
+    }
+    pub fn creds(&self, tid: Tid) -> Option<&Creds> {
+        self.tasks.get(&tid).map(|t| &t.creds)
+    }
+    pub fn set_creds(&mut self, tid: Tid, creds: Creds) {
+        if let Some(t) = self.tasks.get_mut(&tid) {
+            t.creds = creds;
+        }
+    }
+    pub fn remove(&mut self, tid: Tid) {
+        self.tasks.remove(&tid);
+        self.parked.remove(&tid);
+    }
+    /// A stop from a tid no event has named yet.
+    pub fn park(&mut self, tid: Tid) {
+        self.parked.insert(tid);
+    }
+    /// Takes `tid` out of the parked set; true if it was there.
+    pub fn unpark(&mut self, tid: Tid) -> bool {
+        self.parked.remove(&tid)
+    }
+    /// exec by a non-leader thread: it takes the leader's tid (lesson 7).
+    pub fn rekey_on_exec(&mut self, former: Tid, tid: Tid) {
+        if former != tid {
+            if let Some(t) = self.tasks.remove(&former) {
+                self.tasks.insert(tid, t);
+            }
+        }
+    }
+    pub fn len(&self) -> usize {
+        self.tasks.len()
+    }
+}
