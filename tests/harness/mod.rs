@@ -38,6 +38,104 @@ pub fn credshim_bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_credshim"))
 }
 
+/// The host root's bounding set (what a namespace's root must be brought
+/// down to for both runs to start alike).
+pub fn host_bset() -> CapSet {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let hex = status.lines().find_map(|l| l.strip_prefix("CapBnd:")).map(str::trim).unwrap_or("0");
+    CapSet(u64::from_str_radix(hex, 16).unwrap_or(0))
+}
+
+/// The command prefix that runs something as a rootless container's
+/// process under credshim: pinned to CPU 0, uid NS_UID outside, a single-id
+/// user namespace (unshare -r: 0 -> NS_UID, setgroups denied), credshim
+/// from `credshim` with `env` and `args`, then setpriv dropping from the
+/// bounding set what `host_bset` lacks, so both runs start alike.
+pub fn ns_wrapper(credshim: &Path, host_bset: CapSet, env: &[&str], args: &[&str]) -> Vec<String> {
+    let mut w: Vec<String> = ["taskset", "-c", "0", "setpriv"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([format!("--reuid={NS_UID}"), format!("--regid={NS_UID}"), "--clear-groups".into()])
+        .chain(["unshare", "-r", "env"].iter().map(|s| s.to_string()))
+        .chain(env.iter().map(|s| s.to_string()))
+        .chain([credshim.to_string_lossy().into_owned()])
+        .chain(args.iter().map(|s| s.to_string()))
+        .chain(["--".to_string()])
+        .collect();
+    let missing: Vec<String> = (0..=CAP_LAST_CAP)
+        .filter(|&c| CapSet::FULL.raised(c) && !host_bset.raised(c))
+        .map(|c| format!("-{}", CAP_NAMES[c as usize]))
+        .collect();
+    if !missing.is_empty() {
+        w.extend(["setpriv".to_string(), format!("--bounding-set={}", missing.join(",")), "--".to_string()]);
+    }
+    w
+}
+
+/// The same namespace without credshim: what a rootless container gives.
+pub fn ns_plain() -> Vec<String> {
+    ["taskset", "-c", "0", "setpriv"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([format!("--reuid={NS_UID}"), format!("--regid={NS_UID}"), "--clear-groups".into()])
+        .chain(["unshare".to_string(), "-r".to_string()])
+        .collect()
+}
+
+/// A Command from a prefix and more words.
+pub fn command(prefix: &[String], rest: &[&str]) -> std::process::Command {
+    let mut all: Vec<String> = prefix.to_vec();
+    all.extend(rest.iter().map(|s| s.to_string()));
+    let mut c = std::process::Command::new(&all[0]);
+    c.args(&all[1..]);
+    c
+}
+
+/// A scratch directory any uid can traverse, with a copy of credshim in it;
+/// removed on drop.
+pub struct Scratch {
+    pub dir: std::path::PathBuf,
+}
+
+impl Scratch {
+    pub fn new(tag: &str) -> Scratch {
+        require_root("the tracer's tests");
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("credshim-{tag}-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        let mode = std::os::unix::fs::PermissionsExt::from_mode(0o755);
+        std::fs::set_permissions(&dir, mode).expect("chmod scratch");
+        std::fs::copy(credshim_bin(), dir.join("credshim")).expect("copy credshim");
+        Scratch { dir }
+    }
+    pub fn credshim(&self) -> std::path::PathBuf {
+        self.dir.join("credshim")
+    }
+    /// Compiles tests/programs/NAME.c into the directory.
+    pub fn build_c(&self, name: &str, flags: &[&str]) -> std::path::PathBuf {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs").join(format!("{name}.c"));
+        let out = self.dir.join(name);
+        let st = std::process::Command::new("gcc")
+            .args(["-O2", "-Wall", "-Wextra", "-Werror", "-pthread"])
+            .args(flags)
+            .arg("-o")
+            .arg(&out)
+            .arg(&src)
+            .status()
+            .expect("gcc runs");
+        assert!(st.success(), "gcc {name}.c failed");
+        out
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// `env`: variables for credshim; `args`: its options.
 /// `env`: variables for credshim; `args`: its options.
 pub fn sides(abi: Abi, env: &[&str], args: &[&str]) -> Sides {
     require_root("the tracer's oracle");
@@ -45,25 +143,6 @@ pub fn sides(abi: Abi, env: &[&str], args: &[&str]) -> Sides {
     let ns = host.for_userns(NS_UID, &[credshim_bin()]).expect("the namespace side is laid out");
     let out = host.one(&[], "", Duration::from_secs(20)).expect("the probe runs");
     let host_init = snapshot::parse(out.lines().nth(1).expect("a snapshot")).expect("readable");
-    let mut wrapper: Vec<String> = ["taskset", "-c", "0", "setpriv"]
-        .iter()
-        .map(|s| s.to_string())
-        .chain([format!("--reuid={NS_UID}"), format!("--regid={NS_UID}"), "--clear-groups".into()])
-        .chain(["unshare", "-r", "env"].iter().map(|s| s.to_string()))
-        .chain(env.iter().map(|s| s.to_string()))
-        .chain([ns.dir.join("credshim").to_string_lossy().into_owned()])
-        .chain(args.iter().map(|s| s.to_string()))
-        .chain(["--".to_string()])
-        .collect();
-    // Same starting point: drop from the bounding set what the host's root
-    // lacks (a namespace's root has every capability), with setpriv, under
-    // credshim. Exec as root then makes permitted = bounding set.
-    let missing: Vec<String> = (0..=CAP_LAST_CAP)
-        .filter(|&c| CapSet::FULL.raised(c) && !host_init.cap_bset.raised(c))
-        .map(|c| format!("-{}", CAP_NAMES[c as usize]))
-        .collect();
-    if !missing.is_empty() {
-        wrapper.extend(["setpriv".to_string(), format!("--bounding-set={}", missing.join(",")), "--".to_string()]);
-    }
+    let wrapper = ns_wrapper(&ns.dir.join("credshim"), host_init.cap_bset, env, args);
     Sides { host, ns, host_init, wrapper }
 }

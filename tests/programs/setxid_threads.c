@@ -23,6 +23,24 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef __i386__
+/* On i386 the plain numbers are the legacy 16-bit calls; use the 32-bit ones. */
+#undef SYS_getuid
+#define SYS_getuid SYS_getuid32
+#undef SYS_getgroups
+#define SYS_getgroups SYS_getgroups32
+#undef SYS_setgroups
+#define SYS_setgroups SYS_setgroups32
+#undef SYS_getresuid
+#define SYS_getresuid SYS_getresuid32
+#undef SYS_getresgid
+#define SYS_getresgid SYS_getresgid32
+#undef SYS_setresuid
+#define SYS_setresuid SYS_setresuid32
+#undef SYS_setresgid
+#define SYS_setresgid SYS_setresgid32
+#endif
+
 #define NTHREADS 16
 #define MAXGROUPS 64
 #define TARGET 1000u

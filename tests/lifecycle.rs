@@ -1,0 +1,253 @@
+//! The tracer as a process: exit statuses, refusals, kill -9 anywhere,
+//! signals and job control, the virtual-user options and logging.
+
+mod harness;
+
+use credprobe::runner::run_with_timeout;
+use harness::{command, host_bset, ns_plain, ns_wrapper, Scratch};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const T: Duration = Duration::from_secs(60);
+
+fn output(cmd: Command) -> (Option<i32>, String) {
+    let (st, out) = run_with_timeout(cmd, T).expect("finishes within the timeout");
+    (st.code(), out)
+}
+
+/// `sh -c 'credshim -- CMD; echo $?'` prints what `sh -c 'CMD; echo $?'`
+/// prints, both in the namespace.
+#[test]
+fn exit_statuses_and_signals_are_passed_on() {
+    let s = Scratch::new("exit");
+    let cs = s.credshim();
+    for cmd in [
+        "exit 0", "exit 1", "exit 2", "exit 42", "exit 126", "exit 127", "exit 255", "kill -TERM $$", "kill -KILL $$",
+        "kill -SEGV $$", "kill -ABRT $$", "kill -INT $$",
+    ] {
+        let native = format!("ulimit -c 0; sh -c '{cmd}'; echo $?");
+        let traced = format!("ulimit -c 0; {} -- sh -c '{cmd}'; echo $?", cs.display());
+        let want = output(command(&ns_plain(), &["sh", "-c", &native]));
+        let got = output(command(&ns_plain(), &["sh", "-c", &traced]));
+        assert_eq!(got, want, "status of `{cmd}` under credshim (left) vs natively (right)");
+    }
+}
+
+#[test]
+fn a_missing_or_unrunnable_command_is_127_or_126_and_named() {
+    let s = Scratch::new("notfound");
+    let cs = s.credshim().to_string_lossy().into_owned();
+    let mut c = command(&ns_plain(), &[&cs, "--", "/no/such/program"]);
+    c.stderr(Stdio::piped());
+    let o = c.output().expect("runs");
+    assert_eq!(o.status.code(), Some(127));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/no/such/program: command not found"));
+    let mut c = command(&ns_plain(), &[&cs, "--", "/etc/passwd"]);
+    c.stderr(Stdio::piped());
+    let o = c.output().expect("runs");
+    assert_eq!(o.status.code(), Some(126));
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(err.contains("cannot execute '/etc/passwd': Permission denied"), "{err}");
+}
+
+#[test]
+fn real_root_on_the_host_is_refused_unless_insisted() {
+    let s = Scratch::new("hostroot");
+    let o = Command::new(s.credshim()).args(["--", "true"]).stderr(Stdio::piped()).output().expect("runs");
+    assert_eq!(o.status.code(), Some(125));
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(err.contains("refusing to run as real root") && err.contains("--allow-host-root"), "{err}");
+    let o = Command::new(s.credshim()).args(["--allow-host-root", "--", "sh", "-c", "exit 3"]).output().expect("runs");
+    assert_eq!(o.status.code(), Some(3));
+}
+
+/// The pids of `pid`'s children.
+fn children(pid: u32) -> Vec<u32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut all = vec![];
+    let mut todo = vec![pid];
+    while let Some(p) = todo.pop() {
+        for c in children(p) {
+            all.push(c);
+            todo.push(c);
+        }
+    }
+    all
+}
+
+fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + limit;
+    while Instant::now() < end {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    cond()
+}
+
+fn kill(pid: u32, sig: i32) {
+    // SAFETY: sending a signal.
+    unsafe { libc::kill(pid as i32, sig) };
+}
+
+/// A child process killed by its pid when the test is done with it.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Child {
+    fn spawn(mut c: Command) -> Child {
+        Child(c.stdin(Stdio::null()).stdout(Stdio::piped()).spawn().expect("spawns"))
+    }
+    fn wait_timeout(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let mut st = None;
+        wait_until(limit, || {
+            st = self.0.try_wait().ok().flatten();
+            st.is_some()
+        });
+        st
+    }
+    fn stdout(&mut self) -> String {
+        use std::io::Read;
+        let mut s = String::new();
+        if let Some(mut o) = self.0.stdout.take() {
+            let _ = o.read_to_string(&mut s);
+        }
+        s
+    }
+}
+
+#[test]
+fn kill_9_of_a_tracee_is_survived() {
+    let s = Scratch::new("killtracee");
+    let cs = s.credshim().to_string_lossy().into_owned();
+    let mut c = Child::spawn(command(&ns_plain(), &[&cs, "--", "sh", "-c", "sleep 30 & wait $!; echo waited $?"]));
+    let pid = c.0.id();
+    assert!(wait_until(T, || descendants(pid).len() >= 2), "sh and sleep start");
+    let sleep = *descendants(pid).last().expect("the sleep");
+    kill(sleep, libc::SIGKILL);
+    let st = c.wait_timeout(Duration::from_secs(20)).expect("credshim ends after its tracee is killed");
+    assert_eq!(st.code(), Some(0));
+    assert_eq!(c.stdout(), "waited 137\n");
+}
+
+#[test]
+fn kill_9_during_exec_from_a_thread_never_hangs() {
+    let s = Scratch::new("killexec");
+    let prog = s.build_c("exec_thread", &[]);
+    let w = ns_wrapper(&s.credshim(), host_bset(), &[], &[]);
+    for delay_ms in [0u64, 5, 10, 15, 18, 20, 21, 22, 25, 30, 40, 60] {
+        let mut c = Child::spawn(command(&w, &[&prog.to_string_lossy()]));
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        for p in descendants(c.0.id()) {
+            kill(p, libc::SIGKILL);
+        }
+        assert!(c.wait_timeout(Duration::from_secs(20)).is_some(), "credshim hung after kill -9 at {delay_ms} ms");
+    }
+}
+
+#[test]
+fn kill_9_of_credshim_leaves_no_tracee_alive() {
+    let s = Scratch::new("killtracer");
+    let cs = s.credshim().to_string_lossy().into_owned();
+    let mut c = Child::spawn(command(&ns_plain(), &[&cs, "--", "sh", "-c", "sleep 300 & sleep 300 & wait"]));
+    let pid = c.0.id();
+    assert!(wait_until(T, || descendants(pid).len() >= 3), "sh and two sleeps start");
+    let tree = descendants(pid);
+    kill(pid, libc::SIGKILL);
+    c.wait_timeout(Duration::from_secs(10)).expect("credshim dies");
+    let alive = |p: &u32| {
+        std::fs::read_to_string(format!("/proc/{p}/stat")).map(|st| !st.contains(") Z ")).unwrap_or(false)
+    };
+    assert!(wait_until(Duration::from_secs(10), || !tree.iter().any(alive)), "tracees outlived credshim: {tree:?}");
+}
+
+#[test]
+fn signals_are_delivered_once_and_job_control_works() {
+    let s = Scratch::new("signals");
+    let cs = s.credshim().to_string_lossy().into_owned();
+    let script = "trap 'echo got USR1' USR1; kill -USR1 $$; echo after; kill -STOP $$; echo resumed";
+    for prefix in [vec![], vec![cs.clone(), "--".to_string()]] {
+        let mut all = ns_plain();
+        all.extend(prefix.clone());
+        let mut c = Child::spawn(command(&all, &["sh", "-c", script]));
+        let pid = c.0.id();
+        // The shell stops itself; a SIGCONT from outside resumes it. (A
+        // traced task in group-stop shows as `t`, an untraced one as `T`.)
+        let stopped = |p: &u32| {
+            std::fs::read_to_string(format!("/proc/{p}/stat")).map(|s| s.contains(") T ") || s.contains(") t ")).unwrap_or(false)
+        };
+        assert!(wait_until(T, || descendants(pid).iter().chain([pid].iter()).any(stopped)), "the shell stops ({prefix:?})");
+        for p in descendants(pid).iter().chain([pid].iter()) {
+            if stopped(p) {
+                kill(*p, libc::SIGCONT);
+            }
+        }
+        let st = c.wait_timeout(Duration::from_secs(20)).expect("ends after SIGCONT");
+        assert_eq!(st.code(), Some(0));
+        assert_eq!(c.stdout(), "got USR1\nafter\nresumed\n", "with {prefix:?}");
+    }
+}
+
+#[test]
+fn a_virtual_user_from_the_command_line() {
+    let s = Scratch::new("uidopts");
+    let cs = s.credshim().to_string_lossy().into_owned();
+    let want = output(command(&[], &["setpriv", "--reuid=1000", "--regid=1000", "--groups=27,100", "id"]));
+    let got = output(command(&ns_plain(), &[&cs, "--uid", "1000", "--gid", "1000", "--groups", "27,100", "--", "id"]));
+    assert_eq!(got, want);
+}
+
+#[test]
+fn verbose_logs_each_emulated_call_like_strace() {
+    let s = Scratch::new("log");
+    let cs = s.credshim().to_string_lossy().into_owned();
+    // The namespace's root is uid NS_UID outside: let it write the log there.
+    std::fs::set_permissions(&s.dir, std::os::unix::fs::PermissionsExt::from_mode(0o1777)).expect("chmod");
+    let log = s.dir.join("log.txt");
+    let logs = log.to_string_lossy().into_owned();
+    let o = command(&ns_plain(), &[&cs, "-v", "--", "setpriv", "--reuid=33", "--regid=33", "--clear-groups", "true"])
+        .stderr(Stdio::piped())
+        .output()
+        .expect("runs");
+    assert!(o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    let line = err.lines().find(|l| l.contains("setresuid(33, 33, 33) = 0")).unwrap_or_else(|| panic!("no strace-like line in:\n{err}"));
+    assert!(line.starts_with("credshim: [pid ") && line.contains("] setresuid(33, 33, 33) = 0"), "{line}");
+    let o = command(&ns_plain(), &[&cs, "--log-file", &logs, "--", "setpriv", "--reuid=33", "--regid=33", "--clear-groups", "true"])
+        .env("CREDSHIM_LOG", "debug")
+        .stderr(Stdio::piped())
+        .output()
+        .expect("runs");
+    assert!(o.status.success() && o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::read_to_string(&log).unwrap_or_default().contains("setgroups(0, "));
+    let quiet = command(&ns_plain(), &[&cs, "--", "setpriv", "--reuid=33", "--regid=33", "--clear-groups", "true"])
+        .stderr(Stdio::piped())
+        .output()
+        .expect("runs");
+    assert!(quiet.stderr.is_empty(), "quiet by default");
+}
+
+#[test]
+fn help_teaches() {
+    let s = Scratch::new("help");
+    let o = Command::new(s.credshim()).arg("--help").output().expect("runs");
+    assert!(o.status.success());
+    let out = String::from_utf8_lossy(&o.stdout);
+    for w in ["Examples:", "--no-seccomp", "--uid", "Exit status", "rootless"] {
+        assert!(out.contains(w), "--help lacks {w}:\n{out}");
+    }
+}

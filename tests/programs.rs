@@ -1,0 +1,66 @@
+//! Real programs: each prints the same under credshim in a single-id
+//! namespace as it prints as real root on the host.
+
+mod harness;
+
+use credprobe::runner::run_with_timeout;
+use harness::{host_bset, ns_wrapper, Scratch};
+use std::process::Command;
+use std::time::Duration;
+
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+fn run(wrapper: &[String], prog: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
+    let mut cmd = match wrapper.split_first() {
+        Some((first, rest)) => {
+            let mut c = Command::new(first);
+            c.args(rest).arg(prog);
+            c
+        }
+        None => Command::new(prog),
+    };
+    cmd.args(args);
+    let (st, out) = run_with_timeout(cmd, TIMEOUT).expect("runs within the timeout");
+    (st.code(), out)
+}
+
+/// Runs `name` as real root and under credshim; both must agree and pass.
+fn same_as_root(name: &str, flags: &[&str]) -> String {
+    let s = Scratch::new(name);
+    let prog = s.build_c(name, flags);
+    let host = run(&[], &prog, &[]);
+    let traced = run(&ns_wrapper(&s.credshim(), host_bset(), &[], &[]), &prog, &[]);
+    assert_eq!(host.0, Some(0), "{name} as real root failed its own checks:\n{}", host.1);
+    assert_eq!(traced, host, "{name}: under credshim (left) vs real root (right)");
+    host.1
+}
+
+#[test]
+fn sixteen_threads_see_the_glibc_setxid_broadcast() {
+    let out = same_as_root("setxid_threads", &[]);
+    assert_eq!(out.lines().filter(|l| l.starts_with("thread ") && l.contains("uid=1000,1000,1000")).count(), 16);
+}
+
+#[test]
+fn a_thousand_forks_return_the_right_pids() {
+    let out = same_as_root("forks", &[]);
+    assert!(out.contains("forks ok 1000"), "{out}");
+}
+
+#[test]
+fn bad_pointers_get_efault_like_the_kernel() {
+    same_as_root("badptr", &[]);
+}
+
+#[test]
+fn exec_from_a_non_leader_thread_keeps_that_threads_ids() {
+    let out = same_as_root("exec_thread", &[]);
+    assert_eq!(out, "after exec: uid=1000,1000,1000 same-pid=yes\n");
+}
+
+#[test]
+fn the_same_with_a_32_bit_build() {
+    for name in ["setxid_threads", "forks", "badptr", "exec_thread"] {
+        same_as_root(name, &["-m32"]);
+    }
+}
