@@ -22,8 +22,11 @@ fn level(verbose: u8) -> LevelFilter {
 pub fn init(verbose: u8, file: Option<&Path>, syslog: bool) -> Result<(), Error> {
     let level = level(verbose);
     if syslog {
-        return syslog::init(syslog::Facility::LOG_DAEMON, level, Some("credshim"))
-            .map_err(|e| Error::Setup { what: "syslog".into(), source: std::io::Error::other(e.to_string()) });
+        match syslog::init(syslog::Facility::LOG_DAEMON, level, Some("credshim")) {
+            Ok(()) => return Ok(()),
+            // No syslog daemon (common in containers): never fail for a log.
+            Err(e) => eprintln!("credshim: syslog unavailable ({e}); logging to standard error"),
+        }
     }
     let mut b = env_logger::Builder::new();
     b.filter_level(level).format(|buf, rec| writeln!(buf, "credshim: {}", rec.args()));

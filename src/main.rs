@@ -93,6 +93,10 @@ fn run(cli: &cli::Cli) -> Result<Status, Error> {
 /// Tries the filter in a throwaway child, so the real launch knows whether
 /// to fall back before it starts the command.
 fn seccomp_works(prog: &[libc::sock_filter], nnp: bool) -> std::io::Result<()> {
+    // Tests make the filter look refused to prove the automatic fallback.
+    if std::env::var("CREDSHIM_TEST_SECCOMP").as_deref() == Ok("refuse") {
+        return Err(std::io::Error::other("forced by CREDSHIM_TEST_SECCOMP=refuse"));
+    }
     // SAFETY: the child only calls async-signal-safe functions and _exit.
     let pid = unsafe { libc::fork() };
     if pid < 0 {

@@ -251,3 +251,23 @@ fn help_teaches() {
         assert!(out.contains(w), "--help lacks {w}:\n{out}");
     }
 }
+
+#[test]
+fn a_refused_filter_falls_back_with_a_warning() {
+    let s = Scratch::new("fallback");
+    let cs = s.credshim().to_string_lossy().into_owned();
+    let o = command(&ns_plain(), &["env", "CREDSHIM_TEST_SECCOMP=refuse", &cs, "--", "setpriv", "--reuid=33", "--regid=33", "--clear-groups", "id", "-u"])
+        .stderr(Stdio::piped())
+        .output()
+        .expect("runs");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "33\n");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("tracing every system call instead"), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn syslog_never_stops_the_command() {
+    let s = Scratch::new("syslog");
+    let cs = s.credshim().to_string_lossy().into_owned();
+    let o = command(&ns_plain(), &[&cs, "--syslog", "-v", "--", "sh", "-c", "exit 7"]).output().expect("runs");
+    assert_eq!(o.status.code(), Some(7));
+}

@@ -40,14 +40,22 @@ pub struct Tracer {
     main_status: Option<Status>,
     main_execed: bool,
     strategy: Strategy,
+    /// `CREDSHIM_TEST_EVENT_ORDER=reverse`: handle each batch of pending
+    /// events newest first, so tests can make a child's first stop arrive
+    /// before its parent's fork event (lesson 2) on demand.
+    reverse_events: bool,
 }
+
+/// At most this many pending events are handled as one batch.
+const BATCH: usize = 64;
 
 impl Tracer {
     /// `main` was seized while running (it is started), with `creds`.
     pub fn new(mode: Mode, main: Tid, creds: Creds) -> Tracer {
         let mut tasks = TaskTable::default();
         tasks.insert(main, creds, true);
-        Tracer { mode, tasks, main, main_status: None, main_execed: false, strategy: Strategy::from_env() }
+        let reverse_events = std::env::var("CREDSHIM_TEST_EVENT_ORDER").as_deref() == Ok("reverse");
+        Tracer { mode, tasks, main, main_status: None, main_execed: false, strategy: Strategy::from_env(), reverse_events }
     }
 
     /// Did the main command get as far as exec?
@@ -68,35 +76,54 @@ impl Tracer {
                     _ => break, // ECHILD: nothing left to follow
                 }
             }
-            if libc::WIFEXITED(st) || libc::WIFSIGNALED(st) {
-                self.on_exit(pid, st);
-                continue;
-            }
-            if !libc::WIFSTOPPED(st) {
-                continue;
-            }
-            let sig = libc::WSTOPSIG(st);
-            let event = (st >> 16) & 0xff;
-            log::trace!("[pid {pid}] stop: signal {sig} event {event}");
-            let r = match event {
-                ptrace::PTRACE_EVENT_SECCOMP => self.on_seccomp(pid),
-                ptrace::PTRACE_EVENT_FORK | ptrace::PTRACE_EVENT_VFORK | ptrace::PTRACE_EVENT_CLONE => self.on_clone(pid),
-                ptrace::PTRACE_EVENT_EXEC => self.on_exec(pid),
-                ptrace::PTRACE_EVENT_STOP => self.on_stop(pid, sig),
-                0 if sig == libc::SIGTRAP | 0x80 => self.on_syscall_stop(pid),
-                0 => self.resume(pid, sig), // signal-delivery-stop: deliver it
-                _ => self.resume(pid, 0),
-            };
-            match r {
-                Ok(()) => {}
-                Err(PtraceError::Gone(tid)) => log::trace!("[pid {tid}] gone while stopped; its exit will be reported"),
-                Err(PtraceError::Other { tid, op, source }) => {
-                    log::warn!("[pid {tid}] {op}: {source}");
-                    let _ = self.resume(tid, 0);
+            let mut batch = vec![(pid, st)];
+            while batch.len() < BATCH {
+                // SAFETY: as above.
+                let p = unsafe { libc::waitpid(-1, &mut st, libc::__WALL | libc::WNOHANG) };
+                if p <= 0 {
+                    break;
                 }
+                batch.push((p, st));
+            }
+            if self.reverse_events {
+                batch.reverse();
+            }
+            for (pid, st) in batch {
+                self.handle(pid, st);
             }
         }
         self.main_status
+    }
+
+    /// One waitpid result.
+    fn handle(&mut self, pid: Tid, st: i32) {
+        if libc::WIFEXITED(st) || libc::WIFSIGNALED(st) {
+            self.on_exit(pid, st);
+            return;
+        }
+        if !libc::WIFSTOPPED(st) {
+            return;
+        }
+        let sig = libc::WSTOPSIG(st);
+        let event = (st >> 16) & 0xff;
+        log::trace!("[pid {pid}] stop: signal {sig} event {event}");
+        let r = match event {
+            ptrace::PTRACE_EVENT_SECCOMP => self.on_seccomp(pid),
+            ptrace::PTRACE_EVENT_FORK | ptrace::PTRACE_EVENT_VFORK | ptrace::PTRACE_EVENT_CLONE => self.on_clone(pid),
+            ptrace::PTRACE_EVENT_EXEC => self.on_exec(pid),
+            ptrace::PTRACE_EVENT_STOP => self.on_stop(pid, sig),
+            0 if sig == libc::SIGTRAP | 0x80 => self.on_syscall_stop(pid),
+            0 => self.resume(pid, sig), // signal-delivery-stop: deliver it
+            _ => self.resume(pid, 0),
+        };
+        match r {
+            Ok(()) => {}
+            Err(PtraceError::Gone(tid)) => log::trace!("[pid {tid}] gone while stopped; its exit will be reported"),
+            Err(PtraceError::Other { tid, op, source }) => {
+                log::warn!("[pid {tid}] {op}: {source}");
+                let _ = self.resume(tid, 0);
+            }
+        }
     }
 
     fn resume(&self, tid: Tid, sig: i32) -> ptrace::Result<()> {
@@ -163,7 +190,7 @@ impl Tracer {
         // Its first stop may have come first (lesson 2): then resume it now.
         let stopped_already = self.tasks.unpark(child);
         self.tasks.insert(child, creds, stopped_already);
-        log::trace!("[pid {pid}] new task {child}");
+        log::trace!("[pid {pid}] new task {child}{}", if stopped_already { " (was parked)" } else { "" });
         if stopped_already {
             let _ = self.resume(child, 0);
         }
@@ -193,6 +220,9 @@ impl Tracer {
     fn on_stop(&mut self, pid: Tid, sig: i32) -> ptrace::Result<()> {
         match self.tasks.get_mut(pid) {
             None => {
+                // ptrace(2): a new child's first stop may come before its
+                // parent's fork event; keep it stopped until the event.
+                log::trace!("[pid {pid}] parked: stopped before the event that names it");
                 self.tasks.park(pid);
                 Ok(())
             }
