@@ -271,3 +271,18 @@ fn syslog_never_stops_the_command() {
     let o = command(&ns_plain(), &[&cs, "--syslog", "-v", "--", "sh", "-c", "exit 7"]).output().expect("runs");
     assert_eq!(o.status.code(), Some(7));
 }
+
+/// The command starts with the launcher's credentials as the kernel reports
+/// them, less the overflow gid that stands for unmapped groups.
+#[test]
+fn initial_groups_leave_out_the_overflow_gid() {
+    let s = Scratch::new("groups");
+    let cs = s.credshim().to_string_lossy().into_owned();
+    let ns_with_a_group = |rest: &[&str]| {
+        let mut c = Command::new("setpriv");
+        c.args([&format!("--reuid={}", harness::NS_UID), &format!("--regid={}", harness::NS_UID), "--groups=5", "unshare", "-r"]).args(rest);
+        output(c)
+    };
+    assert_eq!(ns_with_a_group(&["id", "-G"]).1, "0 65534\n", "natively the unmapped group shows as 65534");
+    assert_eq!(ns_with_a_group(&[&cs, "--", "id", "-G"]).1, "0\n");
+}
