@@ -24,6 +24,12 @@ Examples:
   credshim --uid 1000 --gid 1000 --groups 27,100 -- id
   CREDSHIM_LOG=debug credshim -- setpriv --reuid=33 --regid=33 --clear-groups id
 
+Signals: HUP, INT, QUIT, TERM, USR1, USR2, WINCH, ALRM, PIPE, CONT, PWR and \
+URG sent to credshim are passed to the command (to every traced process \
+once the command has ended). As PID 1 credshim also reaps every orphan; \
+elsewhere it is a child subreaper, so daemons that double-fork stay traced \
+and are reaped.
+
 Exit status: the command's own status, or 128+N if it died by signal N \
 (credshim then dies by the same signal); 125 if credshim failed, 126 if \
 COMMAND cannot be executed, 127 if it is not found.";
@@ -55,6 +61,22 @@ pub struct Cli {
     /// believe they dropped root while they keep it.
     #[arg(long)]
     pub allow_host_root: bool,
+
+    /// When the main command exits, end every other traced process too
+    /// (SIGTERM, then SIGKILL after --grace): the container convention.
+    /// Without it credshim waits while any traced process lives, so
+    /// daemons that fork into the background keep running.
+    #[arg(long)]
+    pub exit_with_main: bool,
+
+    /// Seconds between SIGTERM and SIGKILL for --exit-with-main.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub grace: u64,
+
+    /// Run the command in a process group of its own and forward signals
+    /// to that group (like tini -g).
+    #[arg(short = 'g', long = "signal-group")]
+    pub signal_group: bool,
 
     /// Show each emulated call (-v) and every ptrace event (-vv). The
     /// CREDSHIM_LOG variable (error, warn, info, debug, trace) does the same.

@@ -27,7 +27,15 @@ fn pipe_cloexec() -> io::Result<[libc::c_int; 2]> {
 /// Forks and execs `argv` traced. `filter`: the seccomp program to install
 /// (None in `--no-seccomp` mode); `no_new_privs`: set it first (needed when
 /// the launcher lacks CAP_SYS_ADMIN).
-pub fn launch(argv: &[OsString], filter: Option<&[libc::sock_filter]>, no_new_privs: bool) -> Result<Launched, Error> {
+/// `mask`: the signal mask the command gets (credshim's original one);
+/// `own_group`: put the command in a process group of its own (`-g`).
+pub fn launch(
+    argv: &[OsString],
+    filter: Option<&[libc::sock_filter]>,
+    no_new_privs: bool,
+    mask: libc::sigset_t,
+    own_group: bool,
+) -> Result<Launched, Error> {
     let setup = |what: &str, source| Error::Setup { what: what.to_string(), source };
     let program = argv.first().ok_or_else(|| Error::Usage("no command given".into()))?;
     let cargs: Vec<CString> = argv
@@ -41,7 +49,7 @@ pub fn launch(argv: &[OsString], filter: Option<&[libc::sock_filter]>, no_new_pr
     let err = pipe_cloexec().map_err(|e| setup("pipe", e))?;
 
     // SAFETY: after fork the child only makes async-signal-safe calls
-    // (read, prctl, seccomp, execvp, write, _exit) on data prepared above.
+    // (read, sigprocmask, setpgid, prctl, seccomp, execvp, write, _exit) on data prepared above.
     let pid = unsafe { libc::fork() };
     if pid < 0 {
         return Err(setup("fork", io::Error::last_os_error()));
@@ -54,6 +62,11 @@ pub fn launch(argv: &[OsString], filter: Option<&[libc::sock_filter]>, no_new_pr
             // Wait until the parent has seized us (or died: EOF).
             if libc::read(go[0], &mut b as *mut u8 as *mut libc::c_void, 1) != 1 {
                 libc::_exit(125);
+            }
+            // tini's sigconf: the command starts with the caller's mask.
+            libc::sigprocmask(libc::SIG_SETMASK, &mask, std::ptr::null_mut());
+            if own_group {
+                libc::setpgid(0, 0);
             }
             if let Some(f) = filter {
                 if crate::seccomp::install(f, no_new_privs).is_err() {

@@ -10,6 +10,7 @@ mod log;
 mod mem;
 mod ptrace;
 mod seccomp;
+mod signals;
 mod tracer;
 
 use clap::Parser;
@@ -18,7 +19,7 @@ use credshim_shims::cred::sorted_groups;
 use credshim_shims::{Creds, Kgid};
 use error::Error;
 use std::process::ExitCode;
-use tracer::{Mode, Status, Tracer};
+use tracer::{Mode, Status, Supervision, Tracer};
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
@@ -79,9 +80,23 @@ fn run(cli: &cli::Cli) -> Result<Status, Error> {
         ::log::info!("--no-seccomp: tracing every system call (slow)");
     }
     let filter = (mode == Mode::Seccomp).then_some(prog.as_slice());
-    let launched = launch::launch(&cli.command, filter, nnp)?;
+    // SAFETY: getpid and prctl on ourselves.
+    if unsafe { libc::getpid() } != 1 {
+        // Orphans of the tree (double-forked daemons) come to us, stay
+        // traced and are reaped here. As PID 1 that is already so.
+        unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
+    }
+    let signals = signals::Signals::block().map_err(|e| Error::Setup { what: "signalfd".into(), source: e })?;
+    let launched = launch::launch(&cli.command, filter, nnp, signals.original_mask(), cli.signal_group)?;
+    let sup = Supervision {
+        signals,
+        exit_with_main: cli.exit_with_main,
+        grace: std::time::Duration::from_secs(cli.grace),
+        signal_group: cli.signal_group,
+    };
     let mut tracer = Tracer::new(mode, launched.pid, creds);
-    let status = tracer.run();
+    let status = tracer.run(&sup);
+    drop(sup); // restores credshim's own mask before it may die by a signal
     if !tracer.main_execed() {
         if let Some(e) = launched.exec_error(&program) {
             return Err(e);

@@ -11,6 +11,8 @@ use crate::arch;
 use crate::execfile;
 use crate::mem::Strategy;
 use crate::ptrace::{self, PtraceError, SyscallInfo, Tid};
+use crate::signals;
+use std::time::{Duration, Instant};
 use credshim_shims::cred::copy_creds;
 use credshim_shims::exec::exec_creds;
 use credshim_shims::Creds;
@@ -49,6 +51,22 @@ pub struct Tracer {
 /// At most this many pending events are handled as one batch.
 const BATCH: usize = 64;
 
+/// What credshim does as a supervisor, beside tracing.
+pub struct Supervision {
+    pub signals: signals::Signals,
+    /// End the rest (SIGTERM, then SIGKILL after `grace`) when the main
+    /// command exits.
+    pub exit_with_main: bool,
+    pub grace: Duration,
+    /// Forward signals to the command's process group (it runs in its own).
+    pub signal_group: bool,
+}
+
+fn tgid_of(tid: Tid) -> Option<Tid> {
+    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
+    status.lines().find_map(|l| l.strip_prefix("Tgid:")).and_then(|v| v.trim().parse().ok())
+}
+
 impl Tracer {
     /// `main` was seized while running (it is started), with `creds`.
     pub fn new(mode: Mode, main: Tid, creds: Creds) -> Tracer {
@@ -64,35 +82,104 @@ impl Tracer {
     }
 
     /// Follows the tree until no traced task is left; returns how the main
-    /// command ended.
-    pub fn run(&mut self) -> Option<Status> {
+    /// command ended. Wakes on SIGCHLD (ptrace stops and exits raise it in
+    /// the tracer) and on forwarded signals, read from the signalfd.
+    pub fn run(&mut self, sup: &Supervision) -> Option<Status> {
+        let mut kill_at: Option<Instant> = None;
+        let mut termed = false;
         loop {
-            let mut st = 0;
-            // SAFETY: waitpid writes the status into `st`.
-            let pid = unsafe { libc::waitpid(-1, &mut st, libc::__WALL) };
-            if pid < 0 {
-                match std::io::Error::last_os_error().raw_os_error() {
-                    Some(libc::EINTR) => continue,
-                    _ => break, // ECHILD: nothing left to follow
+            if !self.drain() {
+                break; // ECHILD: nothing left to follow
+            }
+            if sup.exit_with_main && self.main_status.is_some() && !termed {
+                // The container convention: the main process is the container.
+                log::info!("the main command ended; sending SIGTERM to the {} traced tasks left", self.tasks.len());
+                self.signal_all(libc::SIGTERM);
+                termed = true;
+                kill_at = Some(Instant::now() + sup.grace);
+            }
+            if let Some(t) = kill_at {
+                if Instant::now() >= t {
+                    log::info!("grace period over; sending SIGKILL");
+                    self.signal_all(libc::SIGKILL);
+                    kill_at = Some(Instant::now() + Duration::from_secs(3600));
                 }
             }
-            let mut batch = vec![(pid, st)];
+            // A bounded wait: a lost wakeup costs at most a second.
+            let timeout = kill_at.map(|t| t.saturating_duration_since(Instant::now()).as_millis() as i32).unwrap_or(1000).clamp(0, 1000);
+            for sig in sup.signals.wait(timeout) {
+                if sig.signo != libc::SIGCHLD {
+                    self.forward(sig, sup);
+                }
+            }
+        }
+        self.main_status
+    }
+
+    /// Handles every pending waitpid result, in batches. False on ECHILD.
+    fn drain(&mut self) -> bool {
+        loop {
+            let mut batch = Vec::new();
+            let mut more = true;
             while batch.len() < BATCH {
-                // SAFETY: as above.
+                let mut st = 0;
+                // SAFETY: waitpid writes the status into `st`.
                 let p = unsafe { libc::waitpid(-1, &mut st, libc::__WALL | libc::WNOHANG) };
-                if p <= 0 {
-                    break;
+                if p > 0 {
+                    batch.push((p, st));
+                    continue;
                 }
-                batch.push((p, st));
+                if p < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
+                    continue;
+                }
+                more = p == 0;
+                break;
             }
+            let full = batch.len() == BATCH;
             if self.reverse_events {
                 batch.reverse();
             }
             for (pid, st) in batch {
                 self.handle(pid, st);
             }
+            if !more {
+                return false;
+            }
+            if !full {
+                return true;
+            }
         }
-        self.main_status
+    }
+
+    /// A signal credshim received: to the main command (or its process
+    /// group with `-g`), or to every traced process once it has ended.
+    fn forward(&self, sig: signals::Received, sup: &Supervision) {
+        if sig.code == signals::SI_KERNEL {
+            // Generated by the kernel for a terminal's foreground group
+            // (^C, ^\, window size): the command has it already.
+            log::debug!("signal {} from the terminal: not forwarded", sig.signo);
+            return;
+        }
+        if self.main_status.is_none() {
+            let target = if sup.signal_group { -self.main } else { self.main };
+            log::debug!("forwarding signal {} to {}", sig.signo, target);
+            // SAFETY: sending a signal.
+            unsafe { libc::kill(target, sig.signo) };
+        } else {
+            log::debug!("forwarding signal {} to every traced process", sig.signo);
+            self.signal_all(sig.signo);
+        }
+    }
+
+    /// Sends `sig` once to every traced process (not once per thread).
+    fn signal_all(&self, sig: i32) {
+        let mut tgids: Vec<Tid> = self.tasks.tids().filter_map(tgid_of).collect();
+        tgids.sort_unstable();
+        tgids.dedup();
+        for t in tgids {
+            // SAFETY: sending a signal.
+            unsafe { libc::kill(t, sig) };
+        }
     }
 
     /// One waitpid result.

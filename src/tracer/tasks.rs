@@ -56,6 +56,9 @@ impl TaskTable {
             }
         }
     }
+    pub fn tids(&self) -> impl Iterator<Item = Tid> + '_ {
+        self.tasks.keys().copied()
+    }
     pub fn len(&self) -> usize {
         self.tasks.len()
     }
