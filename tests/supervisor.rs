@@ -267,3 +267,32 @@ fn an_interactive_shell_with_job_control() {
         panic!("{e}");
     }
 }
+
+/// `-g`: the command runs in a process group of its own and a signal sent
+/// to credshim reaches the whole group (like tini -g).
+#[test]
+fn signal_group_reaches_the_whole_group() {
+    let s = Scratch::new("group");
+    let script = s.dir.join("group.sh");
+    std::fs::write(
+        &script,
+        "trap 'echo parent got TERM' TERM\n\
+         sh -c 'trap \"echo child got TERM; exit 0\" TERM; echo ready; while :; do sleep 0.05; done' &\n\
+         wait\nwait\necho end\n",
+    )
+    .expect("script");
+    let cs = s.credshim().to_string_lossy().into_owned();
+    let sc = script.to_string_lossy().into_owned();
+    let mut g = Guard::spawn(command(&ns_plain(), &[&cs, "-g", "--", "sh", &sc]));
+    let mut out = BufReader::new(g.0.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    out.read_line(&mut line).expect("ready");
+    assert_eq!(line, "ready\n");
+    kill(g.0.id(), libc::SIGTERM);
+    assert_eq!(g.wait(Duration::from_secs(20)).and_then(|s| s.code()), Some(0));
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).expect("output");
+    let mut lines: Vec<&str> = rest.lines().collect();
+    lines.sort_unstable();
+    assert_eq!(lines, ["child got TERM", "end", "parent got TERM"]);
+}
