@@ -34,6 +34,13 @@ Exit status: the command's own status, or 128+N if it died by signal N \
 (credshim then dies by the same signal); 125 if credshim failed, 126 if \
 COMMAND cannot be executed, 127 if it is not found.";
 
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Intercept {
+    Auto,
+    Notify,
+    Ptrace,
+}
+
 #[derive(Parser, Debug)]
 #[command(name = "credshim", version, about = ABOUT, long_about = LONG_ABOUT, after_help = AFTER)]
 pub struct Cli {
@@ -49,6 +56,12 @@ pub struct Cli {
     /// Start COMMAND with these supplementary groups (comma separated).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub groups: Option<Vec<u32>>,
+
+    /// How emulated calls reach credshim: `notify` (seccomp user
+    /// notifications, the fast path), `ptrace` (seccomp stops), or `auto`
+    /// (notify where the kernel allows it, else ptrace; logged once).
+    #[arg(long, value_enum, default_value_t = Intercept::Auto, value_name = "HOW")]
+    pub intercept: Intercept,
 
     /// Stop at every system call (PTRACE_SYSCALL) instead of using a
     /// seccomp filter. Much slower; for kernels or sandboxes that refuse

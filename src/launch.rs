@@ -11,6 +11,8 @@ use std::os::unix::ffi::OsStrExt;
 
 pub struct Launched {
     pub pid: i32,
+    /// The seccomp user-notification listener, when the filter made one.
+    pub listener: Option<std::os::fd::OwnedFd>,
     /// Read end of the close-on-exec pipe: 4 bytes of errno if exec failed.
     exec_err: libc::c_int,
 }
@@ -28,13 +30,16 @@ fn pipe_cloexec() -> io::Result<[libc::c_int; 2]> {
 /// (None in `--no-seccomp` mode); `no_new_privs`: set it first (needed when
 /// the launcher lacks CAP_SYS_ADMIN).
 /// `mask`: the signal mask the command gets (credshim's original one);
-/// `own_group`: put the command in a process group of its own (`-g`).
+/// `own_group`: put the command in a process group of its own (`-g`);
+/// `listener`: the filter makes a user-notification listener, which the
+/// child hands over (SCM_RIGHTS) before it execs.
 pub fn launch(
     argv: &[OsString],
     filter: Option<&[libc::sock_filter]>,
     no_new_privs: bool,
     mask: libc::sigset_t,
     own_group: bool,
+    listener: bool,
 ) -> Result<Launched, Error> {
     let setup = |what: &str, source| Error::Setup { what: what.to_string(), source };
     let program = argv.first().ok_or_else(|| Error::Usage("no command given".into()))?;
@@ -47,6 +52,13 @@ pub fn launch(
     ptrs.push(std::ptr::null());
     let go = pipe_cloexec().map_err(|e| setup("pipe", e))?;
     let err = pipe_cloexec().map_err(|e| setup("pipe", e))?;
+    let mut sock = [-1; 2];
+    // SAFETY: `sock` has room for two descriptors.
+    if listener && unsafe { libc::socketpair(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0, sock.as_mut_ptr()) } != 0 {
+        return Err(setup("socketpair", io::Error::last_os_error()));
+    }
+    // The SCM_RIGHTS message, prepared before fork (no allocation after it).
+    let mut cbuf = [0u64; 4]; // room for CMSG_SPACE(sizeof(int)), aligned
 
     // SAFETY: after fork the child only makes async-signal-safe calls
     // (read, sigprocmask, setpgid, prctl, seccomp, execvp, write, _exit) on data prepared above.
@@ -69,10 +81,17 @@ pub fn launch(
                 libc::setpgid(0, 0);
             }
             if let Some(f) = filter {
-                if crate::seccomp::install(f, no_new_privs).is_err() {
-                    let tag: i32 = -1;
-                    libc::write(err[1], &tag as *const i32 as *const libc::c_void, 4);
-                    libc::_exit(125);
+                match crate::seccomp::install(f, no_new_privs, listener) {
+                    Err(_) => {
+                        let tag: i32 = -1;
+                        libc::write(err[1], &tag as *const i32 as *const libc::c_void, 4);
+                        libc::_exit(125);
+                    }
+                    Ok(Some(fd)) => {
+                        send_fd(sock[1], fd, &mut cbuf);
+                        libc::close(fd);
+                    }
+                    Ok(None) => {}
                 }
             }
             libc::execvp(ptrs[0], ptrs.as_ptr());
@@ -85,6 +104,9 @@ pub fn launch(
     unsafe {
         libc::close(go[0]);
         libc::close(err[1]);
+        if listener {
+            libc::close(sock[1]);
+        }
     }
     let seized = ptrace::seize(pid);
     // SAFETY: writing one byte to our end of the pipe, then closing it.
@@ -99,7 +121,60 @@ pub fn launch(
     if let Err(e) = seized {
         return Err(setup(&format!("PTRACE_SEIZE of '{}'", program.to_string_lossy()), io::Error::other(format!("{e:?}"))));
     }
-    Ok(Launched { pid, exec_err: err[0] })
+    let listener = if listener {
+        // The child sends it right after it installs the filter (or dies
+        // trying: then the socket reads end-of-file).
+        let fd = recv_fd(sock[0]);
+        // SAFETY: our end of the socketpair.
+        unsafe { libc::close(sock[0]) };
+        fd
+    } else {
+        None
+    };
+    Ok(Launched { pid, listener, exec_err: err[0] })
+}
+
+/// Sends `fd` over the unix socket `sock` (in the child, between fork and
+/// exec: no allocation).
+unsafe fn send_fd(sock: libc::c_int, fd: libc::c_int, cbuf: &mut [u64; 4]) {
+    let mut byte = [0u8; 1];
+    let mut iov = libc::iovec { iov_base: byte.as_mut_ptr() as *mut libc::c_void, iov_len: 1 };
+    let mut msg: libc::msghdr = std::mem::zeroed();
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = cbuf.as_mut_ptr() as *mut libc::c_void;
+    msg.msg_controllen = libc::CMSG_SPACE(std::mem::size_of::<libc::c_int>() as u32) as _;
+    let cmsg = libc::CMSG_FIRSTHDR(&msg);
+    (*cmsg).cmsg_level = libc::SOL_SOCKET;
+    (*cmsg).cmsg_type = libc::SCM_RIGHTS;
+    (*cmsg).cmsg_len = libc::CMSG_LEN(std::mem::size_of::<libc::c_int>() as u32) as _;
+    std::ptr::write_unaligned(libc::CMSG_DATA(cmsg) as *mut libc::c_int, fd);
+    libc::sendmsg(sock, &msg, 0);
+}
+
+/// Receives a descriptor sent with `send_fd`.
+fn recv_fd(sock: libc::c_int) -> Option<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    let mut byte = [0u8; 1];
+    let mut cbuf = [0u64; 4];
+    // SAFETY: recvmsg into local buffers; the descriptor it carries is ours.
+    unsafe {
+        let mut iov = libc::iovec { iov_base: byte.as_mut_ptr() as *mut libc::c_void, iov_len: 1 };
+        let mut msg: libc::msghdr = std::mem::zeroed();
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = cbuf.as_mut_ptr() as *mut libc::c_void;
+        msg.msg_controllen = std::mem::size_of_val(&cbuf) as _;
+        if libc::recvmsg(sock, &mut msg, libc::MSG_CMSG_CLOEXEC) <= 0 {
+            return None;
+        }
+        let cmsg = libc::CMSG_FIRSTHDR(&msg);
+        if cmsg.is_null() || (*cmsg).cmsg_type != libc::SCM_RIGHTS {
+            return None;
+        }
+        let fd = std::ptr::read_unaligned(libc::CMSG_DATA(cmsg) as *const libc::c_int);
+        Some(std::os::fd::OwnedFd::from_raw_fd(fd))
+    }
 }
 
 impl Launched {

@@ -8,6 +8,7 @@ mod execfile;
 mod launch;
 mod log;
 mod mem;
+mod notify;
 mod ptrace;
 mod seccomp;
 mod signals;
@@ -64,22 +65,15 @@ fn run(cli: &cli::Cli) -> Result<Status, Error> {
     let creds = initial_creds(cli);
     let program = cli.command[0].to_string_lossy().into_owned();
 
-    let prog = seccomp::filter();
-    let mut mode = if cli.no_seccomp { Mode::Syscall } else { Mode::Seccomp };
     // Installing a filter needs CAP_SYS_ADMIN in the namespace or no_new_privs.
     let nnp = !own.capable(CAP_SYS_ADMIN);
-    if mode == Mode::Seccomp {
-        if nnp {
-            ::log::info!("no CAP_SYS_ADMIN: setting no_new_privs to install the seccomp filter");
-        }
-        if let Err(e) = seccomp_works(&prog, nnp) {
-            ::log::warn!("the seccomp filter is refused ({e}); tracing every system call instead (slow)");
-            mode = Mode::Syscall;
-        }
-    } else {
-        ::log::info!("--no-seccomp: tracing every system call (slow)");
+    if nnp && !cli.no_seccomp {
+        ::log::info!("no CAP_SYS_ADMIN: setting no_new_privs to install the seccomp filter");
     }
-    let filter = (mode == Mode::Seccomp).then_some(prog.as_slice());
+    let mode = choose_mode(cli, nnp);
+    let action = if mode == Mode::Notify { seccomp::Action::Notify } else { seccomp::Action::Trace };
+    let prog = seccomp::filter(action);
+    let filter = matches!(mode, Mode::Notify | Mode::Seccomp).then_some(prog.as_slice());
     // SAFETY: getpid and prctl on ourselves.
     if unsafe { libc::getpid() } != 1 {
         // Orphans of the tree (double-forked daemons) come to us, stay
@@ -87,14 +81,20 @@ fn run(cli: &cli::Cli) -> Result<Status, Error> {
         unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
     }
     let signals = signals::Signals::block().map_err(|e| Error::Setup { what: "signalfd".into(), source: e })?;
-    let launched = launch::launch(&cli.command, filter, nnp, signals.original_mask(), cli.signal_group)?;
+    let mut launched = launch::launch(&cli.command, filter, nnp, signals.original_mask(), cli.signal_group, mode == Mode::Notify)?;
+    let listener = launched.listener.take().map(notify::Listener::new);
+    if mode == Mode::Notify && listener.is_none() {
+        // The child could not install the filter: it exits, and the exec
+        // error below says why.
+        ::log::warn!("the seccomp listener did not arrive");
+    }
     let sup = Supervision {
         signals,
         exit_with_main: cli.exit_with_main,
         grace: std::time::Duration::from_secs(cli.grace),
         signal_group: cli.signal_group,
     };
-    let mut tracer = Tracer::new(mode, launched.pid, creds);
+    let mut tracer = Tracer::new(mode, launched.pid, creds, listener);
     let status = tracer.run(&sup);
     drop(sup); // restores credshim's own mask before it may die by a signal
     if !tracer.main_execed() {
@@ -105,9 +105,43 @@ fn run(cli: &cli::Cli) -> Result<Status, Error> {
     status.ok_or_else(|| Error::Setup { what: format!("following '{program}'"), source: std::io::Error::other("it vanished without an exit status") })
 }
 
+/// The interception mode: `--no-seccomp`, else the notification fast path
+/// where the kernel gives a listener (not on kernels without it, nor under
+/// a runtime whose own filter has one: EBUSY), else seccomp stops, else
+/// PTRACE_SYSCALL. Said once in the log.
+fn choose_mode(cli: &cli::Cli, nnp: bool) -> Mode {
+    use cli::Intercept;
+    if cli.no_seccomp {
+        ::log::info!("--no-seccomp: tracing every system call (slow)");
+        return Mode::Syscall;
+    }
+    if cli.intercept != Intercept::Ptrace {
+        match seccomp_works(&seccomp::filter(seccomp::Action::Notify), nnp, true) {
+            Ok(()) => {
+                ::log::info!("intercepting with seccomp user notifications");
+                return Mode::Notify;
+            }
+            Err(e) if cli.intercept == Intercept::Notify => {
+                ::log::warn!("--intercept=notify: no seccomp listener ({e}); using seccomp stops")
+            }
+            Err(e) => ::log::info!("no seccomp listener ({e}); using seccomp stops"),
+        }
+    }
+    match seccomp_works(&seccomp::filter(seccomp::Action::Trace), nnp, false) {
+        Ok(()) => {
+            ::log::info!("intercepting with seccomp stops (ptrace)");
+            Mode::Seccomp
+        }
+        Err(e) => {
+            ::log::warn!("the seccomp filter is refused ({e}); tracing every system call instead (slow)");
+            Mode::Syscall
+        }
+    }
+}
+
 /// Tries the filter in a throwaway child, so the real launch knows whether
 /// to fall back before it starts the command.
-fn seccomp_works(prog: &[libc::sock_filter], nnp: bool) -> std::io::Result<()> {
+fn seccomp_works(prog: &[libc::sock_filter], nnp: bool, listener: bool) -> std::io::Result<()> {
     // Tests make the filter look refused to prove the automatic fallback.
     if std::env::var("CREDSHIM_TEST_SECCOMP").as_deref() == Ok("refuse") {
         return Err(std::io::Error::other("forced by CREDSHIM_TEST_SECCOMP=refuse"));
@@ -118,7 +152,7 @@ fn seccomp_works(prog: &[libc::sock_filter], nnp: bool) -> std::io::Result<()> {
         return Err(std::io::Error::last_os_error());
     }
     if pid == 0 {
-        let ok = seccomp::install(prog, nnp).is_ok();
+        let ok = seccomp::install(prog, nnp, listener).is_ok();
         unsafe { libc::_exit(if ok { 0 } else { 1 }) };
     }
     let mut st = 0;

@@ -14,6 +14,26 @@ const BPF_RET_K: u16 = 0x06; // BPF_RET | BPF_K
 
 const SECCOMP_RET_ALLOW: u32 = 0x7fff_0000;
 const SECCOMP_RET_TRACE: u32 = 0x7ff0_0000;
+const SECCOMP_RET_USER_NOTIF: u32 = 0x7fc0_0000;
+const SECCOMP_FILTER_FLAG_NEW_LISTENER: libc::c_ulong = 1 << 3;
+
+/// How the filter hands an intercepted call to credshim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// A ptrace seccomp stop (SECCOMP_RET_TRACE).
+    Trace,
+    /// A user notification on a listener fd (SECCOMP_RET_USER_NOTIF).
+    Notify,
+}
+
+impl Action {
+    fn ret(self) -> u32 {
+        match self {
+            Action::Trace => SECCOMP_RET_TRACE,
+            Action::Notify => SECCOMP_RET_USER_NOTIF,
+        }
+    }
+}
 
 // struct seccomp_data
 const OFF_NR: u32 = 0;
@@ -30,13 +50,14 @@ fn jump(code: u16, k: u32, jt: u8, jf: u8) -> libc::sock_filter {
 }
 
 /// The section for one ABI: load the number, trace the table's rows.
-fn section(abi: Abi) -> Vec<libc::sock_filter> {
+fn section(abi: Abi, action: Action) -> Vec<libc::sock_filter> {
+    let stop = action.ret();
     let mut f = vec![stmt(BPF_LD_W_ABS, OFF_NR)];
     if abi == Abi::X86_64 {
         // x32 calls: every one stops, and the tracer refuses the shim-table
         // ones (credshim does not emulate x32) and lets the others run.
         f.push(jump(BPF_JSET_K, X32_SYSCALL_BIT as u32, 0, 1));
-        f.push(stmt(BPF_RET_K, SECCOMP_RET_TRACE));
+        f.push(stmt(BPF_RET_K, stop));
     }
     let mut prctl_nr = None;
     for row in abi.rows() {
@@ -45,7 +66,7 @@ fn section(abi: Abi) -> Vec<libc::sock_filter> {
             continue;
         }
         f.push(jump(BPF_JEQ_K, row.nr, 0, 1));
-        f.push(stmt(BPF_RET_K, SECCOMP_RET_TRACE));
+        f.push(stmt(BPF_RET_K, stop));
     }
     if let Some(nr) = prctl_nr {
         let mut p = vec![
@@ -56,7 +77,7 @@ fn section(abi: Abi) -> Vec<libc::sock_filter> {
         ];
         for &opt in &CREDENTIAL_PRCTL_OPTIONS {
             p.push(jump(BPF_JEQ_K, opt as u32, 0, 1));
-            p.push(stmt(BPF_RET_K, SECCOMP_RET_TRACE));
+            p.push(stmt(BPF_RET_K, stop));
         }
         p.push(stmt(BPF_RET_K, SECCOMP_RET_ALLOW));
         f.push(jump(BPF_JEQ_K, nr, 0, p.len() as u8));
@@ -66,23 +87,25 @@ fn section(abi: Abi) -> Vec<libc::sock_filter> {
     f
 }
 
-/// The whole filter: a section per ABI, and RET_TRACE for any other
+/// The whole filter: a section per ABI, and a stop for any other
 /// architecture so that nothing unknown passes silently.
-pub fn filter() -> Vec<libc::sock_filter> {
+pub fn filter(action: Action) -> Vec<libc::sock_filter> {
     let mut f = vec![stmt(BPF_LD_W_ABS, OFF_ARCH)];
     for abi in [Abi::X86_64, Abi::I386] {
-        let s = section(abi);
+        let s = section(abi, action);
         assert!(s.len() < 256, "a filter section must fit an 8-bit jump");
         f.push(jump(BPF_JEQ_K, abi.audit_arch(), 0, s.len() as u8));
         f.extend(s);
     }
-    f.push(stmt(BPF_RET_K, SECCOMP_RET_TRACE));
+    f.push(stmt(BPF_RET_K, action.ret()));
     f
 }
 
 /// Installs `prog` for the calling thread and its future children. Only
 /// async-signal-safe calls: used between fork and exec.
-pub fn install(prog: &[libc::sock_filter], no_new_privs: bool) -> io::Result<()> {
+/// With `listener`, asks for a user-notification listener and returns its
+/// fd (EBUSY if a filter in the chain already has one).
+pub fn install(prog: &[libc::sock_filter], no_new_privs: bool, listener: bool) -> io::Result<Option<libc::c_int>> {
     // SAFETY: plain prctl/seccomp calls; `fprog` points at `prog`, alive
     // for the duration of the call.
     unsafe {
@@ -90,9 +113,11 @@ pub fn install(prog: &[libc::sock_filter], no_new_privs: bool) -> io::Result<()>
             return Err(io::Error::last_os_error());
         }
         let fprog = libc::sock_fprog { len: prog.len() as u16, filter: prog.as_ptr() as *mut libc::sock_filter };
-        if libc::syscall(libc::SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, 0, &fprog) != 0 {
+        let flags = if listener { SECCOMP_FILTER_FLAG_NEW_LISTENER } else { 0 };
+        let r = libc::syscall(libc::SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, flags, &fprog);
+        if r < 0 {
             return Err(io::Error::last_os_error());
         }
+        Ok(listener.then_some(r as libc::c_int))
     }
-    Ok(())
 }

@@ -66,25 +66,32 @@ impl Signals {
         self.original
     }
 
-    /// Waits up to `timeout_ms` (-1: no limit) for signals; returns those read.
-    pub fn wait(&self, timeout_ms: i32) -> Vec<Received> {
-        let mut p = libc::pollfd { fd: self.fd, events: libc::POLLIN, revents: 0 };
-        // SAFETY: one pollfd.
-        unsafe { libc::poll(&mut p, 1, timeout_ms) };
+    /// Waits up to `timeout_ms` (-1: no limit) for signals or for `other`
+    /// to become readable; returns the signals read and whether `other` is
+    /// readable.
+    pub fn wait(&self, timeout_ms: i32, other: Option<libc::c_int>) -> (Vec<Received>, bool) {
+        let mut fds = [
+            libc::pollfd { fd: self.fd, events: libc::POLLIN, revents: 0 },
+            libc::pollfd { fd: other.unwrap_or(-1), events: libc::POLLIN, revents: 0 },
+        ];
+        // SAFETY: two pollfds (a negative fd is ignored by poll).
+        unsafe { libc::poll(fds.as_mut_ptr(), 2, timeout_ms) };
         let mut out = Vec::new();
-        // At most 64 at a time; the rest wait for the next call.
-        for _ in 0..64 {
-            // SAFETY: reading one signalfd_siginfo into a local.
-            let mut info: libc::signalfd_siginfo = unsafe { std::mem::zeroed() };
-            let n = unsafe {
-                libc::read(self.fd, &mut info as *mut _ as *mut libc::c_void, std::mem::size_of::<libc::signalfd_siginfo>())
-            };
-            if n != std::mem::size_of::<libc::signalfd_siginfo>() as isize {
-                break;
+        if fds[0].revents & libc::POLLIN != 0 {
+            // At most 64 at a time; the rest wait for the next call.
+            for _ in 0..64 {
+                // SAFETY: reading one signalfd_siginfo into a local.
+                let mut info: libc::signalfd_siginfo = unsafe { std::mem::zeroed() };
+                let n = unsafe {
+                    libc::read(self.fd, &mut info as *mut _ as *mut libc::c_void, std::mem::size_of::<libc::signalfd_siginfo>())
+                };
+                if n != std::mem::size_of::<libc::signalfd_siginfo>() as isize {
+                    break;
+                }
+                out.push(Received { signo: info.ssi_signo as i32, code: info.ssi_code });
             }
-            out.push(Received { signo: info.ssi_signo as i32, code: info.ssi_code });
         }
-        out
+        (out, fds[1].revents & libc::POLLIN != 0)
     }
 }
 

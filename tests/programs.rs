@@ -24,14 +24,17 @@ fn run(wrapper: &[String], prog: &std::path::Path, args: &[&str]) -> (Option<i32
     (st.code(), out)
 }
 
-/// Runs `name` as real root and under credshim; both must agree and pass.
+/// Runs `name` as real root and under credshim (both channels); all must
+/// agree and pass.
 fn same_as_root(name: &str, flags: &[&str]) -> String {
     let s = Scratch::new(name);
     let prog = s.build_c(name, flags);
     let host = run(&[], &prog, &[]);
-    let traced = run(&ns_wrapper(&s.credshim(), host_bset(), &[], &[]), &prog, &[]);
     assert_eq!(host.0, Some(0), "{name} as real root failed its own checks:\n{}", host.1);
-    assert_eq!(traced, host, "{name}: under credshim (left) vs real root (right)");
+    for ch in ["--intercept=notify", "--intercept=ptrace"] {
+        let traced = run(&ns_wrapper(&s.credshim(), host_bset(), &[], &[ch]), &prog, &[]);
+        assert_eq!(traced, host, "{name}: under credshim {ch} (left) vs real root (right)");
+    }
     host.1
 }
 

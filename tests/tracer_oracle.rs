@@ -31,16 +31,28 @@ fn random(n: usize, seed: u64, opts: GenOpts) -> Vec<String> {
     (0..n).map(|_| gen::script(&mut rng, &opts)).collect()
 }
 
+/// Both interception channels must give the same answers.
+const CHANNELS: [&str; 2] = ["--intercept=notify", "--intercept=ptrace"];
+
 #[test]
 fn hand_written_cases() {
-    check(Abi::X86_64, &[], &[], &credprobe::cases(), 100);
+    for ch in CHANNELS {
+        check(Abi::X86_64, &[], &[ch], &credprobe::cases(), 100);
+    }
 }
 
 #[test]
-fn random_scripts() {
+fn random_scripts_notify() {
     let n = env_num("CREDSHIM_TRACER_SCRIPTS", 2000) as usize;
     let seed = env_num("CREDSHIM_ORACLE_SEED", 0x5eed_c0de) ^ 0x7ace;
-    check(Abi::X86_64, &[], &[], &random(n, seed, GenOpts::default()), 250);
+    check(Abi::X86_64, &[], &[CHANNELS[0]], &random(n, seed, GenOpts::default()), 250);
+}
+
+#[test]
+fn random_scripts_ptrace() {
+    let n = env_num("CREDSHIM_TRACER_SCRIPTS", 2000) as usize;
+    let seed = env_num("CREDSHIM_ORACLE_SEED", 0x5eed_c0de) ^ 0x7acf;
+    check(Abi::X86_64, &[], &[CHANNELS[1]], &random(n, seed, GenOpts::default()), 250);
 }
 
 #[test]
@@ -56,13 +68,20 @@ fn i386_probe() {
     let n = env_num("CREDSHIM_TRACER_SCRIPTS_I386", 300) as usize;
     let seed = env_num("CREDSHIM_ORACLE_SEED", 0x5eed_c0de) ^ 0x386;
     scripts.extend(random(n, seed, GenOpts { legacy16: true, ..GenOpts::default() }));
-    check(Abi::I386, &[], &[], &scripts, 100);
+    for ch in CHANNELS {
+        check(Abi::I386, &[], &[ch], &scripts, 100);
+    }
 }
 
-/// The memory fallbacks give the same answers as process_vm_readv/writev.
+/// The memory fallbacks give the same answers as process_vm_readv/writev
+/// (PEEK/POKE only where the task is ptrace-stopped: the ptrace channel).
 #[test]
 fn memory_fallbacks() {
-    for mode in ["CREDSHIM_MEM=procmem", "CREDSHIM_MEM=peek"] {
-        check(Abi::X86_64, &[mode], &[], &credprobe::cases(), 100);
+    for (mode, ch) in [
+        ("CREDSHIM_MEM=procmem", CHANNELS[0]),
+        ("CREDSHIM_MEM=procmem", CHANNELS[1]),
+        ("CREDSHIM_MEM=peek", CHANNELS[1]),
+    ] {
+        check(Abi::X86_64, &[mode], &[ch], &credprobe::cases(), 100);
     }
 }

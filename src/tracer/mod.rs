@@ -11,6 +11,7 @@ use crate::arch;
 use crate::execfile;
 use crate::mem::Strategy;
 use crate::ptrace::{self, PtraceError, SyscallInfo, Tid};
+use crate::notify::Listener;
 use crate::signals;
 use std::time::{Duration, Instant};
 use credshim_shims::cred::copy_creds;
@@ -22,6 +23,9 @@ use tasks::TaskTable;
 /// How calls are intercepted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
+    /// seccomp user notifications: shim-table calls arrive on a listener;
+    /// ptrace only follows the tree.
+    Notify,
     /// seccomp RET_TRACE: only shim-table calls stop.
     Seccomp,
     /// `--no-seccomp`: PTRACE_SYSCALL, every call stops twice.
@@ -46,6 +50,7 @@ pub struct Tracer {
     /// events newest first, so tests can make a child's first stop arrive
     /// before its parent's fork event (lesson 2) on demand.
     reverse_events: bool,
+    listener: Option<Listener>,
 }
 
 /// At most this many pending events are handled as one batch.
@@ -69,11 +74,17 @@ fn tgid_of(tid: Tid) -> Option<Tid> {
 
 impl Tracer {
     /// `main` was seized while running (it is started), with `creds`.
-    pub fn new(mode: Mode, main: Tid, creds: Creds) -> Tracer {
+    /// `listener`: the notification channel, in `Mode::Notify`.
+    pub fn new(mode: Mode, main: Tid, creds: Creds, listener: Option<Listener>) -> Tracer {
         let mut tasks = TaskTable::default();
         tasks.insert(main, creds, true);
         let reverse_events = std::env::var("CREDSHIM_TEST_EVENT_ORDER").as_deref() == Ok("reverse");
-        Tracer { mode, tasks, main, main_status: None, main_execed: false, strategy: Strategy::from_env(), reverse_events }
+        let mut strategy = Strategy::from_env();
+        if mode == Mode::Notify && strategy == Strategy::Peek {
+            // PEEK/POKE need a ptrace-stopped task; a notified one is not.
+            strategy = Strategy::ProcMem;
+        }
+        Tracer { mode, tasks, main, main_status: None, main_execed: false, strategy, reverse_events, listener }
     }
 
     /// Did the main command get as far as exec?
@@ -107,13 +118,48 @@ impl Tracer {
             }
             // A bounded wait: a lost wakeup costs at most a second.
             let timeout = kill_at.map(|t| t.saturating_duration_since(Instant::now()).as_millis() as i32).unwrap_or(1000).clamp(0, 1000);
-            for sig in sup.signals.wait(timeout) {
+            let (sigs, notified) = sup.signals.wait(timeout, self.listener.as_ref().map(Listener::raw));
+            for sig in sigs {
                 if sig.signo != libc::SIGCHLD {
                     self.forward(sig, sup);
                 }
             }
+            if notified {
+                self.serve_notifications();
+            }
         }
         self.main_status
+    }
+
+    /// Answers the pending notifications (a bounded batch; poll brings the
+    /// loop back for more). Ptrace events come first: a notification only
+    /// comes from a task that was resumed, so it is in the table.
+    fn serve_notifications(&mut self) {
+        let Some(listener) = self.listener.take() else { return };
+        for _ in 0..BATCH {
+            match listener.recv() {
+                Ok(Some(n)) => {
+                    let call = Call { arch: n.arch, nr: n.nr, args: n.args };
+                    let answer = emulate::emulate(&mut self.tasks, n.tid, call, self.strategy);
+                    // The task's memory was read: make sure it is still the
+                    // same call before answering (seccomp_unotify(2)).
+                    if listener.valid(n.id) {
+                        listener.respond(n.id, answer);
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    log::warn!("seccomp listener: {e}");
+                    break;
+                }
+            }
+            let mut p = libc::pollfd { fd: listener.raw(), events: libc::POLLIN, revents: 0 };
+            // SAFETY: one pollfd, no wait.
+            if unsafe { libc::poll(&mut p, 1, 0) } != 1 || p.revents & libc::POLLIN == 0 {
+                break;
+            }
+        }
+        self.listener = Some(listener);
     }
 
     /// Handles every pending waitpid result, in batches. False on ECHILD.
@@ -215,7 +261,7 @@ impl Tracer {
 
     fn resume(&self, tid: Tid, sig: i32) -> ptrace::Result<()> {
         match self.mode {
-            Mode::Seccomp => ptrace::cont(tid, sig),
+            Mode::Notify | Mode::Seccomp => ptrace::cont(tid, sig),
             Mode::Syscall => ptrace::syscall(tid, sig),
         }
     }
