@@ -16,6 +16,10 @@ const SECCOMP_RET_ALLOW: u32 = 0x7fff_0000;
 const SECCOMP_RET_TRACE: u32 = 0x7ff0_0000;
 const SECCOMP_RET_USER_NOTIF: u32 = 0x7fc0_0000;
 const SECCOMP_FILTER_FLAG_NEW_LISTENER: libc::c_ulong = 1 << 3;
+/// Do not force the speculative-store-bypass mitigation on the tracees:
+/// credshim's filter is not a sandbox, and the mitigation slows every
+/// system call of the whole tree.
+const SECCOMP_FILTER_FLAG_SPEC_ALLOW: libc::c_ulong = 1 << 2;
 
 /// How the filter hands an intercepted call to credshim.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,7 +117,7 @@ pub fn install(prog: &[libc::sock_filter], no_new_privs: bool, listener: bool) -
             return Err(io::Error::last_os_error());
         }
         let fprog = libc::sock_fprog { len: prog.len() as u16, filter: prog.as_ptr() as *mut libc::sock_filter };
-        let flags = if listener { SECCOMP_FILTER_FLAG_NEW_LISTENER } else { 0 };
+        let flags = SECCOMP_FILTER_FLAG_SPEC_ALLOW | if listener { SECCOMP_FILTER_FLAG_NEW_LISTENER } else { 0 };
         let r = libc::syscall(libc::SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, flags, &fprog);
         if r < 0 {
             return Err(io::Error::last_os_error());
