@@ -40,24 +40,6 @@ pub fn decode_rootlesscontainers(v: &[u8]) -> Option<(Option<u32>, Option<u32>)>
     Some((keep(uid), keep(gid)))
 }
 
-/// The inverse of `decode_rootlesscontainers`.
-#[cfg(test)]
-fn encode_rootlesscontainers(uid: u32, gid: u32) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (key, mut x) in [(0x08u8, uid), (0x10, gid)] {
-        if x == 0 {
-            continue;
-        }
-        out.push(key);
-        while x >= 0x80 {
-            out.push((x as u8 & 0x7f) | 0x80);
-            x >>= 7;
-        }
-        out.push(x as u8);
-    }
-    out
-}
-
 fn getxattr(path: &Path, name: &str) -> Option<Vec<u8>> {
     let p = CString::new(path.as_os_str().as_bytes()).ok()?;
     let n = CString::new(name).ok()?;
@@ -111,7 +93,7 @@ mod tests {
     #[test]
     fn rootlesscontainers_round_trip() {
         for (u, g) in [(0, 0), (33, 33), (1000, 0), (0, 1000), (u32::MAX, 5), (70000, u32::MAX)] {
-            let v = encode_rootlesscontainers(u, g);
+            let v = credprobe::runner::rootlesscontainers(u, g);
             let keep = |x: u32| (x != u32::MAX).then_some(x);
             assert_eq!(decode_rootlesscontainers(&v), Some((keep(u), keep(g))));
         }

@@ -4,9 +4,9 @@
 mod harness;
 
 use credprobe::runner::run_with_timeout;
-use harness::{command, host_bset, ns_plain, ns_wrapper, Scratch};
+use harness::{command, descendants, host_bset, kill, ns_plain, ns_wrapper, wait_until, Guard, Scratch};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const T: Duration = Duration::from_secs(60);
 
@@ -61,85 +61,16 @@ fn real_root_on_the_host_is_refused_unless_insisted() {
     assert_eq!(o.status.code(), Some(3));
 }
 
-/// The pids of `pid`'s children.
-fn children(pid: u32) -> Vec<u32> {
-    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .unwrap_or_default()
-        .split_whitespace()
-        .filter_map(|p| p.parse().ok())
-        .collect()
-}
-
-fn descendants(pid: u32) -> Vec<u32> {
-    let mut all = vec![];
-    let mut todo = vec![pid];
-    while let Some(p) = todo.pop() {
-        for c in children(p) {
-            all.push(c);
-            todo.push(c);
-        }
-    }
-    all
-}
-
-fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + limit;
-    while Instant::now() < end {
-        if cond() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    cond()
-}
-
-fn kill(pid: u32, sig: i32) {
-    // SAFETY: sending a signal.
-    unsafe { libc::kill(pid as i32, sig) };
-}
-
-/// A child process killed by its pid when the test is done with it.
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Child {
-    fn spawn(mut c: Command) -> Child {
-        Child(c.stdin(Stdio::null()).stdout(Stdio::piped()).spawn().expect("spawns"))
-    }
-    fn wait_timeout(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
-        let mut st = None;
-        wait_until(limit, || {
-            st = self.0.try_wait().ok().flatten();
-            st.is_some()
-        });
-        st
-    }
-    fn stdout(&mut self) -> String {
-        use std::io::Read;
-        let mut s = String::new();
-        if let Some(mut o) = self.0.stdout.take() {
-            let _ = o.read_to_string(&mut s);
-        }
-        s
-    }
-}
-
 #[test]
 fn kill_9_of_a_tracee_is_survived() {
     let s = Scratch::new("killtracee");
     let cs = s.credshim().to_string_lossy().into_owned();
-    let mut c = Child::spawn(command(&ns_plain(), &[&cs, "--", "sh", "-c", "sleep 30 & wait $!; echo waited $?"]));
+    let mut c = Guard::spawn(command(&ns_plain(), &[&cs, "--", "sh", "-c", "sleep 30 & wait $!; echo waited $?"]));
     let pid = c.0.id();
     assert!(wait_until(T, || descendants(pid).len() >= 2), "sh and sleep start");
     let sleep = *descendants(pid).last().expect("the sleep");
     kill(sleep, libc::SIGKILL);
-    let st = c.wait_timeout(Duration::from_secs(20)).expect("credshim ends after its tracee is killed");
+    let st = c.wait(Duration::from_secs(20)).expect("credshim ends after its tracee is killed");
     assert_eq!(st.code(), Some(0));
     assert_eq!(c.stdout(), "waited 137\n");
 }
@@ -150,12 +81,12 @@ fn kill_9_during_exec_from_a_thread_never_hangs() {
     let prog = s.build_c("exec_thread", &[]);
     let w = ns_wrapper(&s.credshim(), host_bset(), &[], &[]);
     for delay_ms in [0u64, 5, 10, 15, 18, 20, 21, 22, 25, 30, 40, 60] {
-        let mut c = Child::spawn(command(&w, &[&prog.to_string_lossy()]));
+        let mut c = Guard::spawn(command(&w, &[&prog.to_string_lossy()]));
         std::thread::sleep(Duration::from_millis(delay_ms));
         for p in descendants(c.0.id()) {
             kill(p, libc::SIGKILL);
         }
-        assert!(c.wait_timeout(Duration::from_secs(20)).is_some(), "credshim hung after kill -9 at {delay_ms} ms");
+        assert!(c.wait(Duration::from_secs(20)).is_some(), "credshim hung after kill -9 at {delay_ms} ms");
     }
 }
 
@@ -163,12 +94,12 @@ fn kill_9_during_exec_from_a_thread_never_hangs() {
 fn kill_9_of_credshim_leaves_no_tracee_alive() {
     let s = Scratch::new("killtracer");
     let cs = s.credshim().to_string_lossy().into_owned();
-    let mut c = Child::spawn(command(&ns_plain(), &[&cs, "--", "sh", "-c", "sleep 300 & sleep 300 & wait"]));
+    let mut c = Guard::spawn(command(&ns_plain(), &[&cs, "--", "sh", "-c", "sleep 300 & sleep 300 & wait"]));
     let pid = c.0.id();
     assert!(wait_until(T, || descendants(pid).len() >= 3), "sh and two sleeps start");
     let tree = descendants(pid);
     kill(pid, libc::SIGKILL);
-    c.wait_timeout(Duration::from_secs(10)).expect("credshim dies");
+    c.wait(Duration::from_secs(10)).expect("credshim dies");
     // Not even a zombie may remain once the caller has reaped credshim.
     let exists = |p: &u32| std::path::Path::new(&format!("/proc/{p}")).exists();
     assert!(wait_until(Duration::from_secs(10), || !tree.iter().any(exists)), "tracees outlived credshim: {tree:?}");
@@ -182,7 +113,7 @@ fn signals_are_delivered_once_and_job_control_works() {
     for prefix in [vec![], vec![cs.clone(), "--".to_string()]] {
         let mut all = ns_plain();
         all.extend(prefix.clone());
-        let mut c = Child::spawn(command(&all, &["sh", "-c", script]));
+        let mut c = Guard::spawn(command(&all, &["sh", "-c", script]));
         let pid = c.0.id();
         // The shell stops itself; a SIGCONT from outside resumes it. (A
         // traced task in group-stop shows as `t`, an untraced one as `T`.)
@@ -195,7 +126,7 @@ fn signals_are_delivered_once_and_job_control_works() {
                 kill(*p, libc::SIGCONT);
             }
         }
-        let st = c.wait_timeout(Duration::from_secs(20)).expect("ends after SIGCONT");
+        let st = c.wait(Duration::from_secs(20)).expect("ends after SIGCONT");
         assert_eq!(st.code(), Some(0));
         assert_eq!(c.stdout(), "got USR1\nafter\nresumed\n", "with {prefix:?}");
     }

@@ -3,93 +3,10 @@
 
 mod harness;
 
-use harness::{command, host_bset, ns_plain, ns_wrapper, Scratch};
+use harness::{command, descendants, host_bset, kill, ns_plain, ns_wrapper, state, wait_until, Guard, Scratch};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + limit;
-    while Instant::now() < end {
-        if cond() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    cond()
-}
-
-fn children(pid: u32) -> Vec<u32> {
-    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .unwrap_or_default()
-        .split_whitespace()
-        .filter_map(|p| p.parse().ok())
-        .collect()
-}
-
-fn descendants(pid: u32) -> Vec<u32> {
-    let mut all = vec![];
-    let mut todo = vec![pid];
-    while let Some(p) = todo.pop() {
-        for c in children(p) {
-            all.push(c);
-            todo.push(c);
-        }
-    }
-    all
-}
-
-fn state(pid: u32) -> Option<char> {
-    let st = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    st.rsplit_once(") ").and_then(|(_, rest)| rest.chars().next())
-}
-
-fn comm(pid: u32) -> String {
-    std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim().to_string()
-}
-
-fn kill(pid: u32, sig: i32) {
-    // SAFETY: sending a signal.
-    unsafe { libc::kill(pid as i32, sig) };
-}
-
-/// A child stopped by its pid (with its whole tree) when the test ends.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        for p in descendants(self.0.id()) {
-            kill(p, libc::SIGKILL);
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Guard {
-    fn spawn(mut c: Command) -> Guard {
-        Guard(c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawns"))
-    }
-    fn wait(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
-        let mut st = None;
-        wait_until(limit, || {
-            st = self.0.try_wait().ok().flatten();
-            st.is_some()
-        });
-        st
-    }
-    fn stdout(&mut self) -> String {
-        let mut s = String::new();
-        if let Some(mut o) = self.0.stdout.take() {
-            let _ = o.read_to_string(&mut s);
-        }
-        s
-    }
-    /// The pid of the first descendant whose command is `name`.
-    fn find(&self, name: &str) -> Option<u32> {
-        descendants(self.0.id()).into_iter().find(|&p| comm(p) == name)
-    }
-}
+use std::process::Command;
+use std::time::Duration;
 
 /// credshim as PID 1 of a new PID namespace inside the single-id user
 /// namespace: `unshare --pid --fork --mount-proc credshim -- ...`.

@@ -146,3 +146,96 @@ pub fn sides(abi: Abi, env: &[&str], args: &[&str]) -> Sides {
     let wrapper = ns_wrapper(&ns.dir.join("credshim"), host_init.cap_bset, env, args);
     Sides { host, ns, host_init, wrapper }
 }
+
+/// Polls `cond` every 10 ms until it holds or `limit` passes.
+pub fn wait_until(limit: std::time::Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let end = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < end {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    cond()
+}
+
+/// The pids of `pid`'s children.
+pub fn children(pid: u32) -> Vec<u32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+/// Every process below `pid`.
+pub fn descendants(pid: u32) -> Vec<u32> {
+    let mut all = vec![];
+    let mut todo = vec![pid];
+    while let Some(p) = todo.pop() {
+        for c in children(p) {
+            all.push(c);
+            todo.push(c);
+        }
+    }
+    all
+}
+
+/// The state letter of /proc/PID/stat (None: no such process).
+pub fn state(pid: u32) -> Option<char> {
+    let st = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    st.rsplit_once(") ").and_then(|(_, rest)| rest.chars().next())
+}
+
+pub fn comm(pid: u32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim().to_string()
+}
+
+pub fn kill(pid: u32, sig: i32) {
+    // SAFETY: sending a signal.
+    unsafe { libc::kill(pid as i32, sig) };
+}
+
+/// A process a test started, stopped by its pid (with its whole tree) when
+/// the test is done with it.
+pub struct Guard(pub std::process::Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        for p in descendants(self.0.id()) {
+            kill(p, libc::SIGKILL);
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Guard {
+    /// Starts `c` with stdin from /dev/null and stdout and stderr piped.
+    pub fn spawn(mut c: std::process::Command) -> Guard {
+        use std::process::Stdio;
+        Guard(c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawns"))
+    }
+    /// Its exit status, if it ends within `limit`.
+    pub fn wait(&mut self, limit: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let mut st = None;
+        wait_until(limit, || {
+            st = self.0.try_wait().ok().flatten();
+            st.is_some()
+        });
+        st
+    }
+    /// All of its standard output (after it ended).
+    pub fn stdout(&mut self) -> String {
+        use std::io::Read;
+        let mut s = String::new();
+        if let Some(mut o) = self.0.stdout.take() {
+            let _ = o.read_to_string(&mut s);
+        }
+        s
+    }
+    /// The pid of the first descendant whose command is `name`.
+    pub fn find(&self, name: &str) -> Option<u32> {
+        descendants(self.0.id()).into_iter().find(|&p| comm(p) == name)
+    }
+}

@@ -25,24 +25,8 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "common.h"
 
-#ifdef __i386__
-/* On i386 the plain numbers are the legacy 16-bit calls; use the 32-bit ones. */
-#undef SYS_getuid
-#define SYS_getuid SYS_getuid32
-#undef SYS_getgroups
-#define SYS_getgroups SYS_getgroups32
-#undef SYS_setgroups
-#define SYS_setgroups SYS_setgroups32
-#undef SYS_getresuid
-#define SYS_getresuid SYS_getresuid32
-#undef SYS_getresgid
-#define SYS_getresgid SYS_getresgid32
-#undef SYS_setresuid
-#define SYS_setresuid SYS_setresuid32
-#undef SYS_setresgid
-#define SYS_setresgid SYS_setresgid32
-#endif
 
 #define SENTINEL 0xAAAAAAAAu
 #define KERNEL_ADDR ((void *)0xffffffff81000000UL)
@@ -57,24 +41,6 @@ static const char *const pname[NPTR] = {
 };
 static void *ptrs[NPTR];
 
-static const char *errname(int e)
-{
-	static char buf[16];
-	switch (e) {
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case ESRCH: return "ESRCH";
-	case EINTR: return "EINTR";
-	case EAGAIN: return "EAGAIN";
-	case ENOMEM: return "ENOMEM";
-	case EACCES: return "EACCES";
-	case EFAULT: return "EFAULT";
-	case EINVAL: return "EINVAL";
-	case ENOSYS: return "ENOSYS";
-	}
-	snprintf(buf, sizeof buf, "E%d", e);
-	return buf;
-}
 
 /* the u32 that fits before the PROT_NONE page */
 static uint32_t *partial_word(void)

@@ -9,24 +9,8 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "common.h"
 
-#ifdef __i386__
-/* On i386 the plain numbers are the legacy 16-bit calls; use the 32-bit ones. */
-#undef SYS_getuid
-#define SYS_getuid SYS_getuid32
-#undef SYS_getgroups
-#define SYS_getgroups SYS_getgroups32
-#undef SYS_setgroups
-#define SYS_setgroups SYS_setgroups32
-#undef SYS_getresuid
-#define SYS_getresuid SYS_getresuid32
-#undef SYS_getresgid
-#define SYS_getresgid SYS_getresgid32
-#undef SYS_setresuid
-#define SYS_setresuid SYS_setresuid32
-#undef SYS_setresgid
-#define SYS_setresgid SYS_setresgid32
-#endif
 
 static const char *self;
 static volatile int stop;

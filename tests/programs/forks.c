@@ -19,6 +19,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "common.h"
 
 #define ITERATIONS 1000
 #define EVERY 100
@@ -26,24 +27,6 @@
 enum kind { K_FORK, K_VFORK, K_CLONE };
 static const char *const kind_name[] = { "fork", "vfork", "clone" };
 
-static const char *errname(int e)
-{
-	static char buf[16];
-	switch (e) {
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case ESRCH: return "ESRCH";
-	case EINTR: return "EINTR";
-	case EAGAIN: return "EAGAIN";
-	case ENOMEM: return "ENOMEM";
-	case ECHILD: return "ECHILD";
-	case EFAULT: return "EFAULT";
-	case EINVAL: return "EINVAL";
-	case ENOSYS: return "ENOSYS";
-	}
-	snprintf(buf, sizeof buf, "E%d", e);
-	return buf;
-}
 
 /*
  * Creates the child with the given primitive.  The child writes its pid to

@@ -22,24 +22,8 @@
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
+#include "common.h"
 
-#ifdef __i386__
-/* On i386 the plain numbers are the legacy 16-bit calls; use the 32-bit ones. */
-#undef SYS_getuid
-#define SYS_getuid SYS_getuid32
-#undef SYS_getgroups
-#define SYS_getgroups SYS_getgroups32
-#undef SYS_setgroups
-#define SYS_setgroups SYS_setgroups32
-#undef SYS_getresuid
-#define SYS_getresuid SYS_getresuid32
-#undef SYS_getresgid
-#define SYS_getresgid SYS_getresgid32
-#undef SYS_setresuid
-#define SYS_setresuid SYS_setresuid32
-#undef SYS_setresgid
-#define SYS_setresgid SYS_setresgid32
-#endif
 
 #define NTHREADS 16
 #define MAXGROUPS 64
@@ -63,24 +47,6 @@ struct slot {
 static pthread_barrier_t start_barrier, done_barrier;
 static struct slot slots[NTHREADS];
 
-static const char *errname(int e)
-{
-	static char buf[16];
-	switch (e) {
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case ESRCH: return "ESRCH";
-	case EINTR: return "EINTR";
-	case EAGAIN: return "EAGAIN";
-	case ENOMEM: return "ENOMEM";
-	case EACCES: return "EACCES";
-	case EFAULT: return "EFAULT";
-	case EINVAL: return "EINVAL";
-	case ENOSYS: return "ENOSYS";
-	}
-	snprintf(buf, sizeof buf, "E%d", e);
-	return buf;
-}
 
 /* Reads the calling thread's own credentials with raw system calls. */
 static void read_creds(struct creds *c)
