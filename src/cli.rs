@@ -108,3 +108,40 @@ pub struct Cli {
     #[arg(required = true, trailing_var_arg = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
 }
+
+#[cfg(test)]
+mod docs {
+    //! man/credshim.1 and the shell completions are generated from this
+    //! definition. `CREDSHIM_UPDATE_DOCS=1 cargo test --bin credshim docs`
+    //! rewrites them; otherwise the test fails when they are stale.
+    use super::Cli;
+    use clap::CommandFactory;
+    use std::path::Path;
+
+    fn check(path: &str, want: &[u8]) {
+        let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+        if std::env::var_os("CREDSHIM_UPDATE_DOCS").is_some() {
+            std::fs::create_dir_all(full.parent().expect("a parent")).expect("mkdir");
+            std::fs::write(&full, want).expect("write");
+        }
+        let have = std::fs::read(&full).unwrap_or_default();
+        assert!(have == want, "{path} is stale: run CREDSHIM_UPDATE_DOCS=1 cargo test --bin credshim docs");
+    }
+
+    #[test]
+    fn man_page_is_current() {
+        let mut out = Vec::new();
+        clap_mangen::Man::new(Cli::command()).render(&mut out).expect("renders");
+        check("man/credshim.1", &out);
+    }
+
+    #[test]
+    fn completions_are_current() {
+        use clap_complete::Shell;
+        for (shell, file) in [(Shell::Bash, "credshim.bash"), (Shell::Zsh, "_credshim"), (Shell::Fish, "credshim.fish")] {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "credshim", &mut out);
+            check(&format!("contrib/completions/{file}"), &out);
+        }
+    }
+}

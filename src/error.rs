@@ -6,14 +6,23 @@ use std::io;
 pub enum Error {
     #[error("refusing to run as real root in the host's user namespace: the command would keep real root while it believes it dropped privileges. Run credshim inside a rootless container (a user namespace), or pass --allow-host-root if you really mean it")]
     HostRoot,
-    #[error("{program}: command not found")]
+    #[error("cannot execute '{program}': No such file or directory")]
     NotFound { program: String },
-    #[error("cannot execute '{program}': {source}")]
+    #[error("cannot execute '{program}': {}", plain(source))]
     Exec { program: String, source: io::Error },
-    #[error("{what}: {source}")]
+    #[error("{what}: {}", plain(source))]
     Setup { what: String, source: io::Error },
     #[error("{0}")]
     Usage(String),
+}
+
+/// An error's text without Rust's " (os error N)" suffix: what strerror says.
+fn plain(e: &io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
 }
 
 impl Error {

@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::ptrace;
 use std::ffi::{CString, OsString};
 use std::io;
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 pub struct Launched {
     pub pid: i32,
@@ -24,6 +24,35 @@ fn pipe_cloexec() -> io::Result<[libc::c_int; 2]> {
         return Err(io::Error::last_os_error());
     }
     Ok(fds)
+}
+
+/// Finds `program` as a shell would: a name with a slash as it is, else the
+/// first executable regular file of that name on PATH. Directories and
+/// PATH entries it cannot read are skipped, so a missing command is "not
+/// found" (127) rather than the EACCES execvp would report.
+pub fn resolve(program: &std::ffi::OsStr) -> Result<std::path::PathBuf, Error> {
+    use std::os::unix::fs::PermissionsExt;
+    let shown = program.to_string_lossy().into_owned();
+    let exec_error = |e: i32| Error::Exec { program: shown.clone(), source: io::Error::from_raw_os_error(e) };
+    if program.as_bytes().contains(&b'/') {
+        let path = std::path::PathBuf::from(program);
+        return match std::fs::metadata(&path) {
+            Ok(m) if m.is_dir() => Err(exec_error(libc::EISDIR)),
+            Ok(_) => Ok(path),
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Err(Error::NotFound { program: shown }),
+            Err(e) => Err(exec_error(e.raw_os_error().unwrap_or(libc::EACCES))),
+        };
+    }
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
+    for dir in std::env::split_paths(&path) {
+        let candidate = dir.join(program);
+        if let Ok(m) = std::fs::metadata(&candidate) {
+            if m.is_file() && m.permissions().mode() & 0o111 != 0 {
+                return Ok(candidate);
+            }
+        }
+    }
+    Err(Error::NotFound { program: shown })
 }
 
 /// Forks and execs `argv` traced. `filter`: the seccomp program to install
@@ -43,6 +72,8 @@ pub fn launch(
 ) -> Result<Launched, Error> {
     let setup = |what: &str, source| Error::Setup { what: what.to_string(), source };
     let program = argv.first().ok_or_else(|| Error::Usage("no command given".into()))?;
+    let path = CString::new(resolve(program)?.into_os_string().into_vec())
+        .map_err(|_| Error::Usage("the command contains a NUL byte".into()))?;
     let cargs: Vec<CString> = argv
         .iter()
         .map(|a| CString::new(a.as_bytes()))
@@ -61,7 +92,7 @@ pub fn launch(
     let mut cbuf = [0u64; 4]; // room for CMSG_SPACE(sizeof(int)), aligned
 
     // SAFETY: after fork the child only makes async-signal-safe calls
-    // (read, sigprocmask, setpgid, prctl, seccomp, execvp, write, _exit) on data prepared above.
+    // (read, sigprocmask, setpgid, prctl, seccomp, sendmsg, execv, write, _exit) on data prepared above.
     let pid = unsafe { libc::fork() };
     if pid < 0 {
         return Err(setup("fork", io::Error::last_os_error()));
@@ -94,7 +125,7 @@ pub fn launch(
                     Ok(None) => {}
                 }
             }
-            libc::execvp(ptrs[0], ptrs.as_ptr());
+            libc::execv(path.as_ptr(), ptrs.as_ptr());
             let e = *libc::__errno_location();
             libc::write(err[1], &e as *const i32 as *const libc::c_void, 4);
             libc::_exit(if e == libc::ENOENT { 127 } else { 126 });

@@ -33,21 +33,33 @@ fn exit_statuses_and_signals_are_passed_on() {
     }
 }
 
+/// Misuse: one clear first line naming the program and the cause, and the
+/// documented status (clap's usage errors: 2).
 #[test]
-fn a_missing_or_unrunnable_command_is_127_or_126_and_named() {
-    let s = Scratch::new("notfound");
+fn misuse_gets_a_clear_line_and_the_documented_status() {
+    let s = Scratch::new("misuse");
     let cs = s.credshim().to_string_lossy().into_owned();
-    let mut c = command(&ns_plain(), &[&cs, "--", "/no/such/program"]);
-    c.stderr(Stdio::piped());
-    let o = c.output().expect("runs");
-    assert_eq!(o.status.code(), Some(127));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("/no/such/program: command not found"));
-    let mut c = command(&ns_plain(), &[&cs, "--", "/etc/passwd"]);
-    c.stderr(Stdio::piped());
-    let o = c.output().expect("runs");
-    assert_eq!(o.status.code(), Some(126));
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert!(err.contains("cannot execute '/etc/passwd': Permission denied"), "{err}");
+    let dir = s.dir.to_string_lossy().into_owned();
+    let cases: [(&[&str], i32, &str); 7] = [
+        (&[], 2, "the following required arguments were not provided"),
+        (&["--"], 2, "the following required arguments were not provided"),
+        (&["--", "ngnix"], 127, "credshim: cannot execute 'ngnix': No such file or directory"),
+        (&["--", "/no/such/program"], 127, "credshim: cannot execute '/no/such/program': No such file or directory"),
+        (&["--", &dir], 126, "Is a directory"),
+        (&["--", "/etc/passwd"], 126, "credshim: cannot execute '/etc/passwd': Permission denied"),
+        (&["--bogus", "--", "true"], 2, "unexpected argument '--bogus'"),
+    ];
+    for (args, code, text) in cases.iter().chain([(&["--uid", "abc", "--", "true"][..], 2, "invalid value 'abc' for '--uid <UID>'")].iter()) {
+        let mut all = vec![cs.as_str()];
+        all.extend_from_slice(args);
+        let o = command(&ns_plain(), &all).stderr(Stdio::piped()).output().expect("runs");
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        let first = err.lines().next().unwrap_or("");
+        assert_eq!(o.status.code(), Some(*code), "credshim {args:?}: {err}");
+        assert!(first.contains(text), "credshim {args:?}: first line {first:?}");
+    }
+    let v = Command::new(&cs).arg("--version").output().expect("runs");
+    assert_eq!(String::from_utf8_lossy(&v.stdout), format!("credshim {}\n", env!("CARGO_PKG_VERSION")));
 }
 
 #[test]
@@ -215,4 +227,19 @@ fn initial_groups_leave_out_the_overflow_gid() {
     };
     assert_eq!(ns_with_a_group(&["id", "-G"]).1, "0 65534\n", "natively the unmapped group shows as 65534");
     assert_eq!(ns_with_a_group(&[&cs, "--", "id", "-G"]).1, "0\n");
+}
+
+/// The checked-in man page renders and the bash completion loads (their
+/// staleness is checked by the unit tests in src/cli.rs).
+#[test]
+fn man_page_renders_and_completions_load() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let man = Command::new("man").args(["-l", &format!("{root}/man/credshim.1")]).env("MANWIDTH", "80").env("MANPAGER", "cat").output().expect("man runs");
+    let text = String::from_utf8_lossy(&man.stdout);
+    assert!(man.status.success() && text.contains("credshim") && text.contains("--exit-with-main"), "{text}");
+    let bash = Command::new("bash")
+        .args(["-c", &format!("source {root}/contrib/completions/credshim.bash && complete -p credshim")])
+        .output()
+        .expect("bash runs");
+    assert!(String::from_utf8_lossy(&bash.stdout).contains("-F _credshim credshim"));
 }
