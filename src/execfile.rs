@@ -61,10 +61,36 @@ fn nosuid(path: &Path) -> bool {
     r == 0 && st.f_flag & libc::ST_NOSUID != 0
 }
 
+/// Is `id` inside one of the ranges of a /proc/self/{uid,gid}_map?
+fn mapped(map: &str, id: u32) -> bool {
+    map.lines().any(|l| {
+        let f: Vec<u64> = l.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+        f.len() == 3 && (f[0]..f[0] + f[2]).contains(&(id as u64))
+    })
+}
+
+/// An owner as stat shows it inside credshim's user namespace: the
+/// overflow id stands for an owner the namespace does not map (a host
+/// file owned by host root, seen from a single-id namespace). Such an
+/// owner is no id at all: the kernel ignores set-id bits it names
+/// (bprm_fill_uid: "no mappings for them in the ns"), and so does the model.
+fn unmapped_as_none(id: u32, map_file: &str, overflow_file: &str) -> u32 {
+    let overflow = std::fs::read_to_string(overflow_file).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(65534);
+    if id != overflow {
+        return id;
+    }
+    match std::fs::read_to_string(map_file) {
+        Ok(map) if !mapped(&map, id) => credshim_shims::id::NO_ID,
+        _ => id,
+    }
+}
+
 /// The exec view of `path` (symlinks followed, as execve does).
 pub fn read(path: &Path) -> io::Result<ExecFile> {
     let md = std::fs::metadata(path)?;
-    let (mut uid, mut gid) = (md.uid(), md.gid());
+    let uid = unmapped_as_none(md.uid(), "/proc/self/uid_map", "/proc/sys/kernel/overflowuid");
+    let gid = unmapped_as_none(md.gid(), "/proc/self/gid_map", "/proc/sys/kernel/overflowgid");
+    let (mut uid, mut gid) = (uid, gid);
     if let Some((u, g)) = getxattr(path, "user.rootlesscontainers").as_deref().and_then(decode_rootlesscontainers) {
         uid = u.unwrap_or(uid);
         gid = g.unwrap_or(gid);
@@ -89,6 +115,13 @@ pub fn is_script(path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn id_maps() {
+        assert!(mapped("         0       1001          1\n", 0));
+        assert!(!mapped("         0       1001          1\n", 65534));
+        assert!(mapped("0 0 4294967295\n", 65534));
+    }
 
     #[test]
     fn rootlesscontainers_round_trip() {
