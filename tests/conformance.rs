@@ -9,42 +9,15 @@ use harness::{command, host_bset, ns_wrapper, Scratch, NS_UID};
 use std::process::Command;
 use std::time::Duration;
 
-/// (name, shell command line). `$D` is a scratch directory of the side's
-/// own (its files are owned by the side's root).
-const CASES: &[(&str, &str)] = &[
-    ("setpriv reuid/regid/clear-groups", "setpriv --reuid=33 --regid=33 --clear-groups id"),
-    ("setpriv init-groups", "setpriv --reuid=33 --regid=33 --init-groups id"),
-    ("setpriv groups", "setpriv --reuid=33 --regid=33 --groups=4,27,100 id"),
-    ("setpriv euid only", "setpriv --euid=33 id"),
-    (
-        "setpriv inh-caps + ambient-caps",
-        "setpriv --reuid=33 --regid=33 --clear-groups --inh-caps=+net_bind_service --ambient-caps=+net_bind_service capsh --print",
-    ),
-    ("setpriv bounding-set", "setpriv --bounding-set=-net_raw capsh --print"),
-    ("setpriv cannot regain root", "setpriv --reuid=33 --regid=33 --clear-groups setpriv --reuid=0 id; echo status=$?"),
-    ("gosu user", "gosu www-data id"),
-    ("gosu user:group", "gosu www-data:nogroup id"),
-    ("runuser", "runuser -u www-data -- id"),
-    ("chroot --userspec", "chroot --userspec=www-data:nogroup / id"),
-    ("start-stop-daemon --chuid", "start-stop-daemon --start --chuid www-data:www-data --exec /usr/bin/id -- -a"),
-    ("s6-setuidgid", "s6-setuidgid www-data id"),
-    ("chpst -u", "chpst -u www-data id"),
-    ("capsh --drop", "capsh --drop=cap_net_raw --print"),
-    ("capsh --keep=1 --user", "capsh --keep=1 --user=www-data --print"),
-    ("capsh --uid --gid", "capsh --gid=33 --uid=33 --print"),
-    (
-        "python os.setgroups/setresgid/setresuid, seteuid back through saved uid",
-        "/usr/bin/python3 -c 'import os; os.setgroups([5,27]); os.setresgid(33,33,33); os.setresuid(33,33,0); print(os.getresuid(), os.getresgid(), os.getgroups()); os.seteuid(0); print(os.geteuid(), os.getresuid())'",
-    ),
-    ("python setfsuid via ctypes", "/usr/bin/python3 -c 'import ctypes; l=ctypes.CDLL(None); print(l.setfsuid(1000), l.setfsuid(-1), l.setfsuid(0))'"),
-    ("perl $< $> $( $)", r#"perl -e '$( = 33; $) = "33 33"; $< = 33; $> = 33; print "$< $> $( $)\n"'"#),
-    (
-        "python thread setresuid seen by all threads",
-        "/usr/bin/python3 -c 'import os, threading; t=threading.Thread(target=lambda: os.setresuid(33,33,33)); t.start(); t.join(); print(os.getresuid())'",
-    ),
-    ("set-user-ID root copy run by www-data", "setpriv --reuid=33 --regid=33 --clear-groups $D/id-suid"),
-    ("setpriv then su-like regain refused", "setpriv --reuid=33 --regid=33 --clear-groups /usr/bin/python3 -c 'import os; os.setuid(0)'; echo status=$?"),
-];
+/// (name, shell command line) from tests/conformance/cases.tsv. `$D` is a
+/// scratch directory of the side's own (its files owned by the side's root).
+fn cases() -> Vec<(&'static str, &'static str)> {
+    include_str!("conformance/cases.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| l.split_once('\t'))
+        .collect()
+}
 
 /// A side's scratch directory: a set-user-ID-root copy of id(1), owned by
 /// `uid` (the host's root, or the uid the namespace maps to root).
@@ -65,10 +38,11 @@ fn every_program_prints_what_it_prints_for_real_root() {
     let s = Scratch::new("conformance");
     let host_d = side_dir(&s, "host", 0);
     let ns_d = side_dir(&s, "ns", NS_UID);
+    assert!(cases().len() >= 20, "the case list is read");
     let mut failures = vec![];
     for ch in ["--intercept=notify", "--intercept=ptrace"] {
         let w = ns_wrapper(&s.credshim(), host_bset(), &[], &[ch]);
-        for (name, line) in CASES {
+        for (name, line) in cases() {
             let run = |prefix: &[String], d: &str| {
                 let mut c = command(prefix, &["sh", "-c", line]);
                 c.env("D", d).current_dir("/");
