@@ -41,6 +41,12 @@ pub enum Intercept {
     Ptrace,
 }
 
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ownership {
+    Off,
+    Session,
+}
+
 #[derive(Parser, Debug)]
 #[command(name = "credshim", version, about = ABOUT, long_about = LONG_ABOUT, after_help = AFTER)]
 pub struct Cli {
@@ -62,6 +68,12 @@ pub struct Cli {
     /// (notify where the kernel allows it, else ptrace; logged once).
     #[arg(long, value_enum, default_value_t = Intercept::Auto, value_name = "HOW")]
     pub intercept: Intercept,
+
+    /// File ownership the namespace cannot store (chown to unmapped ids):
+    /// `session` records it in memory for the life of credshim; `off` lets
+    /// such a chown fail as it does without credshim.
+    #[arg(long, value_enum, default_value_t = Ownership::Session, value_name = "MODE")]
+    pub ownership: Ownership,
 
     /// Stop at every system call (PTRACE_SYSCALL) instead of using a
     /// seccomp filter. Much slower; for kernels or sandboxes that refuse

@@ -74,7 +74,12 @@ fn mapped(map: &str, id: u32) -> bool {
 /// file owned by host root, seen from a single-id namespace). Such an
 /// owner is no id at all: the kernel ignores set-id bits it names
 /// (bprm_fill_uid: "no mappings for them in the ns"), and so does the model.
-fn unmapped_as_none(id: u32, map_file: &str, overflow_file: &str) -> u32 {
+pub fn unmapped_as_none(id: u32, is_uid: bool) -> u32 {
+    let (map_file, overflow_file) = if is_uid {
+        ("/proc/self/uid_map", "/proc/sys/kernel/overflowuid")
+    } else {
+        ("/proc/self/gid_map", "/proc/sys/kernel/overflowgid")
+    };
     let overflow = std::fs::read_to_string(overflow_file).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(65534);
     if id != overflow {
         return id;
@@ -85,12 +90,14 @@ fn unmapped_as_none(id: u32, map_file: &str, overflow_file: &str) -> u32 {
     }
 }
 
-/// The exec view of `path` (symlinks followed, as execve does).
-pub fn read(path: &Path) -> io::Result<ExecFile> {
+/// The exec view of `path` (symlinks followed, as execve does);
+/// `recorded` gives the owner credshim recorded for a device and inode.
+pub fn read(path: &Path, recorded: impl Fn(u64, u64) -> Option<(u32, u32)>) -> io::Result<ExecFile> {
     let md = std::fs::metadata(path)?;
-    let uid = unmapped_as_none(md.uid(), "/proc/self/uid_map", "/proc/sys/kernel/overflowuid");
-    let gid = unmapped_as_none(md.gid(), "/proc/self/gid_map", "/proc/sys/kernel/overflowgid");
-    let (mut uid, mut gid) = (uid, gid);
+    let (mut uid, mut gid) = match recorded(md.dev(), md.ino()) {
+        Some(owner) => owner,
+        None => (unmapped_as_none(md.uid(), true), unmapped_as_none(md.gid(), false)),
+    };
     if let Some((u, g)) = getxattr(path, "user.rootlesscontainers").as_deref().and_then(decode_rootlesscontainers) {
         uid = u.unwrap_or(uid);
         gid = g.unwrap_or(gid);

@@ -72,7 +72,8 @@ fn run(cli: &cli::Cli) -> Result<Status, Error> {
     }
     let mode = choose_mode(cli, nnp);
     let action = if mode == Mode::Notify { seccomp::Action::Notify } else { seccomp::Action::Trace };
-    let prog = seccomp::filter(action);
+    let ownership = cli.ownership == cli::Ownership::Session;
+    let prog = seccomp::filter(action, ownership);
     let filter = matches!(mode, Mode::Notify | Mode::Seccomp).then_some(prog.as_slice());
     // SAFETY: getpid and prctl on ourselves.
     if unsafe { libc::getpid() } != 1 {
@@ -94,7 +95,7 @@ fn run(cli: &cli::Cli) -> Result<Status, Error> {
         grace: std::time::Duration::from_secs(cli.grace),
         signal_group: cli.signal_group,
     };
-    let mut tracer = Tracer::new(mode, launched.pid, creds, listener);
+    let mut tracer = Tracer::new(mode, launched.pid, creds, listener, ownership);
     let status = tracer.run(&sup);
     drop(sup); // restores credshim's own mask before it may die by a signal
     if !tracer.main_execed() {
@@ -116,7 +117,7 @@ fn choose_mode(cli: &cli::Cli, nnp: bool) -> Mode {
         return Mode::Syscall;
     }
     if cli.intercept != Intercept::Ptrace {
-        match seccomp_works(&seccomp::filter(seccomp::Action::Notify), nnp, true) {
+        match seccomp_works(&seccomp::filter(seccomp::Action::Notify, true), nnp, true) {
             Ok(()) => {
                 ::log::info!("intercepting with seccomp user notifications");
                 return Mode::Notify;
@@ -127,7 +128,7 @@ fn choose_mode(cli: &cli::Cli, nnp: bool) -> Mode {
             Err(e) => ::log::info!("no seccomp listener ({e}); using seccomp stops"),
         }
     }
-    match seccomp_works(&seccomp::filter(seccomp::Action::Trace), nnp, false) {
+    match seccomp_works(&seccomp::filter(seccomp::Action::Trace, true), nnp, false) {
         Ok(()) => {
             ::log::info!("intercepting with seccomp stops (ptrace)");
             Mode::Seccomp

@@ -54,7 +54,7 @@ fn jump(code: u16, k: u32, jt: u8, jf: u8) -> libc::sock_filter {
 }
 
 /// The section for one ABI: load the number, trace the table's rows.
-fn section(abi: Abi, action: Action) -> Vec<libc::sock_filter> {
+fn section(abi: Abi, action: Action, ownership: bool) -> Vec<libc::sock_filter> {
     let stop = action.ret();
     let mut f = vec![stmt(BPF_LD_W_ABS, OFF_NR)];
     if abi == Abi::X86_64 {
@@ -67,6 +67,9 @@ fn section(abi: Abi, action: Action) -> Vec<libc::sock_filter> {
     for row in abi.rows() {
         if row.shim == Shim::Prctl {
             prctl_nr = Some(row.nr);
+            continue;
+        }
+        if row.shim.is_ownership() && !ownership {
             continue;
         }
         f.push(jump(BPF_JEQ_K, row.nr, 0, 1));
@@ -93,10 +96,11 @@ fn section(abi: Abi, action: Action) -> Vec<libc::sock_filter> {
 
 /// The whole filter: a section per ABI, and a stop for any other
 /// architecture so that nothing unknown passes silently.
-pub fn filter(action: Action) -> Vec<libc::sock_filter> {
+/// `ownership`: stop the chown family too.
+pub fn filter(action: Action, ownership: bool) -> Vec<libc::sock_filter> {
     let mut f = vec![stmt(BPF_LD_W_ABS, OFF_ARCH)];
     for abi in [Abi::X86_64, Abi::I386] {
-        let s = section(abi, action);
+        let s = section(abi, action, ownership);
         assert!(s.len() < 256, "a filter section must fit an 8-bit jump");
         f.push(jump(BPF_JEQ_K, abi.audit_arch(), 0, s.len() as u8));
         f.extend(s);

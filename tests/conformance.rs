@@ -6,6 +6,7 @@ mod harness;
 
 use credprobe::runner::run_with_timeout;
 use harness::{command, host_bset, ns_wrapper, Scratch, NS_UID};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -30,6 +31,18 @@ fn side_dir(s: &Scratch, name: &str, uid: u32) -> String {
     let st = Command::new("chown").arg(format!("{uid}:{uid}")).arg(&f).status().expect("chown");
     assert!(st.success());
     std::fs::set_permissions(&f, std::os::unix::fs::PermissionsExt::from_mode(0o4755)).expect("chmod u+s");
+    // nginx's config template and its page.
+    let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/nginx.conf.in");
+    std::fs::copy(conf, d.join("nginx.conf.in")).expect("nginx.conf.in");
+    std::fs::create_dir_all(d.join("www")).expect("www");
+    std::fs::write(d.join("www/index.html"), "hello from nginx\n").expect("page");
+    let st = Command::new("chown").arg("-R").arg(format!("{uid}:{uid}")).arg(&d).status().expect("chown");
+    assert!(st.success());
+    for p in [d.join("www"), d.join("www/index.html"), d.join("nginx.conf.in")] {
+        let mode = if p.is_dir() { 0o755 } else { 0o644 };
+        std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(mode)).expect("chmod");
+    }
+    std::fs::set_permissions(&f, std::os::unix::fs::PermissionsExt::from_mode(0o4755)).expect("chmod u+s");
     d.to_string_lossy().into_owned()
 }
 
@@ -50,6 +63,11 @@ fn every_program_prints_what_it_prints_for_real_root() {
                 (st.code(), out)
             };
             let want = run(&[], &host_d);
+            // A case that fails as real root would prove nothing.
+            assert_eq!(want.0, Some(0), "{name} fails as real root: {want:?}");
+            if name.starts_with("nginx") {
+                assert!(want.1.contains("hello from nginx") && want.1.contains("failures in error.log: 0"), "{want:?}");
+            }
             let got = run(&w, &ns_d);
             if got != want {
                 failures.push(format!("{name} ({ch}):\n  real root: {want:?}\n  credshim:  {got:?}"));

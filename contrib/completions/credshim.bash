@@ -23,7 +23,7 @@ _credshim() {
 
     case "${cmd}" in
         credshim)
-            opts="-g -v -h -V --uid --gid --groups --intercept --no-seccomp --allow-host-root --exit-with-main --grace --signal-group --verbose --log-file --syslog --help --version"
+            opts="-g -v -h -V --uid --gid --groups --intercept --ownership --no-seccomp --allow-host-root --exit-with-main --grace --signal-group --verbose --log-file --syslog --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -43,6 +43,10 @@ _credshim() {
                     ;;
                 --intercept)
                     COMPREPLY=($(compgen -W "auto notify ptrace" -- "${cur}"))
+                    return 0
+                    ;;
+                --ownership)
+                    COMPREPLY=($(compgen -W "off session" -- "${cur}"))
                     return 0
                     ;;
                 --grace)

@@ -19,11 +19,13 @@
 //! | [`capability`] | kernel/capability.c: capget, capset |
 //! | [`commoncap`] | security/commoncap.c |
 //! | [`exec`] | fs/exec.c bprm_fill_uid + the credential part of execve |
+//! | [`chown`] | fs/open.c chown_common, fs/attr.c chown_ok and chgrp_ok |
 //! | [`table`] | the shim table: which syscalls, per arch, and how they decode |
 #![forbid(unsafe_code)]
 
 pub mod capability;
 pub mod capset;
+pub mod chown;
 pub mod commoncap;
 pub mod cred;
 pub mod errno;

@@ -82,10 +82,17 @@ pub enum Shim {
     /// Native and the tracer does the check.
     Execve,
     Execveat,
+    /// chown(path), lchown(path), fchown(fd), fchownat(dirfd, path, flags):
+    /// they need the file, so `dispatch` says Native and the tracer applies
+    /// `chown::chown_common` and records the owner.
+    Chown,
+    Lchown,
+    Fchown,
+    Fchownat,
 }
 
 impl Shim {
-    pub const ALL: [Shim; 21] = [
+    pub const ALL: [Shim; 25] = [
         Shim::Getuid,
         Shim::Geteuid,
         Shim::Getgid,
@@ -107,7 +114,17 @@ impl Shim {
         Shim::Prctl,
         Shim::Execve,
         Shim::Execveat,
+        Shim::Chown,
+        Shim::Lchown,
+        Shim::Fchown,
+        Shim::Fchownat,
     ];
+
+    /// The rows that concern file ownership (left out of the filter with
+    /// `--ownership off`).
+    pub fn is_ownership(self) -> bool {
+        matches!(self, Shim::Chown | Shim::Lchown | Shim::Fchown | Shim::Fchownat)
+    }
 }
 
 /// One emulated system call of one ABI.
@@ -151,6 +168,10 @@ pub static X86_64: &[Row] = &[
     row(157, "prctl", Prctl, U32),
     row(59, "execve", Execve, U32),
     row(322, "execveat", Execveat, U32),
+    row(92, "chown", Chown, U32),
+    row(93, "fchown", Fchown, U32),
+    row(94, "lchown", Lchown, U32),
+    row(260, "fchownat", Fchownat, U32),
 ];
 
 /// asm/unistd_32.h: the legacy 16-bit calls and their 32-bit successors.
@@ -192,6 +213,13 @@ pub static I386: &[Row] = &[
     row(216, "setfsgid32", Setfsgid, U32),
     row(11, "execve", Execve, U32),
     row(358, "execveat", Execveat, U32),
+    row(16, "lchown", Lchown, U16),
+    row(95, "fchown", Fchown, U16),
+    row(182, "chown", Chown, U16),
+    row(198, "lchown32", Lchown, U32),
+    row(207, "fchown32", Fchown, U32),
+    row(212, "chown32", Chown, U32),
+    row(298, "fchownat", Fchownat, U32),
 ];
 
 /// The prctl options that are credential options: only these stop (the
@@ -274,6 +302,7 @@ pub fn dispatch(abi: Abi, row: &Row, args: [u64; 6], creds: &Creds, caller: &Cal
         Shim::Capget => Outcome::from_get(capability::capget(creds, caller, a[0], a[1], mem)),
         Shim::Capset => Outcome::from_set(capability::capset(creds, caller, a[0], a[1], mem)),
         Shim::Execve | Shim::Execveat => Outcome::Native,
+        Shim::Chown | Shim::Lchown | Shim::Fchown | Shim::Fchownat => Outcome::Native,
         Shim::Prctl => match sys::prctl(creds, a[0], a[1], a[2], a[3], a[4]) {
             None => Outcome::Native,
             Some(Ok(ans)) => Outcome::Emulated { ret: ans.ret, commit: ans.commit },

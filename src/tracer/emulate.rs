@@ -2,6 +2,7 @@
 //! seccomp stop, a syscall-enter stop, later a user notification) goes in,
 //! the value the caller must see comes out (None: let the kernel run it).
 
+use super::ownership::{self, Owners};
 use super::tasks::TaskTable;
 use crate::execfile;
 use crate::mem::{Strategy, TraceeMem};
@@ -10,7 +11,6 @@ use credshim_shims::capability::{CapTriple, Caller};
 use credshim_shims::exec::{exec_creds, may_exec};
 use credshim_shims::table::{dispatch, Abi, Outcome, Row, Shim, X32_SYSCALL_BIT};
 use credshim_shims::Errno;
-use std::path::PathBuf;
 
 /// A system call as the kernel reports it, before it runs.
 #[derive(Clone, Copy, Debug)]
@@ -26,7 +26,8 @@ fn arity(shim: Shim) -> usize {
         Shim::Setuid | Shim::Setgid | Shim::Setfsuid | Shim::Setfsgid => 1,
         Shim::Setreuid | Shim::Setregid | Shim::Getgroups | Shim::Setgroups | Shim::Capget | Shim::Capset => 2,
         Shim::Setresuid | Shim::Setresgid | Shim::Getresuid | Shim::Getresgid | Shim::Execve => 3,
-        Shim::Prctl | Shim::Execveat => 5,
+        Shim::Prctl | Shim::Execveat | Shim::Fchownat => 5,
+        Shim::Chown | Shim::Lchown | Shim::Fchown => 3,
     }
 }
 
@@ -37,7 +38,7 @@ fn shown(row: &Row, args: &[u64; 6]) -> String {
 
 /// What the caller gets for `call` made by task `tid`: Some(value or
 /// -errno) when credshim answers it, None when the kernel should run it.
-pub fn emulate(tasks: &mut TaskTable, tid: Tid, call: Call, strategy: Strategy) -> Option<i64> {
+pub fn emulate(tasks: &mut TaskTable, owners: &mut Owners, tid: Tid, call: Call, strategy: Strategy) -> Option<i64> {
     let Some(abi) = Abi::from_audit_arch(call.arch) else {
         log::warn!("[pid {tid}] system call {} of unknown architecture {:#x} refused", call.nr, call.arch);
         return Some(Errno::ENOSYS.ret());
@@ -51,9 +52,15 @@ pub fn emulate(tasks: &mut TaskTable, tid: Tid, call: Call, strategy: Strategy) 
     }
     let row = abi.lookup(call.nr)?;
     let creds = tasks.creds(tid)?.clone();
+    if row.shim.is_ownership() {
+        let mut mem = TraceeMem::new(tid, strategy);
+        let r = ownership::chown_call(tid, row.shim, row.width, &call.args, &creds, &mut mem, owners);
+        log::debug!("[pid {tid}] {} = {}", shown(row, &call.args), r.map(|v| v.to_string()).unwrap_or_else(|| "(native)".into()));
+        return r;
+    }
     if matches!(row.shim, Shim::Execve | Shim::Execveat) {
         let mut mem = TraceeMem::new(tid, strategy);
-        let refused = exec_check(tid, row.shim, &call.args, &creds, &mut mem)?;
+        let refused = exec_check(tid, row.shim, &call.args, &creds, &mut mem, owners)?;
         log::debug!("[pid {tid}] {} = -1 {refused} (emulated exec check)", shown(row, &call.args));
         return Some(refused.ret());
     }
@@ -78,23 +85,21 @@ pub fn emulate(tasks: &mut TaskTable, tid: Tid, call: Call, strategy: Strategy) 
 /// At execve entry: the errno the model's exec gives for the file the task
 /// names (MAY_EXEC against the virtual ids, file capabilities), or None to
 /// let the kernel run it (and report ENOENT and the like itself).
-fn exec_check(tid: Tid, shim: Shim, args: &[u64; 6], creds: &credshim_shims::Creds, mem: &mut TraceeMem) -> Option<Errno> {
+fn exec_check(
+    tid: Tid,
+    shim: Shim,
+    args: &[u64; 6],
+    creds: &credshim_shims::Creds,
+    mem: &mut TraceeMem,
+    owners: &Owners,
+) -> Option<Errno> {
     let (dirfd, pathp, flags) = match shim {
         Shim::Execveat => (args[0] as i32, args[1], args[4] as i32),
         _ => (libc::AT_FDCWD, args[0], 0),
     };
     let path = mem.read_cstr(pathp, 4096).ok()?;
-    let path = String::from_utf8_lossy(&path).into_owned();
-    let full: PathBuf = if path.is_empty() && flags & libc::AT_EMPTY_PATH != 0 {
-        format!("/proc/{tid}/fd/{dirfd}").into()
-    } else if let Some(rel) = path.strip_prefix('/') {
-        PathBuf::from(format!("/proc/{tid}/root")).join(rel.trim_start_matches('/'))
-    } else if dirfd == libc::AT_FDCWD {
-        PathBuf::from(format!("/proc/{tid}/cwd")).join(&path)
-    } else {
-        PathBuf::from(format!("/proc/{tid}/fd/{dirfd}")).join(&path)
-    };
-    let file = execfile::read(&full).ok()?;
+    let full = ownership::task_path(tid, dirfd, &path, flags);
+    let file = execfile::read(&full, |d, i| owners.get(d, i)).ok()?;
     if file.mode & libc::S_IFMT != libc::S_IFREG {
         return None;
     }

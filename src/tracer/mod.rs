@@ -3,6 +3,7 @@
 //! of the tree it follows.
 
 mod emulate;
+mod ownership;
 mod tasks;
 
 pub use emulate::Call;
@@ -51,6 +52,7 @@ pub struct Tracer {
     /// before its parent's fork event (lesson 2) on demand.
     reverse_events: bool,
     listener: Option<Listener>,
+    owners: ownership::Owners,
 }
 
 /// At most this many pending events are handled as one batch.
@@ -75,7 +77,7 @@ fn tgid_of(tid: Tid) -> Option<Tid> {
 impl Tracer {
     /// `main` was seized while running (it is started), with `creds`.
     /// `listener`: the notification channel, in `Mode::Notify`.
-    pub fn new(mode: Mode, main: Tid, creds: Creds, listener: Option<Listener>) -> Tracer {
+    pub fn new(mode: Mode, main: Tid, creds: Creds, listener: Option<Listener>, ownership: bool) -> Tracer {
         let mut tasks = TaskTable::default();
         tasks.insert(main, creds, true);
         let reverse_events = std::env::var("CREDSHIM_TEST_EVENT_ORDER").as_deref() == Ok("reverse");
@@ -84,7 +86,17 @@ impl Tracer {
             // PEEK/POKE need a ptrace-stopped task; a notified one is not.
             strategy = Strategy::ProcMem;
         }
-        Tracer { mode, tasks, main, main_status: None, main_execed: false, strategy, reverse_events, listener }
+        Tracer {
+            mode,
+            tasks,
+            main,
+            main_status: None,
+            main_execed: false,
+            strategy,
+            reverse_events,
+            listener,
+            owners: ownership::Owners::new(ownership),
+        }
     }
 
     /// Did the main command get as far as exec?
@@ -140,7 +152,7 @@ impl Tracer {
             match listener.recv() {
                 Ok(Some(n)) => {
                     let call = Call { arch: n.arch, nr: n.nr, args: n.args };
-                    let answer = emulate::emulate(&mut self.tasks, n.tid, call, self.strategy);
+                    let answer = emulate::emulate(&mut self.tasks, &mut self.owners, n.tid, call, self.strategy);
                     // The task's memory was read: make sure it is still the
                     // same call before answering (seccomp_unotify(2)).
                     if listener.valid(n.id) {
@@ -281,7 +293,7 @@ impl Tracer {
     /// A seccomp stop: the call has not run; answer it or let it run.
     fn on_seccomp(&mut self, pid: Tid) -> ptrace::Result<()> {
         if let SyscallInfo::Call { arch, nr, args } = ptrace::syscall_info(pid)? {
-            if let Some(ret) = emulate::emulate(&mut self.tasks, pid, Call { arch, nr, args }, self.strategy) {
+            if let Some(ret) = emulate::emulate(&mut self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy) {
                 arch::skip(pid)?;
                 arch::set_return(pid, ret)?;
             }
@@ -293,7 +305,7 @@ impl Tracer {
     fn on_syscall_stop(&mut self, pid: Tid) -> ptrace::Result<()> {
         match ptrace::syscall_info(pid)? {
             SyscallInfo::Call { arch, nr, args } => {
-                if let Some(ret) = emulate::emulate(&mut self.tasks, pid, Call { arch, nr, args }, self.strategy) {
+                if let Some(ret) = emulate::emulate(&mut self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy) {
                     arch::skip(pid)?;
                     if let Some(t) = self.tasks.get_mut(pid) {
                         t.pending = Some(ret);
@@ -338,7 +350,8 @@ impl Tracer {
             self.main_execed = true;
         }
         let exe = format!("/proc/{pid}/exe");
-        match (self.tasks.creds(pid), execfile::read(Path::new(&exe))) {
+        let owners = &self.owners;
+        match (self.tasks.creds(pid), execfile::read(Path::new(&exe), |d, i| owners.get(d, i))) {
             (Some(old), Ok(file)) => match exec_creds(old, &file) {
                 Ok(new) => self.tasks.set_creds(pid, new),
                 Err(e) => log::warn!("[pid {pid}] exec transition gave {e} after the exec ran"),
