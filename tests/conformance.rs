@@ -31,6 +31,11 @@ fn side_dir(s: &Scratch, name: &str, uid: u32) -> String {
     let st = Command::new("chown").arg(format!("{uid}:{uid}")).arg(&f).status().expect("chown");
     assert!(st.success());
     std::fs::set_permissions(&f, std::os::unix::fs::PermissionsExt::from_mode(0o4755)).expect("chmod u+s");
+    // A container's rootfs belongs to its root: the namespace side gets an
+    // /etc/shadow it can read, which the case bind-mounts (PAM's su reads it).
+    if uid != 0 {
+        std::fs::copy("/etc/shadow", d.join("shadow")).expect("shadow");
+    }
     // nginx's config template and its page.
     let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/nginx.conf.in");
     std::fs::copy(conf, d.join("nginx.conf.in")).expect("nginx.conf.in");
@@ -38,6 +43,9 @@ fn side_dir(s: &Scratch, name: &str, uid: u32) -> String {
     std::fs::write(d.join("www/index.html"), "hello from nginx\n").expect("page");
     let st = Command::new("chown").arg("-R").arg(format!("{uid}:{uid}")).arg(&d).status().expect("chown");
     assert!(st.success());
+    if uid != 0 {
+        std::fs::set_permissions(d.join("shadow"), std::os::unix::fs::PermissionsExt::from_mode(0o640)).expect("chmod");
+    }
     for p in [d.join("www"), d.join("www/index.html"), d.join("nginx.conf.in")] {
         let mode = if p.is_dir() { 0o755 } else { 0o644 };
         std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(mode)).expect("chmod");

@@ -48,7 +48,8 @@ pub fn host_bset() -> CapSet {
 
 /// The command prefix that runs something as a rootless container's
 /// process under credshim: pinned to CPU 0, uid NS_UID outside, a single-id
-/// user namespace (unshare -r: 0 -> NS_UID, setgroups denied), credshim
+/// user namespace (unshare -r: 0 -> NS_UID, setgroups denied) with a
+/// private mount namespace as a container has (-m), credshim
 /// from `credshim` with `env` and `args`, then setpriv dropping from the
 /// bounding set what `host_bset` lacks, so both runs start alike.
 pub fn ns_wrapper(credshim: &Path, host_bset: CapSet, env: &[&str], args: &[&str]) -> Vec<String> {
@@ -56,7 +57,7 @@ pub fn ns_wrapper(credshim: &Path, host_bset: CapSet, env: &[&str], args: &[&str
         .iter()
         .map(|s| s.to_string())
         .chain([format!("--reuid={NS_UID}"), format!("--regid={NS_UID}"), "--clear-groups".into()])
-        .chain(["unshare", "-r", "env"].iter().map(|s| s.to_string()))
+        .chain(["unshare", "-r", "-m", "env"].iter().map(|s| s.to_string()))
         .chain(env.iter().map(|s| s.to_string()))
         .chain([credshim.to_string_lossy().into_owned()])
         .chain(args.iter().map(|s| s.to_string()))
@@ -78,7 +79,7 @@ pub fn ns_plain() -> Vec<String> {
         .iter()
         .map(|s| s.to_string())
         .chain([format!("--reuid={NS_UID}"), format!("--regid={NS_UID}"), "--clear-groups".into()])
-        .chain(["unshare".to_string(), "-r".to_string()])
+        .chain(["unshare".to_string(), "-r".to_string(), "-m".to_string()])
         .collect()
 }
 
