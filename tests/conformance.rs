@@ -39,6 +39,8 @@ fn side_dir(s: &Scratch, name: &str, uid: u32) -> String {
     // nginx's config template and its page.
     let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/nginx.conf.in");
     std::fs::copy(conf, d.join("nginx.conf.in")).expect("nginx.conf.in");
+    let apt = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/apt-update.sh");
+    std::fs::copy(apt, d.join("apt-update.sh")).expect("apt-update.sh");
     std::fs::create_dir_all(d.join("www")).expect("www");
     std::fs::write(d.join("www/index.html"), "hello from nginx\n").expect("page");
     let st = Command::new("chown").arg("-R").arg(format!("{uid}:{uid}")).arg(&d).status().expect("chown");
@@ -46,7 +48,7 @@ fn side_dir(s: &Scratch, name: &str, uid: u32) -> String {
     if uid != 0 {
         std::fs::set_permissions(d.join("shadow"), std::os::unix::fs::PermissionsExt::from_mode(0o640)).expect("chmod");
     }
-    for p in [d.join("www"), d.join("www/index.html"), d.join("nginx.conf.in")] {
+    for p in [d.join("www"), d.join("www/index.html"), d.join("nginx.conf.in"), d.join("apt-update.sh")] {
         let mode = if p.is_dir() { 0o755 } else { 0o644 };
         std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(mode)).expect("chmod");
     }
@@ -73,6 +75,9 @@ fn every_program_prints_what_it_prints_for_real_root() {
             let want = run(&[], &host_d);
             // A case that fails as real root would prove nothing.
             assert_eq!(want.0, Some(0), "{name} fails as real root: {want:?}");
+            if name.starts_with("apt-get") {
+                assert!(want.1.contains("Packages [") && want.1.contains("Candidate: 1.0"), "{want:?}");
+            }
             if name.starts_with("nginx") {
                 assert!(want.1.contains("hello from nginx") && want.1.contains("failures in error.log: 0"), "{want:?}");
             }
