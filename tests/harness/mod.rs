@@ -49,19 +49,17 @@ pub fn host_bset() -> CapSet {
 /// The command prefix that runs something as a rootless container's
 /// process under credshim: pinned to CPU 0, uid NS_UID outside, a single-id
 /// user namespace (unshare -r: 0 -> NS_UID, setgroups denied) with a
-/// private mount namespace as a container has (-m), credshim
-/// from `credshim` with `env` and `args`, then setpriv dropping from the
-/// bounding set what `host_bset` lacks, so both runs start alike.
+/// private mount namespace as a container has (-m); then, natively, setpriv
+/// drops from the bounding set what `host_bset` lacks (a namespace's root
+/// has every capability, this host's root does not), so that the kernel's
+/// own view (/proc/PID/status) and credshim's start alike with real root's;
+/// then credshim with `env` and `args`.
 pub fn ns_wrapper(credshim: &Path, host_bset: CapSet, env: &[&str], args: &[&str]) -> Vec<String> {
     let mut w: Vec<String> = ["taskset", "-c", "0", "setpriv"]
         .iter()
         .map(|s| s.to_string())
         .chain([format!("--reuid={NS_UID}"), format!("--regid={NS_UID}"), "--clear-groups".into()])
-        .chain(["unshare", "-r", "-m", "env"].iter().map(|s| s.to_string()))
-        .chain(env.iter().map(|s| s.to_string()))
-        .chain([credshim.to_string_lossy().into_owned()])
-        .chain(args.iter().map(|s| s.to_string()))
-        .chain(["--".to_string()])
+        .chain(["unshare", "-r", "-m"].iter().map(|s| s.to_string()))
         .collect();
     let missing: Vec<String> = (0..=CAP_LAST_CAP)
         .filter(|&c| CapSet::FULL.raised(c) && !host_bset.raised(c))
@@ -70,6 +68,11 @@ pub fn ns_wrapper(credshim: &Path, host_bset: CapSet, env: &[&str], args: &[&str
     if !missing.is_empty() {
         w.extend(["setpriv".to_string(), format!("--bounding-set={}", missing.join(",")), "--".to_string()]);
     }
+    w.push("env".to_string());
+    w.extend(env.iter().map(|s| s.to_string()));
+    w.push(credshim.to_string_lossy().into_owned());
+    w.extend(args.iter().map(|s| s.to_string()));
+    w.push("--".to_string());
     w
 }
 
