@@ -22,7 +22,7 @@ fn cases() -> Vec<(&'static str, &'static str)> {
 
 /// A side's scratch directory: a set-user-ID-root copy of id(1), owned by
 /// `uid` (the host's root, or the uid the namespace maps to root).
-fn side_dir(s: &Scratch, name: &str, uid: u32) -> String {
+fn side_dir(s: &Scratch, name: &str, uid: u32, tar: &Path) -> String {
     let d = s.dir.join(name);
     std::fs::create_dir_all(&d).expect("dir");
     std::fs::set_permissions(&d, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
@@ -39,6 +39,7 @@ fn side_dir(s: &Scratch, name: &str, uid: u32) -> String {
     // nginx's config template and its page.
     let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/nginx.conf.in");
     std::fs::copy(conf, d.join("nginx.conf.in")).expect("nginx.conf.in");
+    std::fs::copy(tar, d.join("owners.tar")).expect("owners.tar");
     let apt = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/apt-update.sh");
     std::fs::copy(apt, d.join("apt-update.sh")).expect("apt-update.sh");
     std::fs::create_dir_all(d.join("www")).expect("www");
@@ -48,7 +49,7 @@ fn side_dir(s: &Scratch, name: &str, uid: u32) -> String {
     if uid != 0 {
         std::fs::set_permissions(d.join("shadow"), std::os::unix::fs::PermissionsExt::from_mode(0o640)).expect("chmod");
     }
-    for p in [d.join("www"), d.join("www/index.html"), d.join("nginx.conf.in"), d.join("apt-update.sh")] {
+    for p in [d.join("www"), d.join("www/index.html"), d.join("nginx.conf.in"), d.join("apt-update.sh"), d.join("owners.tar")] {
         let mode = if p.is_dir() { 0o755 } else { 0o644 };
         std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(mode)).expect("chmod");
     }
@@ -56,11 +57,31 @@ fn side_dir(s: &Scratch, name: &str, uid: u32) -> String {
     d.to_string_lossy().into_owned()
 }
 
+/// An archive made as real root whose files belong to several owners.
+fn owners_tar(s: &Scratch) -> std::path::PathBuf {
+    let src = s.dir.join("owners-src");
+    for (path, owner, mode) in [("t", "0:0", 0o755), ("t/www", "33:33", 0o750), ("t/www/index", "33:33", 0o640), ("t/pg", "100:102", 0o700), ("t/pg/data", "100:102", 0o600), ("t/mixed", "0:33", 0o664)] {
+        let p = src.join(path);
+        if mode & 0o100 != 0 && !path.ends_with("mixed") {
+            std::fs::create_dir_all(&p).expect("mkdir");
+        } else {
+            std::fs::write(&p, path).expect("write");
+        }
+        assert!(Command::new("chown").arg(owner).arg(&p).status().expect("chown").success());
+        std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(mode)).expect("chmod");
+    }
+    let tar = s.dir.join("owners.tar");
+    let st = Command::new("tar").arg("-cf").arg(&tar).arg("-C").arg(&src).arg("t").status().expect("tar");
+    assert!(st.success());
+    tar
+}
+
 #[test]
 fn every_program_prints_what_it_prints_for_real_root() {
     let s = Scratch::new("conformance");
-    let host_d = side_dir(&s, "host", 0);
-    let ns_d = side_dir(&s, "ns", NS_UID);
+    let tar = owners_tar(&s);
+    let host_d = side_dir(&s, "host", 0, &tar);
+    let ns_d = side_dir(&s, "ns", NS_UID, &tar);
     assert!(cases().len() >= 20, "the case list is read");
     let mut failures = vec![];
     for ch in ["--intercept=notify", "--intercept=ptrace"] {

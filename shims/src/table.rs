@@ -89,10 +89,17 @@ pub enum Shim {
     Lchown,
     Fchown,
     Fchownat,
+    /// stat, lstat, fstat, newfstatat, statx: answered by the tracer with
+    /// the recorded owner of a file that has one (Native otherwise).
+    Stat,
+    Lstat,
+    Fstat,
+    Newfstatat,
+    Statx,
 }
 
 impl Shim {
-    pub const ALL: [Shim; 25] = [
+    pub const ALL: [Shim; 30] = [
         Shim::Getuid,
         Shim::Geteuid,
         Shim::Getgid,
@@ -118,12 +125,28 @@ impl Shim {
         Shim::Lchown,
         Shim::Fchown,
         Shim::Fchownat,
+        Shim::Stat,
+        Shim::Lstat,
+        Shim::Fstat,
+        Shim::Newfstatat,
+        Shim::Statx,
     ];
 
     /// The rows that concern file ownership (left out of the filter with
     /// `--ownership off`).
     pub fn is_ownership(self) -> bool {
-        matches!(self, Shim::Chown | Shim::Lchown | Shim::Fchown | Shim::Fchownat)
+        matches!(
+            self,
+            Shim::Chown
+                | Shim::Lchown
+                | Shim::Fchown
+                | Shim::Fchownat
+                | Shim::Stat
+                | Shim::Lstat
+                | Shim::Fstat
+                | Shim::Newfstatat
+                | Shim::Statx
+        )
     }
 }
 
@@ -172,6 +195,11 @@ pub static X86_64: &[Row] = &[
     row(93, "fchown", Fchown, U32),
     row(94, "lchown", Lchown, U32),
     row(260, "fchownat", Fchownat, U32),
+    row(4, "stat", Stat, U32),
+    row(5, "fstat", Fstat, U32),
+    row(6, "lstat", Lstat, U32),
+    row(262, "newfstatat", Newfstatat, U32),
+    row(332, "statx", Statx, U32),
 ];
 
 /// asm/unistd_32.h: the legacy 16-bit calls and their 32-bit successors.
@@ -220,6 +248,9 @@ pub static I386: &[Row] = &[
     row(207, "fchown32", Fchown, U32),
     row(212, "chown32", Chown, U32),
     row(298, "fchownat", Fchownat, U32),
+    // statx's struct is the same on every ABI; the i386 stat64 family
+    // (other layouts) is not emulated yet and shows the real owner.
+    row(383, "statx", Statx, U32),
 ];
 
 /// The prctl options that are credential options: only these stop (the
@@ -302,7 +333,15 @@ pub fn dispatch(abi: Abi, row: &Row, args: [u64; 6], creds: &Creds, caller: &Cal
         Shim::Capget => Outcome::from_get(capability::capget(creds, caller, a[0], a[1], mem)),
         Shim::Capset => Outcome::from_set(capability::capset(creds, caller, a[0], a[1], mem)),
         Shim::Execve | Shim::Execveat => Outcome::Native,
-        Shim::Chown | Shim::Lchown | Shim::Fchown | Shim::Fchownat => Outcome::Native,
+        Shim::Chown
+        | Shim::Lchown
+        | Shim::Fchown
+        | Shim::Fchownat
+        | Shim::Stat
+        | Shim::Lstat
+        | Shim::Fstat
+        | Shim::Newfstatat
+        | Shim::Statx => Outcome::Native,
         Shim::Prctl => match sys::prctl(creds, a[0], a[1], a[2], a[3], a[4]) {
             None => Outcome::Native,
             Some(Ok(ans)) => Outcome::Emulated { ret: ans.ret, commit: ans.commit },

@@ -114,3 +114,67 @@ fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
 }
+
+/// A stat-family call: when the file has a recorded owner, credshim does the
+/// stat itself on the file the task names and writes the kernel's struct
+/// with that owner; otherwise (and while nothing is recorded) the kernel
+/// runs it.
+pub fn stat_call(tid: Tid, shim: Shim, args: &[u64; 6], mem: &mut TraceeMem, owners: &Owners) -> Option<i64> {
+    if !owners.enabled || owners.map.is_empty() {
+        return None;
+    }
+    let (path, buf, flags) = match shim {
+        Shim::Fstat => (PathBuf::from(format!("/proc/{tid}/fd/{}", args[0] as i32)), args[1], 0),
+        Shim::Stat | Shim::Lstat => {
+            let p = mem.read_cstr(args[0], 4096).ok()?;
+            let nofollow = if shim == Shim::Lstat { libc::AT_SYMLINK_NOFOLLOW } else { 0 };
+            (task_path(tid, libc::AT_FDCWD, &p, 0), args[1], nofollow)
+        }
+        Shim::Newfstatat => {
+            let flags = args[3] as i32;
+            let p = mem.read_cstr(args[1], 4096).ok()?;
+            (task_path(tid, args[0] as i32, &p, flags), args[2], flags)
+        }
+        Shim::Statx => {
+            let flags = args[2] as i32;
+            let p = mem.read_cstr(args[1], 4096).ok()?;
+            (task_path(tid, args[0] as i32, &p, flags), args[4], flags)
+        }
+        _ => return None,
+    };
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    let nofollow = flags & libc::AT_SYMLINK_NOFOLLOW;
+    if shim == Shim::Statx {
+        // SAFETY: statx writes into a zeroed local struct.
+        let mut stx: libc::statx = unsafe { std::mem::zeroed() };
+        let sync = flags & libc::AT_STATX_SYNC_TYPE;
+        let r = unsafe { libc::statx(libc::AT_FDCWD, c.as_ptr(), nofollow | sync, args[3] as u32, &mut stx) };
+        if r != 0 {
+            return None;
+        }
+        let (uid, gid) = owners.get(makedev(stx.stx_dev_major, stx.stx_dev_minor), stx.stx_ino)?;
+        stx.stx_uid = uid;
+        stx.stx_gid = gid;
+        // SAFETY: viewing a plain C struct as bytes.
+        let bytes = unsafe { std::slice::from_raw_parts(&stx as *const _ as *const u8, std::mem::size_of::<libc::statx>()) };
+        return Some(credshim_shims::UserMem::write(mem, buf, bytes).map(|()| 0).unwrap_or_else(|e| e.ret()));
+    }
+    // SAFETY: fstatat writes into a zeroed local struct.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstatat(libc::AT_FDCWD, c.as_ptr(), &mut st, nofollow) } != 0 {
+        return None;
+    }
+    let (uid, gid) = owners.get(st.st_dev, st.st_ino)?;
+    st.st_uid = uid;
+    st.st_gid = gid;
+    // SAFETY: viewing a plain C struct (x86_64's struct stat) as bytes.
+    let bytes = unsafe { std::slice::from_raw_parts(&st as *const _ as *const u8, std::mem::size_of::<libc::stat>()) };
+    Some(credshim_shims::UserMem::write(mem, buf, bytes).map(|()| 0).unwrap_or_else(|e| e.ret()))
+}
+
+/// The st_dev number of a statx device (glibc's makedev).
+fn makedev(major: u32, minor: u32) -> u64 {
+    let (ma, mi) = (major as u64, minor as u64);
+    ((ma & 0xffff_f000) << 32) | ((ma & 0xfff) << 8) | ((mi & 0xffff_ff00) << 12) | (mi & 0xff)
+}

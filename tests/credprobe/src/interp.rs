@@ -227,7 +227,15 @@ impl Interp {
             }
             // `exec` steps run the exec transition directly.
             Shim::Execve | Shim::Execveat => return None,
-            Shim::Chown | Shim::Lchown | Shim::Fchown | Shim::Fchownat => return None,
+            Shim::Chown
+            | Shim::Lchown
+            | Shim::Fchown
+            | Shim::Fchownat
+            | Shim::Stat
+            | Shim::Lstat
+            | Shim::Fstat
+            | Shim::Newfstatat
+            | Shim::Statx => return None,
             Shim::Prctl => {
                 if a.is_empty() || a.len() > 5 {
                     return None;
