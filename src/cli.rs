@@ -45,6 +45,7 @@ pub enum Intercept {
 pub enum Ownership {
     Off,
     Session,
+    Xattr,
 }
 
 #[derive(Parser, Debug)]
@@ -69,9 +70,12 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = Intercept::Auto, value_name = "HOW")]
     pub intercept: Intercept,
 
-    /// File ownership the namespace cannot store (chown to unmapped ids):
-    /// `session` records it in memory for the life of credshim; `off` lets
-    /// such a chown fail as it does without credshim.
+    /// File ownership the namespace cannot store: chown to unmapped ids, and
+    /// files created after a drop to another user. `session` keeps it in
+    /// memory for the life of credshim; `xattr` keeps it on the files, in
+    /// the `user.rootlesscontainers` attribute that umoci reads and writes
+    /// (hidden from the command); `off` lets such a chown fail as it does
+    /// without credshim. stat shows the kept owners.
     #[arg(long, value_enum, default_value_t = Ownership::Session, value_name = "MODE")]
     pub ownership: Ownership,
 

@@ -5,40 +5,13 @@
 
 use credshim_shims::commoncap::VfsCaps;
 use credshim_shims::exec::ExecFile;
+use credshim_shims::rootlesscontainers;
+use crate::tracer::Inode;
 use std::ffi::CString;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
-
-/// `message Resource { uint32 uid = 1; uint32 gid = 2; }`; 0xFFFFFFFF means
-/// "unchanged" (the real owner).
-pub fn decode_rootlesscontainers(v: &[u8]) -> Option<(Option<u32>, Option<u32>)> {
-    let (mut uid, mut gid) = (0u32, 0u32); // proto3 defaults
-    let mut i = 0;
-    let varint = |i: &mut usize| -> Option<u64> {
-        let mut x = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = *v.get(*i)?;
-            *i += 1;
-            x |= ((b & 0x7f) as u64) << shift;
-            if b & 0x80 == 0 {
-                return Some(x);
-            }
-        }
-        None
-    };
-    while i < v.len() {
-        let key = varint(&mut i)?;
-        match key {
-            0x08 => uid = varint(&mut i)? as u32,
-            0x10 => gid = varint(&mut i)? as u32,
-            _ => return None,
-        }
-    }
-    let keep = |x: u32| (x != u32::MAX).then_some(x);
-    Some((keep(uid), keep(gid)))
-}
 
 fn getxattr(path: &Path, name: &str) -> Option<Vec<u8>> {
     let p = CString::new(path.as_os_str().as_bytes()).ok()?;
@@ -91,14 +64,14 @@ pub fn unmapped_as_none(id: u32, is_uid: bool) -> u32 {
 }
 
 /// The exec view of `path` (symlinks followed, as execve does);
-/// `recorded` gives the owner credshim recorded for a device and inode.
-pub fn read(path: &Path, recorded: impl Fn(u64, u64) -> Option<(u32, u32)>) -> io::Result<ExecFile> {
+/// `recorded` gives the owner credshim recorded for the file.
+pub fn read(path: &Path, recorded: impl Fn(&Path, &Inode) -> Option<(u32, u32)>) -> io::Result<ExecFile> {
     let md = std::fs::metadata(path)?;
-    let (mut uid, mut gid) = match recorded(md.dev(), md.ino()) {
+    let (mut uid, mut gid) = match recorded(path, &Inode::from(&md)) {
         Some(owner) => owner,
         None => (unmapped_as_none(md.uid(), true), unmapped_as_none(md.gid(), false)),
     };
-    if let Some((u, g)) = getxattr(path, "user.rootlesscontainers").as_deref().and_then(decode_rootlesscontainers) {
+    if let Some((u, g)) = getxattr(path, rootlesscontainers::XATTR_NAME).as_deref().and_then(rootlesscontainers::decode) {
         uid = u.unwrap_or(uid);
         gid = g.unwrap_or(gid);
     }
@@ -130,14 +103,4 @@ mod tests {
         assert!(mapped("0 0 4294967295\n", 65534));
     }
 
-    #[test]
-    fn rootlesscontainers_round_trip() {
-        for (u, g) in [(0, 0), (33, 33), (1000, 0), (0, 1000), (u32::MAX, 5), (70000, u32::MAX)] {
-            let v = credprobe::runner::rootlesscontainers(u, g);
-            let keep = |x: u32| (x != u32::MAX).then_some(x);
-            assert_eq!(decode_rootlesscontainers(&v), Some((keep(u), keep(g))));
-        }
-        assert_eq!(decode_rootlesscontainers(&[0x08]), None);
-        assert_eq!(decode_rootlesscontainers(&[0x18, 1]), None);
-    }
 }

@@ -20,7 +20,8 @@ use credshim_shims::cred::sorted_groups;
 use credshim_shims::{Creds, Kgid};
 use error::Error;
 use std::process::ExitCode;
-use tracer::{Mode, Status, Supervision, Tracer};
+use credshim_shims::table::Class;
+use tracer::{Mode, Status, Store, Supervision, Tracer};
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
@@ -70,10 +71,14 @@ fn run(cli: &cli::Cli) -> Result<Status, Error> {
     if nnp && !cli.no_seccomp {
         ::log::info!("no CAP_SYS_ADMIN: setting no_new_privs to install the seccomp filter");
     }
-    let mode = choose_mode(cli, nnp);
+    let (ownership, classes): (Store, &[Class]) = match cli.ownership {
+        cli::Ownership::Off => (Store::Off, &[]),
+        cli::Ownership::Session => (Store::Session, &[Class::Chown, Class::Stat, Class::Create]),
+        cli::Ownership::Xattr => (Store::Xattr, &[Class::Chown, Class::Stat, Class::Create, Class::Xattr]),
+    };
+    let mode = choose_mode(cli, nnp, classes);
     let action = if mode == Mode::Notify { seccomp::Action::Notify } else { seccomp::Action::Trace };
-    let ownership = cli.ownership == cli::Ownership::Session;
-    let prog = seccomp::filter(action, ownership);
+    let prog = seccomp::filter(action, classes);
     let filter = matches!(mode, Mode::Notify | Mode::Seccomp).then_some(prog.as_slice());
     // SAFETY: getpid and prctl on ourselves.
     if unsafe { libc::getpid() } != 1 {
@@ -110,14 +115,14 @@ fn run(cli: &cli::Cli) -> Result<Status, Error> {
 /// where the kernel gives a listener (not on kernels without it, nor under
 /// a runtime whose own filter has one: EBUSY), else seccomp stops, else
 /// PTRACE_SYSCALL. Said once in the log.
-fn choose_mode(cli: &cli::Cli, nnp: bool) -> Mode {
+fn choose_mode(cli: &cli::Cli, nnp: bool, classes: &[Class]) -> Mode {
     use cli::Intercept;
     if cli.no_seccomp {
         ::log::info!("--no-seccomp: tracing every system call (slow)");
         return Mode::Syscall;
     }
     if cli.intercept != Intercept::Ptrace {
-        match seccomp_works(&seccomp::filter(seccomp::Action::Notify, true), nnp, true) {
+        match seccomp_works(&seccomp::filter(seccomp::Action::Notify, classes), nnp, true) {
             Ok(()) => {
                 ::log::info!("intercepting with seccomp user notifications");
                 return Mode::Notify;
@@ -128,7 +133,7 @@ fn choose_mode(cli: &cli::Cli, nnp: bool) -> Mode {
             Err(e) => ::log::info!("no seccomp listener ({e}); using seccomp stops"),
         }
     }
-    match seccomp_works(&seccomp::filter(seccomp::Action::Trace, true), nnp, false) {
+    match seccomp_works(&seccomp::filter(seccomp::Action::Trace, classes), nnp, false) {
         Ok(()) => {
             ::log::info!("intercepting with seccomp stops (ptrace)");
             Mode::Seccomp

@@ -4,7 +4,7 @@
 //! credshim needs x86_64 and i386 in one (DESIGN.md lesson 8).
 
 use credshim_shims::sys::CREDENTIAL_PRCTL_OPTIONS;
-use credshim_shims::table::{Abi, Shim, X32_SYSCALL_BIT};
+use credshim_shims::table::{Abi, Class, Shim, X32_SYSCALL_BIT};
 use std::io;
 
 const BPF_LD_W_ABS: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
@@ -45,6 +45,9 @@ const OFF_ARCH: u32 = 4;
 const OFF_ARG0_LO: u32 = 16;
 const OFF_ARG0_HI: u32 = 20;
 
+/// O_CREAT | __O_TMPFILE: the open flags that make a new inode.
+const O_CREATING: u32 = 0o100 | 0o20000000;
+
 fn stmt(code: u16, k: u32) -> libc::sock_filter {
     libc::sock_filter { code, jt: 0, jf: 0, k }
 }
@@ -53,8 +56,9 @@ fn jump(code: u16, k: u32, jt: u8, jf: u8) -> libc::sock_filter {
     libc::sock_filter { code, jt, jf, k }
 }
 
-/// The section for one ABI: load the number, trace the table's rows.
-fn section(abi: Abi, action: Action, ownership: bool) -> Vec<libc::sock_filter> {
+/// The section for one ABI: load the number, trace the table's rows of the
+/// classes asked for.
+fn section(abi: Abi, action: Action, classes: &[Class]) -> Vec<libc::sock_filter> {
     let stop = action.ret();
     let mut f = vec![stmt(BPF_LD_W_ABS, OFF_NR)];
     if abi == Abi::X86_64 {
@@ -69,7 +73,17 @@ fn section(abi: Abi, action: Action, ownership: bool) -> Vec<libc::sock_filter> 
             prctl_nr = Some(row.nr);
             continue;
         }
-        if row.shim.is_ownership() && !ownership {
+        if !matches!(row.shim.class(), Class::Credential | Class::Exec) && !classes.contains(&row.shim.class()) {
+            continue;
+        }
+        if let Some(i) = row.shim.open_flags_arg() {
+            // open/openat: only when they may create (the low word of the
+            // flags argument); the number is reloaded for the next rows.
+            f.push(jump(BPF_JEQ_K, row.nr, 0, 4));
+            f.push(stmt(BPF_LD_W_ABS, OFF_ARG0_LO + 8 * i as u32));
+            f.push(jump(BPF_JSET_K, O_CREATING, 0, 1));
+            f.push(stmt(BPF_RET_K, stop));
+            f.push(stmt(BPF_RET_K, SECCOMP_RET_ALLOW));
             continue;
         }
         f.push(jump(BPF_JEQ_K, row.nr, 0, 1));
@@ -96,11 +110,12 @@ fn section(abi: Abi, action: Action, ownership: bool) -> Vec<libc::sock_filter> 
 
 /// The whole filter: a section per ABI, and a stop for any other
 /// architecture so that nothing unknown passes silently.
-/// `ownership`: stop the chown family too.
-pub fn filter(action: Action, ownership: bool) -> Vec<libc::sock_filter> {
+/// `classes`: the ownership classes to stop besides the credential and
+/// exec calls.
+pub fn filter(action: Action, classes: &[Class]) -> Vec<libc::sock_filter> {
     let mut f = vec![stmt(BPF_LD_W_ABS, OFF_ARCH)];
     for abi in [Abi::X86_64, Abi::I386] {
-        let s = section(abi, action, ownership);
+        let s = section(abi, action, classes);
         assert!(s.len() < 256, "a filter section must fit an 8-bit jump");
         f.push(jump(BPF_JEQ_K, abi.audit_arch(), 0, s.len() as u8));
         f.extend(s);

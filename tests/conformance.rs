@@ -40,6 +40,7 @@ fn side_dir(s: &Scratch, name: &str, uid: u32, tar: &Path) -> String {
     let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/nginx.conf.in");
     std::fs::copy(conf, d.join("nginx.conf.in")).expect("nginx.conf.in");
     std::fs::copy(tar, d.join("owners.tar")).expect("owners.tar");
+    std::fs::copy(tar.with_file_name("demo.deb"), d.join("demo.deb")).expect("demo.deb");
     let apt = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/apt-update.sh");
     std::fs::copy(apt, d.join("apt-update.sh")).expect("apt-update.sh");
     std::fs::create_dir_all(d.join("www")).expect("www");
@@ -49,7 +50,7 @@ fn side_dir(s: &Scratch, name: &str, uid: u32, tar: &Path) -> String {
     if uid != 0 {
         std::fs::set_permissions(d.join("shadow"), std::os::unix::fs::PermissionsExt::from_mode(0o640)).expect("chmod");
     }
-    for p in [d.join("www"), d.join("www/index.html"), d.join("nginx.conf.in"), d.join("apt-update.sh"), d.join("owners.tar")] {
+    for p in [d.join("www"), d.join("www/index.html"), d.join("nginx.conf.in"), d.join("apt-update.sh"), d.join("owners.tar"), d.join("demo.deb")] {
         let mode = if p.is_dir() { 0o755 } else { 0o644 };
         std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(mode)).expect("chmod");
     }
@@ -76,10 +77,43 @@ fn owners_tar(s: &Scratch) -> std::path::PathBuf {
     tar
 }
 
+/// A package built as real root whose files belong to several owners
+/// (dpkg-deb keeps the staging tree's owners), beside `owners.tar`.
+fn demo_deb(s: &Scratch) {
+    let src = s.dir.join("deb-src");
+    std::fs::create_dir_all(src.join("DEBIAN")).expect("mkdir");
+    let control = "Package: credshim-demo\nVersion: 1.0\nArchitecture: all\nMaintainer: credshim <dev@credshim.invalid>\nDescription: files of several owners\n";
+    std::fs::write(src.join("DEBIAN/control"), control).expect("control");
+    let files = [
+        ("usr", "0:0", 0o755),
+        ("usr/share", "0:0", 0o755),
+        ("usr/share/demo", "0:0", 0o755),
+        ("usr/share/demo/root-file", "0:0", 0o4755),
+        ("usr/share/demo/www-file", "33:33", 0o640),
+        ("usr/share/demo/odd-file", "1234:5678", 0o600),
+        ("usr/share/demo/sub", "100:101", 0o750),
+        ("usr/share/demo/sub/f", "100:101", 0o644),
+    ];
+    for (path, owner, mode) in files {
+        let p = src.join(path);
+        if path.contains("file") || path.ends_with("/f") {
+            std::fs::write(&p, path).expect("write");
+        } else {
+            std::fs::create_dir_all(&p).expect("mkdir");
+        }
+        assert!(Command::new("chown").arg(owner).arg(&p).status().expect("chown").success());
+        std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(mode)).expect("chmod");
+    }
+    let deb = s.dir.join("demo.deb");
+    let out = Command::new("dpkg-deb").arg("--build").arg(&src).arg(&deb).output().expect("dpkg-deb");
+    assert!(out.status.success(), "dpkg-deb: {out:?}");
+}
+
 #[test]
 fn every_program_prints_what_it_prints_for_real_root() {
     let s = Scratch::new("conformance");
     let tar = owners_tar(&s);
+    demo_deb(&s);
     let host_d = side_dir(&s, "host", 0, &tar);
     let ns_d = side_dir(&s, "ns", NS_UID, &tar);
     assert!(cases().len() >= 20, "the case list is read");
@@ -98,6 +132,12 @@ fn every_program_prints_what_it_prints_for_real_root() {
             assert_eq!(want.0, Some(0), "{name} fails as real root: {want:?}");
             if name.starts_with("apt-get") {
                 assert!(want.1.contains("Packages [") && want.1.contains("Candidate: 1.0"), "{want:?}");
+            }
+            if name.starts_with("PostgreSQL") {
+                assert!(want.1.starts_with("1\npostgres:postgres 700\n"), "{want:?}");
+            }
+            if name.starts_with("dpkg") {
+                assert!(want.1.contains("1234:5678 600 root/usr/share/demo/odd-file"), "{want:?}");
             }
             if name.starts_with("nginx") {
                 assert!(want.1.contains("hello from nginx") && want.1.contains("failures in error.log: 0"), "{want:?}");

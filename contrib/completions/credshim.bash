@@ -46,7 +46,7 @@ _credshim() {
                     return 0
                     ;;
                 --ownership)
-                    COMPREPLY=($(compgen -W "off session" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "off session xattr" -- "${cur}"))
                     return 0
                     ;;
                 --grace)

@@ -4,8 +4,9 @@ complete -c credshim -l groups -d 'Start COMMAND with these supplementary groups
 complete -c credshim -l intercept -d 'How emulated calls reach credshim: `notify` (seccomp user notifications, the fast path), `ptrace` (seccomp stops), or `auto` (notify where the kernel allows it, else ptrace; logged once)' -r -f -a "auto\t''
 notify\t''
 ptrace\t''"
-complete -c credshim -l ownership -d 'File ownership the namespace cannot store (chown to unmapped ids): `session` records it in memory for the life of credshim; `off` lets such a chown fail as it does without credshim' -r -f -a "off\t''
-session\t''"
+complete -c credshim -l ownership -d 'File ownership the namespace cannot store: chown to unmapped ids, and files created after a drop to another user. `session` keeps it in memory for the life of credshim; `xattr` keeps it on the files, in the `user.rootlesscontainers` attribute that umoci reads and writes (hidden from the command); `off` lets such a chown fail as it does without credshim. stat shows the kept owners' -r -f -a "off\t''
+session\t''
+xattr\t''"
 complete -c credshim -l grace -d 'Seconds between SIGTERM and SIGKILL for --exit-with-main' -r
 complete -c credshim -l log-file -d 'Write the log to this file instead of standard error' -r -F
 complete -c credshim -l no-seccomp -d 'Stop at every system call (PTRACE_SYSCALL) instead of using a seccomp filter. Much slower; for kernels or sandboxes that refuse seccomp filters (used automatically, with a warning, if installing the filter fails)'

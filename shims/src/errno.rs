@@ -25,6 +25,7 @@ impl Errno {
     pub const ERANGE: Errno = Errno(34);
     pub const ENOSYS: Errno = Errno(38);
     pub const ENAMETOOLONG: Errno = Errno(36);
+    pub const ENODATA: Errno = Errno(61);
 
     /// The symbolic name (`EPERM`), or `E<number>` for the ones not listed.
     pub fn name(self) -> String {
@@ -48,6 +49,7 @@ impl Errno {
             (Self::EINVAL, "EINVAL"),
             (Self::ERANGE, "ERANGE"),
             (Self::ENOSYS, "ENOSYS"),
+            (Self::ENODATA, "ENODATA"),
         ];
         known
             .iter()

@@ -20,6 +20,8 @@
 //! | [`commoncap`] | security/commoncap.c |
 //! | [`exec`] | fs/exec.c bprm_fill_uid + the credential part of execve |
 //! | [`chown`] | fs/open.c chown_common, fs/attr.c chown_ok and chgrp_ok |
+//! | [`inode`] | fs/inode.c inode_init_owner, mode_strip_sgid |
+//! | [`rootlesscontainers`] | the `user.rootlesscontainers` xattr (rootless-containers/proto) |
 //! | [`table`] | the shim table: which syscalls, per arch, and how they decode |
 #![forbid(unsafe_code)]
 
@@ -32,7 +34,9 @@ pub mod errno;
 pub mod exec;
 pub mod groups;
 pub mod id;
+pub mod inode;
 pub mod mem;
+pub mod rootlesscontainers;
 pub mod securebits;
 pub mod sys;
 pub mod table;

@@ -96,10 +96,55 @@ pub enum Shim {
     Fstat,
     Newfstatat,
     Statx,
+    /// Calls that create an inode (open and openat only with O_CREAT or
+    /// O_TMPFILE: the filter checks the flags): the tracer notes the name
+    /// and the virtual owner the new inode must have, and lets the kernel
+    /// create it.
+    Open,
+    Openat,
+    Openat2,
+    Creat,
+    Mkdir,
+    Mkdirat,
+    Mknod,
+    Mknodat,
+    Symlink,
+    Symlinkat,
+    /// The xattr calls, with `--ownership xattr` only: they hide
+    /// `user.rootlesscontainers`, where the owners are kept.
+    Getxattr,
+    Lgetxattr,
+    Fgetxattr,
+    Listxattr,
+    Llistxattr,
+    Flistxattr,
+    Setxattr,
+    Lsetxattr,
+    Fsetxattr,
+    Removexattr,
+    Lremovexattr,
+    Fremovexattr,
+}
+
+/// What a shim is for; the filter takes the classes the options ask for.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+pub enum Class {
+    /// The credential calls (always).
+    Credential,
+    /// execve, execveat (always).
+    Exec,
+    /// The chown family (`--ownership session|xattr`).
+    Chown,
+    /// The stat family (`--ownership session|xattr`).
+    Stat,
+    /// Inode creation (`--ownership session|xattr`).
+    Create,
+    /// The xattr family (`--ownership xattr`).
+    Xattr,
 }
 
 impl Shim {
-    pub const ALL: [Shim; 30] = [
+    pub const ALL: [Shim; 52] = [
         Shim::Getuid,
         Shim::Geteuid,
         Shim::Getgid,
@@ -130,23 +175,75 @@ impl Shim {
         Shim::Fstat,
         Shim::Newfstatat,
         Shim::Statx,
+        Shim::Open,
+        Shim::Openat,
+        Shim::Openat2,
+        Shim::Creat,
+        Shim::Mkdir,
+        Shim::Mkdirat,
+        Shim::Mknod,
+        Shim::Mknodat,
+        Shim::Symlink,
+        Shim::Symlinkat,
+        Shim::Getxattr,
+        Shim::Lgetxattr,
+        Shim::Fgetxattr,
+        Shim::Listxattr,
+        Shim::Llistxattr,
+        Shim::Flistxattr,
+        Shim::Setxattr,
+        Shim::Lsetxattr,
+        Shim::Fsetxattr,
+        Shim::Removexattr,
+        Shim::Lremovexattr,
+        Shim::Fremovexattr,
     ];
 
+    pub fn class(self) -> Class {
+        match self {
+            Shim::Execve | Shim::Execveat => Class::Exec,
+            Shim::Chown | Shim::Lchown | Shim::Fchown | Shim::Fchownat => Class::Chown,
+            Shim::Stat | Shim::Lstat | Shim::Fstat | Shim::Newfstatat | Shim::Statx => Class::Stat,
+            Shim::Open
+            | Shim::Openat
+            | Shim::Openat2
+            | Shim::Creat
+            | Shim::Mkdir
+            | Shim::Mkdirat
+            | Shim::Mknod
+            | Shim::Mknodat
+            | Shim::Symlink
+            | Shim::Symlinkat => Class::Create,
+            Shim::Getxattr
+            | Shim::Lgetxattr
+            | Shim::Fgetxattr
+            | Shim::Listxattr
+            | Shim::Llistxattr
+            | Shim::Flistxattr
+            | Shim::Setxattr
+            | Shim::Lsetxattr
+            | Shim::Fsetxattr
+            | Shim::Removexattr
+            | Shim::Lremovexattr
+            | Shim::Fremovexattr => Class::Xattr,
+            _ => Class::Credential,
+        }
+    }
+
+    /// For open and openat: the argument that holds the flags (the filter
+    /// stops them only with O_CREAT or O_TMPFILE set).
+    pub fn open_flags_arg(self) -> Option<usize> {
+        match self {
+            Shim::Open => Some(1),
+            Shim::Openat => Some(2),
+            _ => None,
+        }
+    }
+
     /// The rows that concern file ownership (left out of the filter with
-    /// `--ownership off`).
+    /// `--ownership off`; the tracer answers them, `dispatch` never does).
     pub fn is_ownership(self) -> bool {
-        matches!(
-            self,
-            Shim::Chown
-                | Shim::Lchown
-                | Shim::Fchown
-                | Shim::Fchownat
-                | Shim::Stat
-                | Shim::Lstat
-                | Shim::Fstat
-                | Shim::Newfstatat
-                | Shim::Statx
-        )
+        matches!(self.class(), Class::Chown | Class::Stat | Class::Create | Class::Xattr)
     }
 }
 
@@ -200,6 +297,28 @@ pub static X86_64: &[Row] = &[
     row(6, "lstat", Lstat, U32),
     row(262, "newfstatat", Newfstatat, U32),
     row(332, "statx", Statx, U32),
+    row(2, "open", Open, U32),
+    row(257, "openat", Openat, U32),
+    row(437, "openat2", Openat2, U32),
+    row(85, "creat", Creat, U32),
+    row(83, "mkdir", Mkdir, U32),
+    row(258, "mkdirat", Mkdirat, U32),
+    row(133, "mknod", Mknod, U32),
+    row(259, "mknodat", Mknodat, U32),
+    row(88, "symlink", Symlink, U32),
+    row(266, "symlinkat", Symlinkat, U32),
+    row(188, "setxattr", Setxattr, U32),
+    row(189, "lsetxattr", Lsetxattr, U32),
+    row(190, "fsetxattr", Fsetxattr, U32),
+    row(191, "getxattr", Getxattr, U32),
+    row(192, "lgetxattr", Lgetxattr, U32),
+    row(193, "fgetxattr", Fgetxattr, U32),
+    row(194, "listxattr", Listxattr, U32),
+    row(195, "llistxattr", Llistxattr, U32),
+    row(196, "flistxattr", Flistxattr, U32),
+    row(197, "removexattr", Removexattr, U32),
+    row(198, "lremovexattr", Lremovexattr, U32),
+    row(199, "fremovexattr", Fremovexattr, U32),
 ];
 
 /// asm/unistd_32.h: the legacy 16-bit calls and their 32-bit successors.
@@ -248,9 +367,36 @@ pub static I386: &[Row] = &[
     row(207, "fchown32", Fchown, U32),
     row(212, "chown32", Chown, U32),
     row(298, "fchownat", Fchownat, U32),
-    // statx's struct is the same on every ABI; the i386 stat64 family
-    // (other layouts) is not emulated yet and shows the real owner.
+    // The stat64 family: the tracer writes i386's struct stat64 (statx's
+    // struct is the same on every ABI). The older 16-bit-id stat calls
+    // (oldstat, stat, ...) of pre-LFS programs are not in the table.
+    row(195, "stat64", Stat, U32),
+    row(196, "lstat64", Lstat, U32),
+    row(197, "fstat64", Fstat, U32),
+    row(300, "fstatat64", Newfstatat, U32),
     row(383, "statx", Statx, U32),
+    row(5, "open", Open, U32),
+    row(295, "openat", Openat, U32),
+    row(437, "openat2", Openat2, U32),
+    row(8, "creat", Creat, U32),
+    row(39, "mkdir", Mkdir, U32),
+    row(296, "mkdirat", Mkdirat, U32),
+    row(14, "mknod", Mknod, U32),
+    row(297, "mknodat", Mknodat, U32),
+    row(83, "symlink", Symlink, U32),
+    row(304, "symlinkat", Symlinkat, U32),
+    row(226, "setxattr", Setxattr, U32),
+    row(227, "lsetxattr", Lsetxattr, U32),
+    row(228, "fsetxattr", Fsetxattr, U32),
+    row(229, "getxattr", Getxattr, U32),
+    row(230, "lgetxattr", Lgetxattr, U32),
+    row(231, "fgetxattr", Fgetxattr, U32),
+    row(232, "listxattr", Listxattr, U32),
+    row(233, "llistxattr", Llistxattr, U32),
+    row(234, "flistxattr", Flistxattr, U32),
+    row(235, "removexattr", Removexattr, U32),
+    row(236, "lremovexattr", Lremovexattr, U32),
+    row(237, "fremovexattr", Fremovexattr, U32),
 ];
 
 /// The prctl options that are credential options: only these stop (the
@@ -333,19 +479,15 @@ pub fn dispatch(abi: Abi, row: &Row, args: [u64; 6], creds: &Creds, caller: &Cal
         Shim::Capget => Outcome::from_get(capability::capget(creds, caller, a[0], a[1], mem)),
         Shim::Capset => Outcome::from_set(capability::capset(creds, caller, a[0], a[1], mem)),
         Shim::Execve | Shim::Execveat => Outcome::Native,
-        Shim::Chown
-        | Shim::Lchown
-        | Shim::Fchown
-        | Shim::Fchownat
-        | Shim::Stat
-        | Shim::Lstat
-        | Shim::Fstat
-        | Shim::Newfstatat
-        | Shim::Statx => Outcome::Native,
         Shim::Prctl => match sys::prctl(creds, a[0], a[1], a[2], a[3], a[4]) {
             None => Outcome::Native,
             Some(Ok(ans)) => Outcome::Emulated { ret: ans.ret, commit: ans.commit },
             Some(Err(e)) => Outcome::value(e.ret()),
         },
+        // The ownership classes need the file: the tracer answers them.
+        _ => {
+            debug_assert!(row.shim.is_ownership());
+            Outcome::Native
+        }
     }
 }

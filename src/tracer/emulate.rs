@@ -9,7 +9,7 @@ use crate::mem::{Strategy, TraceeMem};
 use crate::ptrace::Tid;
 use credshim_shims::capability::{CapTriple, Caller};
 use credshim_shims::exec::{exec_creds, may_exec};
-use credshim_shims::table::{dispatch, Abi, Outcome, Row, Shim, X32_SYSCALL_BIT};
+use credshim_shims::table::{dispatch, Abi, Class, Outcome, Row, Shim, X32_SYSCALL_BIT};
 use credshim_shims::Errno;
 
 /// A system call as the kernel reports it, before it runs.
@@ -31,6 +31,13 @@ fn arity(shim: Shim) -> usize {
         Shim::Stat | Shim::Lstat | Shim::Fstat => 2,
         Shim::Newfstatat => 4,
         Shim::Statx => 5,
+        Shim::Open | Shim::Mknod | Shim::Mkdirat | Shim::Symlinkat => 3,
+        Shim::Openat | Shim::Openat2 | Shim::Mknodat => 4,
+        Shim::Creat | Shim::Mkdir | Shim::Symlink => 2,
+        Shim::Getxattr | Shim::Lgetxattr | Shim::Fgetxattr => 4,
+        Shim::Setxattr | Shim::Lsetxattr | Shim::Fsetxattr => 5,
+        Shim::Listxattr | Shim::Llistxattr | Shim::Flistxattr => 3,
+        Shim::Removexattr | Shim::Lremovexattr | Shim::Fremovexattr => 2,
     }
 }
 
@@ -55,21 +62,27 @@ pub fn emulate(tasks: &mut TaskTable, owners: &mut Owners, tid: Tid, call: Call,
     }
     let row = abi.lookup(call.nr)?;
     let creds = tasks.creds(tid)?.clone();
-    if matches!(row.shim, Shim::Stat | Shim::Lstat | Shim::Fstat | Shim::Newfstatat | Shim::Statx) {
+    // The task's previous call is over: what it created has its inode.
+    owners.settle(tid);
+    if row.shim.is_ownership() {
         let mut mem = TraceeMem::new(tid, strategy);
-        let r = ownership::stat_call(tid, row.shim, &call.args, &mut mem, owners);
+        let args = &call.args;
+        let r = match row.shim.class() {
+            Class::Stat => ownership::stat_call(tid, abi, row.shim, args, &mut mem, owners),
+            Class::Create => ownership::create_call(tid, row.shim, args, &creds, &mut mem, owners),
+            Class::Xattr => ownership::xattr_call(tid, row.shim, args, &mut mem, owners),
+            _ => {
+                owners.settle_all();
+                ownership::chown_call(tid, row.shim, row.width, args, &creds, &mut mem, owners)
+            }
+        };
         if let Some(v) = r {
-            log::debug!("[pid {tid}] {} = {v} (recorded owner)", shown(row, &call.args));
+            log::debug!("[pid {tid}] {} = {v} (ownership)", shown(row, args));
         }
         return r;
     }
-    if row.shim.is_ownership() {
-        let mut mem = TraceeMem::new(tid, strategy);
-        let r = ownership::chown_call(tid, row.shim, row.width, &call.args, &creds, &mut mem, owners);
-        log::debug!("[pid {tid}] {} = {}", shown(row, &call.args), r.map(|v| v.to_string()).unwrap_or_else(|| "(native)".into()));
-        return r;
-    }
     if matches!(row.shim, Shim::Execve | Shim::Execveat) {
+        owners.settle_all();
         let mut mem = TraceeMem::new(tid, strategy);
         let refused = exec_check(tid, row.shim, &call.args, &creds, &mut mem, owners)?;
         log::debug!("[pid {tid}] {} = -1 {refused} (emulated exec check)", shown(row, &call.args));
@@ -110,7 +123,7 @@ fn exec_check(
     };
     let path = mem.read_cstr(pathp, 4096).ok()?;
     let full = ownership::task_path(tid, dirfd, &path, flags);
-    let file = execfile::read(&full, |d, i| owners.get(d, i)).ok()?;
+    let file = execfile::read(&full, |p, i| owners.get(p, i, true)).ok()?;
     if file.mode & libc::S_IFMT != libc::S_IFREG {
         return None;
     }

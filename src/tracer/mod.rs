@@ -7,6 +7,7 @@ mod ownership;
 mod tasks;
 
 pub use emulate::Call;
+pub use ownership::{Inode, Store};
 
 use crate::arch;
 use crate::execfile;
@@ -77,7 +78,7 @@ fn tgid_of(tid: Tid) -> Option<Tid> {
 impl Tracer {
     /// `main` was seized while running (it is started), with `creds`.
     /// `listener`: the notification channel, in `Mode::Notify`.
-    pub fn new(mode: Mode, main: Tid, creds: Creds, listener: Option<Listener>, ownership: bool) -> Tracer {
+    pub fn new(mode: Mode, main: Tid, creds: Creds, listener: Option<Listener>, ownership: Store) -> Tracer {
         let mut tasks = TaskTable::default();
         tasks.insert(main, creds, true);
         let reverse_events = std::env::var("CREDSHIM_TEST_EVENT_ORDER").as_deref() == Ok("reverse");
@@ -280,6 +281,7 @@ impl Tracer {
 
     fn on_exit(&mut self, pid: Tid, st: i32) {
         self.tasks.remove(pid);
+        self.owners.settle(pid);
         if pid == self.main {
             self.main_status = Some(if libc::WIFEXITED(st) {
                 Status::Exited(libc::WEXITSTATUS(st))
@@ -350,8 +352,10 @@ impl Tracer {
             self.main_execed = true;
         }
         let exe = format!("/proc/{pid}/exe");
+        self.owners.settle(pid);
+        self.owners.settle_all();
         let owners = &self.owners;
-        match (self.tasks.creds(pid), execfile::read(Path::new(&exe), |d, i| owners.get(d, i))) {
+        match (self.tasks.creds(pid), execfile::read(Path::new(&exe), |p, i| owners.get(p, i, true))) {
             (Some(old), Ok(file)) => match exec_creds(old, &file) {
                 Ok(new) => self.tasks.set_creds(pid, new),
                 Err(e) => log::warn!("[pid {pid}] exec transition gave {e} after the exec ran"),

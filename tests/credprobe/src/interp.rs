@@ -227,15 +227,6 @@ impl Interp {
             }
             // `exec` steps run the exec transition directly.
             Shim::Execve | Shim::Execveat => return None,
-            Shim::Chown
-            | Shim::Lchown
-            | Shim::Fchown
-            | Shim::Fchownat
-            | Shim::Stat
-            | Shim::Lstat
-            | Shim::Fstat
-            | Shim::Newfstatat
-            | Shim::Statx => return None,
             Shim::Prctl => {
                 if a.is_empty() || a.len() > 5 {
                     return None;
@@ -244,6 +235,8 @@ impl Interp {
                     args[k] = script::num(w)?;
                 }
             }
+            // The ownership classes need files: not in the script language.
+            _ => return None,
         }
         let (find_parent, find_main) = (CapTriple::from(fam.parent), fam.main.map(CapTriple::from));
         let find = move |pid: i32| match pid {

@@ -107,19 +107,7 @@ impl Probe {
 /// The `user.rootlesscontainers` value for a virtual owner (protobuf
 /// `Resource { uint32 uid = 1; uint32 gid = 2; }`).
 pub fn rootlesscontainers(uid: u32, gid: u32) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (key, mut x) in [(0x08u8, uid), (0x10, gid)] {
-        if x == 0 {
-            continue;
-        }
-        out.push(key);
-        while x >= 0x80 {
-            out.push((x as u8 & 0x7f) | 0x80);
-            x >>= 7;
-        }
-        out.push(x as u8);
-    }
-    out
+    credshim_shims::rootlesscontainers::encode(uid, gid)
 }
 
 fn set_xattr(path: &std::path::Path, name: &str, value: &[u8]) -> Result<(), String> {

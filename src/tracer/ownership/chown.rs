@@ -1,0 +1,92 @@
+//! The chown family: chown to ids the namespace does not map is applied to
+//! the model's view of the file (`chown_common`) and recorded.
+
+use super::{Inode, Owners};
+use crate::execfile;
+use crate::mem::TraceeMem;
+use crate::ptrace::Tid;
+use credshim_shims::chown::{chown_common, Owner};
+use credshim_shims::id::{raw_id, IdWidth};
+use credshim_shims::table::Shim;
+use credshim_shims::Creds;
+use std::path::{Path, PathBuf};
+
+/// A path argument as the task would resolve it: absolute paths under its
+/// root, relative ones under its cwd or `dirfd`; an empty path with
+/// AT_EMPTY_PATH is `dirfd` itself.
+pub fn task_path(tid: Tid, dirfd: i32, path: &[u8], flags: i32) -> PathBuf {
+    let path = String::from_utf8_lossy(path);
+    if path.is_empty() && flags & libc::AT_EMPTY_PATH != 0 {
+        format!("/proc/{tid}/fd/{dirfd}").into()
+    } else if let Some(rel) = path.strip_prefix('/') {
+        PathBuf::from(format!("/proc/{tid}/root")).join(rel.trim_start_matches('/'))
+    } else if dirfd == libc::AT_FDCWD {
+        PathBuf::from(format!("/proc/{tid}/cwd")).join(&*path)
+    } else {
+        PathBuf::from(format!("/proc/{tid}/fd/{dirfd}")).join(&*path)
+    }
+}
+
+fn id_mapped(map_file: &str, id: u32) -> bool {
+    std::fs::read_to_string(map_file).is_ok_and(|m| {
+        m.lines().any(|l| {
+            let f: Vec<u64> = l.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+            f.len() == 3 && (f[0]..f[0] + f[2]).contains(&(id as u64))
+        })
+    })
+}
+
+/// A chown-family call: Some(answer) when credshim answers it, None to let
+/// the kernel run it (a file it cannot find, or new ids the namespace maps).
+pub fn chown_call(
+    tid: Tid,
+    shim: Shim,
+    width: IdWidth,
+    args: &[u64; 6],
+    creds: &Creds,
+    mem: &mut TraceeMem,
+    owners: &mut Owners,
+) -> Option<i64> {
+    if !owners.enabled() {
+        return None;
+    }
+    let (path, user, group, nofollow) = match shim {
+        Shim::Fchown => (PathBuf::from(format!("/proc/{tid}/fd/{}", args[0] as i32)), args[1], args[2], false),
+        Shim::Fchownat => {
+            let flags = args[4] as i32;
+            let p = mem.read_cstr(args[1], 4096).ok()?;
+            (task_path(tid, args[0] as i32, &p, flags), args[2], args[3], flags & libc::AT_SYMLINK_NOFOLLOW != 0)
+        }
+        _ => {
+            let p = mem.read_cstr(args[0], 4096).ok()?;
+            (task_path(tid, libc::AT_FDCWD, &p, 0), args[1], args[2], shim == Shim::Lchown)
+        }
+    };
+    let (user, group) = (raw_id(user, width), raw_id(group, width));
+    let md = if nofollow { std::fs::symlink_metadata(&path) } else { std::fs::metadata(&path) }.ok()?;
+    let inode = Inode::from(&md);
+    let real = (execfile::unmapped_as_none(inode.uid, true), execfile::unmapped_as_none(inode.gid, false));
+    let (uid, gid) = owners.get(&path, &inode, !nofollow).unwrap_or(real);
+    let old = Owner { uid, gid, mode: inode.mode };
+    let new = match chown_common(creds, &old, user, group) {
+        Ok(n) => n,
+        Err(e) => return Some(e.ret()),
+    };
+    if id_mapped("/proc/self/uid_map", new.uid) && id_mapped("/proc/self/gid_map", new.gid) {
+        // The namespace can store it: the kernel does the change.
+        owners.set(&path, &inode, !nofollow, None);
+        return None;
+    }
+    owners.set(&path, &inode, !nofollow, Some((new.uid, new.gid)));
+    if new.mode != old.mode && !md.file_type().is_symlink() {
+        // chown cleared set-id bits: clear them on the file too.
+        let _ = set_mode(&path, new.mode & 0o7777);
+    }
+    log::debug!("[pid {tid}] ownership of {} recorded as {}:{}", path.display(), new.uid, new.gid);
+    Some(0)
+}
+
+fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+}

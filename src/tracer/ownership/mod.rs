@@ -1,0 +1,238 @@
+//! File ownership that the namespace cannot store. `--ownership session`
+//! keeps virtual owners in memory, keyed by device and inode; `xattr` keeps
+//! them in the file's `user.rootlesscontainers` attribute (as umoci does),
+//! and in memory for files that cannot carry a user attribute (symlinks,
+//! device nodes, sockets, FIFOs).
+//!
+//! | file | calls |
+//! | --- | --- |
+//! | `chown.rs` | the chown family; `task_path` |
+//! | `stat.rs` | the stat family |
+//! | `create.rs` | inode creation: new files get the virtual fsuid/fsgid |
+//! | `xattr.rs` | the xattr family (hides the attribute) |
+
+mod chown;
+mod create;
+mod stat;
+mod xattr;
+
+pub use chown::{chown_call, task_path};
+pub use create::create_call;
+pub use stat::stat_call;
+pub use xattr::xattr_call;
+
+use crate::ptrace::Tid;
+use credshim_shims::rootlesscontainers::{self as rc, XATTR_NAME};
+use std::collections::HashMap;
+use std::ffi::CString;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+/// Where virtual owners live (`--ownership`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Store {
+    Off,
+    Session,
+    Xattr,
+}
+
+/// The parts of a stat result ownership needs (ids as the namespace shows them).
+#[derive(Clone, Copy, Debug)]
+pub struct Inode {
+    pub dev: u64,
+    pub ino: u64,
+    pub uid: u32,
+    pub gid: u32,
+    pub mode: u32,
+}
+
+impl From<&libc::stat> for Inode {
+    fn from(s: &libc::stat) -> Inode {
+        Inode { dev: s.st_dev, ino: s.st_ino, uid: s.st_uid, gid: s.st_gid, mode: s.st_mode }
+    }
+}
+
+impl From<&std::fs::Metadata> for Inode {
+    fn from(m: &std::fs::Metadata) -> Inode {
+        use std::os::unix::fs::MetadataExt;
+        Inode { dev: m.dev(), ino: m.ino(), uid: m.uid(), gid: m.gid(), mode: m.mode() }
+    }
+}
+
+impl Inode {
+    /// Regular files and directories: the only ones a user xattr fits.
+    fn takes_user_xattr(&self) -> bool {
+        matches!(self.mode & libc::S_IFMT, libc::S_IFREG | libc::S_IFDIR)
+    }
+}
+
+/// A new inode whose owner must become the virtual one once the kernel has
+/// made it: `name` in the directory `dir`, asked for by `tid`.
+struct Pending {
+    tid: Tid,
+    dir: OwnedFd,
+    name: CString,
+    owner: (u32, u32),
+    /// mode_strip_sgid applies to the task but not to the real creator.
+    strip_sgid: bool,
+}
+
+pub struct Owners {
+    store: Store,
+    map: HashMap<(u64, u64), (u32, u32)>,
+    /// At most one per task: a task's next call settles its entry.
+    pending: Vec<Pending>,
+    /// credshim's own fsuid and fsgid (as the namespace shows them): the
+    /// owner the kernel gives what the tracees create.
+    real: (u32, u32),
+}
+
+impl Owners {
+    pub fn new(store: Store) -> Owners {
+        // SAFETY: no preconditions.
+        let real = unsafe { (libc::geteuid(), libc::getegid()) };
+        Owners { store, map: HashMap::new(), pending: Vec::new(), real }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.store != Store::Off
+    }
+
+    /// Could any file have a virtual owner? (The stat family's fast path.)
+    pub fn any(&self) -> bool {
+        match self.store {
+            Store::Off => false,
+            Store::Session => !self.map.is_empty() || !self.pending.is_empty(),
+            Store::Xattr => true,
+        }
+    }
+
+    /// The virtual owner of `inode`, found at `path` (`follow`: the path's
+    /// last symlink is followed, as it was for `inode`); None: the real one.
+    pub fn get(&self, path: &Path, inode: &Inode, follow: bool) -> Option<(u32, u32)> {
+        if let Some(o) = self.map.get(&(inode.dev, inode.ino)) {
+            return Some(*o);
+        }
+        if self.store != Store::Xattr || !inode.takes_user_xattr() {
+            return None;
+        }
+        let v = xattr_get(path, XATTR_NAME, follow)?;
+        let (u, g) = rc::decode(&v)?;
+        Some((u.unwrap_or(inode.uid), g.unwrap_or(inode.gid)))
+    }
+
+    /// Records `owner` as the virtual owner of `inode` (None: back to the
+    /// real owner).
+    pub fn set(&mut self, path: &Path, inode: &Inode, follow: bool, owner: Option<(u32, u32)>) {
+        let key = (inode.dev, inode.ino);
+        let real = (inode.uid, inode.gid);
+        let owner = owner.filter(|o| *o != real);
+        if self.store == Store::Xattr && inode.takes_user_xattr() {
+            let r = match owner.and_then(|o| rc::value_for(o, real)) {
+                Some(v) => xattr_set(path, XATTR_NAME, &v, follow),
+                None => xattr_remove(path, XATTR_NAME, follow),
+            };
+            match r {
+                Ok(()) => {
+                    self.map.remove(&key);
+                    return;
+                }
+                Err(e) => log::debug!("{}: cannot keep the owner in {XATTR_NAME} ({e}); kept in memory", path.display()),
+            }
+        }
+        match owner {
+            Some(o) => self.map.insert(key, o),
+            None => self.map.remove(&key),
+        };
+    }
+
+    /// Settles what `tid` asked to create: its call is over (it makes
+    /// another, or it is gone).
+    pub fn settle(&mut self, tid: Tid) {
+        if let Some(i) = self.pending.iter().position(|p| p.tid == tid) {
+            let p = self.pending.swap_remove(i);
+            self.resolve(&p);
+        }
+    }
+
+    /// Before an ownership query: settles every creation that has happened
+    /// (the others may still be running).
+    pub fn settle_all(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        for p in pending {
+            if !self.resolve(&p) {
+                self.pending.push(p);
+            }
+        }
+    }
+
+    /// Gives the new inode its virtual owner; false if it is not there (yet).
+    fn resolve(&mut self, p: &Pending) -> bool {
+        // SAFETY: fstatat into a zeroed local struct.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        if unsafe { libc::fstatat(p.dir.as_raw_fd(), p.name.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) } != 0 {
+            return false;
+        }
+        let inode = Inode::from(&st);
+        let path = PathBuf::from(format!("/proc/self/fd/{}", p.dir.as_raw_fd())).join(std::ffi::OsStr::from_bytes(p.name.as_bytes()));
+        log::debug!("[pid {}] new {} owned by {}:{}", p.tid, path.display(), p.owner.0, p.owner.1);
+        self.set(&path, &inode, false, Some(p.owner));
+        if p.strip_sgid && inode.mode & libc::S_IFMT == libc::S_IFREG && inode.mode & libc::S_ISGID != 0 {
+            // SAFETY: plain fchmodat on a name in our directory fd.
+            unsafe { libc::fchmodat(p.dir.as_raw_fd(), p.name.as_ptr(), inode.mode & 0o7777 & !libc::S_ISGID, 0) };
+        }
+        true
+    }
+}
+
+fn cpath(path: &Path) -> std::io::Result<CString> {
+    CString::new(path.as_os_str().as_bytes()).map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))
+}
+
+fn check(r: libc::c_int) -> std::io::Result<()> {
+    if r < 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
+}
+
+/// getxattr or lgetxattr of one attribute.
+pub fn xattr_get(path: &Path, name: &str, follow: bool) -> Option<Vec<u8>> {
+    let p = cpath(path).ok()?;
+    let n = CString::new(name).ok()?;
+    let mut buf = vec![0u8; 256];
+    // SAFETY: C strings and a live buffer of the given size.
+    let r = unsafe {
+        let f = if follow { libc::getxattr } else { libc::lgetxattr };
+        f(p.as_ptr(), n.as_ptr(), buf.as_mut_ptr() as *mut libc::c_void, buf.len())
+    };
+    if r < 0 {
+        return None;
+    }
+    buf.truncate(r as usize);
+    Some(buf)
+}
+
+fn xattr_set(path: &Path, name: &str, value: &[u8], follow: bool) -> std::io::Result<()> {
+    let (p, n) = (cpath(path)?, CString::new(name)?);
+    // SAFETY: C strings and a live buffer.
+    check(unsafe {
+        let f = if follow { libc::setxattr } else { libc::lsetxattr };
+        f(p.as_ptr(), n.as_ptr(), value.as_ptr() as *const libc::c_void, value.len(), 0)
+    })
+}
+
+fn xattr_remove(path: &Path, name: &str, follow: bool) -> std::io::Result<()> {
+    let (p, n) = (cpath(path)?, CString::new(name)?);
+    // SAFETY: C strings.
+    let r = check(unsafe {
+        let f = if follow { libc::removexattr } else { libc::lremovexattr };
+        f(p.as_ptr(), n.as_ptr())
+    });
+    match r {
+        Err(e) if e.raw_os_error() == Some(libc::ENODATA) => Ok(()),
+        r => r,
+    }
+}

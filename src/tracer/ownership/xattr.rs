@@ -1,0 +1,83 @@
+//! The xattr family with `--ownership xattr`: `user.rootlesscontainers`
+//! holds credshim's owners, so to the tracees it does not exist (the
+//! rootless-containers proto asks for this): getxattr and removexattr of it
+//! fail with ENODATA, setxattr of it with EPERM, and listxattr leaves it out.
+
+use super::{task_path, Owners};
+use crate::mem::TraceeMem;
+use crate::ptrace::Tid;
+use credshim_shims::rootlesscontainers::XATTR_NAME;
+use credshim_shims::table::Shim;
+use credshim_shims::{Errno, UserMem};
+use std::ffi::CString;
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+
+pub fn xattr_call(tid: Tid, shim: Shim, args: &[u64; 6], mem: &mut TraceeMem, owners: &Owners) -> Option<i64> {
+    if !owners.enabled() {
+        return None;
+    }
+    let by_fd = matches!(shim, Shim::Fgetxattr | Shim::Fsetxattr | Shim::Fremovexattr | Shim::Flistxattr);
+    let follow = matches!(shim, Shim::Getxattr | Shim::Setxattr | Shim::Removexattr | Shim::Listxattr) || by_fd;
+    match shim {
+        Shim::Listxattr | Shim::Llistxattr | Shim::Flistxattr => {
+            let path = if by_fd {
+                PathBuf::from(format!("/proc/{tid}/fd/{}", args[0] as i32))
+            } else {
+                task_path(tid, libc::AT_FDCWD, &mem.read_cstr(args[0], 4096).ok()?, 0)
+            };
+            listxattr_call(&path, follow, args[1], args[2] as usize, mem)
+        }
+        _ => {
+            let name = mem.read_cstr(args[1], 256).ok()?;
+            if name != XATTR_NAME.as_bytes() {
+                return None;
+            }
+            let e = match shim {
+                Shim::Setxattr | Shim::Lsetxattr | Shim::Fsetxattr => Errno::EPERM,
+                _ => Errno::ENODATA,
+            };
+            log::debug!("[pid {tid}] {XATTR_NAME} is credshim's: {shim:?} gives {e}");
+            Some(e.ret())
+        }
+    }
+}
+
+/// listxattr without credshim's name: None when the name is not in the
+/// list (the kernel answers), else the list as the kernel would give it.
+fn listxattr_call(path: &std::path::Path, follow: bool, buf: u64, size: usize, mem: &mut TraceeMem) -> Option<i64> {
+    let c = CString::new(path.as_os_str().as_bytes()).ok()?;
+    let list = |b: &mut [u8]| -> isize {
+        // SAFETY: a C string and a live buffer of the given size (or none).
+        unsafe {
+            let f = if follow { libc::listxattr } else { libc::llistxattr };
+            f(c.as_ptr(), b.as_mut_ptr() as *mut libc::c_char, b.len())
+        }
+    };
+    let n = list(&mut []);
+    if n <= 0 {
+        return None;
+    }
+    let mut all = vec![0u8; n as usize];
+    let n = list(&mut all);
+    if n < 0 {
+        return None;
+    }
+    all.truncate(n as usize);
+    let names: Vec<&[u8]> = all.split(|&b| b == 0).filter(|s| !s.is_empty()).collect();
+    if !names.contains(&XATTR_NAME.as_bytes()) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(all.len());
+    for s in names.into_iter().filter(|s| *s != XATTR_NAME.as_bytes()) {
+        out.extend_from_slice(s);
+        out.push(0);
+    }
+    if size == 0 {
+        return Some(out.len() as i64);
+    }
+    if size < out.len() {
+        return Some(Errno::ERANGE.ret());
+    }
+    Some(mem.write(buf, &out).map(|()| out.len() as i64).unwrap_or_else(|e| e.ret()))
+}
