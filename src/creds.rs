@@ -95,3 +95,40 @@ pub fn real_caps_of(pid: i32) -> Option<credshim_shims::capability::CapTriple> {
     let caps = |i: usize| CapSet::from_halves(data[i], data[i + 3]);
     Some(credshim_shims::capability::CapTriple { effective: caps(0), permitted: caps(1), inheritable: caps(2) })
 }
+
+/// The credentials of another task as /proc/PID/status shows them to this
+/// process (ids in the reader's user namespace). Securebits are not shown
+/// there: taken as 0.
+pub fn of_task(pid: i32) -> Option<Creds> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| status.lines().find_map(|l| l.strip_prefix(name)).map(str::trim);
+    let ids = |name: &str| -> Option<Vec<u32>> { field(name)?.split_whitespace().map(|x| x.parse().ok()).collect() };
+    let caps = |name: &str| -> Option<CapSet> {
+        let v = u64::from_str_radix(field(name)?, 16).ok()?;
+        Some(CapSet::from_halves(v as u32, (v >> 32) as u32))
+    };
+    let (u, g) = (ids("Uid:")?, ids("Gid:")?);
+    if u.len() != 4 || g.len() != 4 {
+        return None;
+    }
+    let mut groups = ids("Groups:")?;
+    groups.retain(|&g| g != OVERFLOW_ID);
+    Some(Creds {
+        uid: Kuid(u[0]),
+        euid: Kuid(u[1]),
+        suid: Kuid(u[2]),
+        fsuid: Kuid(u[3]),
+        gid: Kgid(g[0]),
+        egid: Kgid(g[1]),
+        sgid: Kgid(g[2]),
+        fsgid: Kgid(g[3]),
+        groups: sorted_groups(groups.into_iter().map(Kgid).collect()),
+        cap_effective: caps("CapEff:")?,
+        cap_permitted: caps("CapPrm:")?,
+        cap_inheritable: caps("CapInh:")?,
+        cap_bset: caps("CapBnd:")?,
+        cap_ambient: caps("CapAmb:")?,
+        securebits: SecureBits(0),
+        no_new_privs: field("NoNewPrivs:") == Some("1"),
+    })
+}

@@ -69,7 +69,7 @@ impl Signals {
     /// Waits up to `timeout_ms` (-1: no limit) for signals or for `other`
     /// to become readable; returns the signals read and whether `other` is
     /// readable.
-    pub fn wait(&self, timeout_ms: i32, other: Option<libc::c_int>) -> (Vec<Received>, bool) {
+    pub fn wait(&self, timeout_ms: i32, other: Option<libc::c_int>) -> (Vec<Received>, Ready) {
         let mut fds = [
             libc::pollfd { fd: self.fd, events: libc::POLLIN, revents: 0 },
             libc::pollfd { fd: other.unwrap_or(-1), events: libc::POLLIN, revents: 0 },
@@ -91,8 +91,26 @@ impl Signals {
                 out.push(Received { signo: info.ssi_signo as i32, code: info.ssi_code });
             }
         }
-        (out, fds[1].revents & libc::POLLIN != 0)
+        let r = fds[1].revents;
+        let ready = if r & libc::POLLIN != 0 {
+            Ready::Readable
+        } else if r & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+            Ready::Gone
+        } else {
+            Ready::No
+        };
+        (out, ready)
     }
+}
+
+/// The state of the other descriptor after a wait.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ready {
+    No,
+    Readable,
+    /// Hung up: a seccomp listener whose filter no task uses any more
+    /// (it would wake every poll from now on).
+    Gone,
 }
 
 impl Drop for Signals {

@@ -99,7 +99,7 @@ pub fn emulate(tasks: &mut TaskTable, owners: &mut Owners, tid: Tid, call: Call,
                 log::debug!("[pid {tid}] {} = {r}", shown(row, &call.args));
             }
             if let Some(c) = commit {
-                tasks.set_creds(tid, c);
+                tasks.commit(tid, c);
             }
             Some(ret)
         }

@@ -54,6 +54,10 @@ pub struct Tracer {
     reverse_events: bool,
     listener: Option<Listener>,
     owners: ownership::Owners,
+    /// Attached to a running tree (`oci hook`): until an emulated call
+    /// changes a task's credentials, they are the kernel's, read back after
+    /// each exec (the runtime set them up natively before its filter).
+    attached: bool,
 }
 
 /// At most this many pending events are handled as one batch.
@@ -97,7 +101,21 @@ impl Tracer {
             reverse_events,
             listener,
             owners: ownership::Owners::new(ownership),
+            attached: false,
         }
+    }
+
+    /// A tree credshim did not start: `tids` (every thread of `main`) are
+    /// seized and running; their credentials are read from the kernel.
+    pub fn attached(mode: Mode, main: Tid, tids: &[Tid], ownership: Store) -> Option<Tracer> {
+        let creds = crate::creds::of_task(main)?;
+        let mut t = Tracer::new(mode, main, creds.clone(), None, ownership);
+        for &tid in tids {
+            let c = crate::creds::of_task(tid).unwrap_or_else(|| creds.clone());
+            t.tasks.insert(tid, c, true);
+        }
+        t.attached = true;
+        Some(t)
     }
 
     /// Did the main command get as far as exec?
@@ -137,8 +155,13 @@ impl Tracer {
                     self.forward(sig, sup);
                 }
             }
-            if notified {
-                self.serve_notifications();
+            match notified {
+                signals::Ready::Readable => self.serve_notifications(),
+                signals::Ready::Gone => {
+                    log::debug!("no task uses the seccomp filter any more: listener closed");
+                    self.listener = None;
+                }
+                signals::Ready::No => {}
             }
         }
         self.main_status
@@ -336,7 +359,11 @@ impl Tracer {
         };
         // Its first stop may have come first (lesson 2): then resume it now.
         let stopped_already = self.tasks.unpark(child);
+        let emulated = self.tasks.emulated(pid);
         self.tasks.insert(child, creds, stopped_already);
+        if let Some(t) = self.tasks.get_mut(child) {
+            t.emulated = emulated;
+        }
         log::trace!("[pid {pid}] new task {child}{}", if stopped_already { " (was parked)" } else { "" });
         if stopped_already {
             let _ = self.resume(child, 0);
@@ -354,6 +381,13 @@ impl Tracer {
         let exe = format!("/proc/{pid}/exe");
         self.owners.settle(pid);
         self.owners.settle_all();
+        if self.attached && !self.tasks.emulated(pid) {
+            match crate::creds::of_task(pid) {
+                Some(c) => self.tasks.set_creds(pid, c),
+                None => log::warn!("[pid {pid}] cannot read its credentials after exec"),
+            }
+            return self.resume(pid, 0);
+        }
         let owners = &self.owners;
         match (self.tasks.creds(pid), execfile::read(Path::new(&exe), |p, i| owners.get(p, i, true))) {
             (Some(old), Ok(file)) => match exec_creds(old, &file) {

@@ -13,6 +13,9 @@ pub struct Task {
     /// `--no-seccomp`: the value to put in the return register at the
     /// syscall-exit stop of a call skipped at its entry.
     pub pending: Option<i64>,
+    /// Its credentials were changed by an emulated call (they may differ
+    /// from the kernel's); inherited across fork. Attached trees use it.
+    pub emulated: bool,
 }
 
 #[derive(Default)]
@@ -23,7 +26,7 @@ pub struct TaskTable {
 
 impl TaskTable {
     pub fn insert(&mut self, tid: Tid, creds: Creds, started: bool) {
-        self.tasks.insert(tid, Task { creds, started, pending: None });
+        self.tasks.insert(tid, Task { creds, started, pending: None, emulated: false });
     }
     pub fn get_mut(&mut self, tid: Tid) -> Option<&mut Task> {
         self.tasks.get_mut(&tid)
@@ -35,6 +38,16 @@ impl TaskTable {
         if let Some(t) = self.tasks.get_mut(&tid) {
             t.creds = creds;
         }
+    }
+    /// An emulated call gave `tid` new credentials.
+    pub fn commit(&mut self, tid: Tid, creds: Creds) {
+        if let Some(t) = self.tasks.get_mut(&tid) {
+            t.creds = creds;
+            t.emulated = true;
+        }
+    }
+    pub fn emulated(&self, tid: Tid) -> bool {
+        self.tasks.get(&tid).is_some_and(|t| t.emulated)
     }
     pub fn remove(&mut self, tid: Tid) {
         self.tasks.remove(&tid);
