@@ -6,6 +6,7 @@
 use credshim_shims::commoncap::VfsCaps;
 use credshim_shims::exec::ExecFile;
 use credshim_shims::rootlesscontainers;
+use crate::idmap;
 use crate::tracer::Inode;
 use std::ffi::CString;
 use std::io;
@@ -34,32 +35,17 @@ fn nosuid(path: &Path) -> bool {
     r == 0 && st.f_flag & libc::ST_NOSUID != 0
 }
 
-/// Is `id` inside one of the ranges of a /proc/self/{uid,gid}_map?
-fn mapped(map: &str, id: u32) -> bool {
-    map.lines().any(|l| {
-        let f: Vec<u64> = l.split_whitespace().filter_map(|x| x.parse().ok()).collect();
-        f.len() == 3 && (f[0]..f[0] + f[2]).contains(&(id as u64))
-    })
-}
-
 /// An owner as stat shows it inside credshim's user namespace: the
 /// overflow id stands for an owner the namespace does not map (a host
 /// file owned by host root, seen from a single-id namespace). Such an
 /// owner is no id at all: the kernel ignores set-id bits it names
 /// (bprm_fill_uid: "no mappings for them in the ns"), and so does the model.
 pub fn unmapped_as_none(id: u32, is_uid: bool) -> u32 {
-    let (map_file, overflow_file) = if is_uid {
-        ("/proc/self/uid_map", "/proc/sys/kernel/overflowuid")
+    let mapped = if is_uid { idmap::uid_mapped(id) } else { idmap::gid_mapped(id) };
+    if id == idmap::overflow(is_uid) && !mapped {
+        credshim_shims::id::NO_ID
     } else {
-        ("/proc/self/gid_map", "/proc/sys/kernel/overflowgid")
-    };
-    let overflow = std::fs::read_to_string(overflow_file).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(65534);
-    if id != overflow {
-        return id;
-    }
-    match std::fs::read_to_string(map_file) {
-        Ok(map) if !mapped(&map, id) => credshim_shims::id::NO_ID,
-        _ => id,
+        id
     }
 }
 
@@ -90,17 +76,4 @@ pub fn is_script(path: &Path) -> bool {
     use std::io::Read;
     let mut b = [0u8; 2];
     std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut b)).is_ok() && &b == b"#!"
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn id_maps() {
-        assert!(mapped("         0       1001          1\n", 0));
-        assert!(!mapped("         0       1001          1\n", 65534));
-        assert!(mapped("0 0 4294967295\n", 65534));
-    }
-
 }

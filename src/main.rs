@@ -5,6 +5,7 @@ mod cli;
 mod creds;
 mod error;
 mod execfile;
+mod idmap;
 mod launch;
 mod log;
 mod mem;

@@ -3,6 +3,7 @@
 
 use super::{Inode, Owners};
 use crate::execfile;
+use crate::idmap;
 use crate::mem::TraceeMem;
 use crate::ptrace::Tid;
 use credshim_shims::chown::{chown_common, Owner};
@@ -25,15 +26,6 @@ pub fn task_path(tid: Tid, dirfd: i32, path: &[u8], flags: i32) -> PathBuf {
     } else {
         PathBuf::from(format!("/proc/{tid}/fd/{dirfd}")).join(&*path)
     }
-}
-
-fn id_mapped(map_file: &str, id: u32) -> bool {
-    std::fs::read_to_string(map_file).is_ok_and(|m| {
-        m.lines().any(|l| {
-            let f: Vec<u64> = l.split_whitespace().filter_map(|x| x.parse().ok()).collect();
-            f.len() == 3 && (f[0]..f[0] + f[2]).contains(&(id as u64))
-        })
-    })
 }
 
 /// A chown-family call: Some(answer) when credshim answers it, None to let
@@ -72,7 +64,7 @@ pub fn chown_call(
         Ok(n) => n,
         Err(e) => return Some(e.ret()),
     };
-    if id_mapped("/proc/self/uid_map", new.uid) && id_mapped("/proc/self/gid_map", new.gid) {
+    if idmap::uid_mapped(new.uid) && idmap::gid_mapped(new.gid) {
         // The namespace can store it: the kernel does the change.
         owners.set(&path, &inode, !nofollow, None);
         return None;
