@@ -85,7 +85,7 @@ impl Method {
                     let end = args.iter().position(|a| a.as_str() == Some("--")).map_or(1, |i| i + 1);
                     args.drain(..end);
                 }
-                let last_key_is_mounts = root.keys().last().map(String::as_str) == Some("mounts");
+                let last_key_is_mounts = root.keys().next_back().map(String::as_str) == Some("mounts");
                 if let Some(Value::Array(mounts)) = root.get_mut("mounts") {
                     mounts.retain(|m| !is_ours(m));
                     // apply added a missing "mounts" as the last key.
