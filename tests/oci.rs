@@ -461,6 +461,13 @@ fn inject_refuses_bad_configs_and_leaves_them_alone() {
         let names: Vec<_> = std::fs::read_dir(&b).expect("ls").filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
         assert_eq!(names, ["config.json"], "{name}: a temporary file was left behind");
     }
+    // A dynamically linked --binary would not run in the rootfs.
+    let config = good.join("config.json");
+    let before = checksum(&config);
+    let o = inject(&lab, &good, &["--binary", "/usr/bin/env"]);
+    assert_eq!(o.code, Some(125));
+    assert!(o.stderr.contains("is dynamically linked"), "{}", o.stderr);
+    assert_eq!(checksum(&config), before);
     // No bundle at all.
     let o = inject(&lab, &lab.dir.join("nothing"), &[]);
     assert_eq!(o.code, Some(125));

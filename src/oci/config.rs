@@ -115,11 +115,13 @@ impl Config {
         if unsafe { libc::faccessat(libc::AT_FDCWD, c.as_ptr(), libc::W_OK, libc::AT_EACCESS) } != 0 {
             return Err(err(format!("not writable: {}; not changed", super::plain(&std::io::Error::last_os_error()))));
         }
-        let dir = match self.path.parent() {
+        // A config.json that is a symbolic link: its target is replaced.
+        let target = std::fs::canonicalize(&self.path).unwrap_or_else(|_| self.path.clone());
+        let dir = match target.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let name = self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let tmp = dir.join(format!(".{name}.credshim-{}", std::process::id()));
         let bytes = self.layout.render(&self.value);
         let write = || -> std::io::Result<()> {
@@ -137,7 +139,7 @@ impl Config {
             f.set_permissions(std::fs::Permissions::from_mode(mode))?;
             f.write_all(&bytes)?;
             f.sync_all()?;
-            std::fs::rename(&tmp, &self.path)?;
+            std::fs::rename(&tmp, &target)?;
             std::fs::File::open(&dir)?.sync_all()
         };
         write().map_err(|e| {

@@ -56,7 +56,40 @@ pub fn binary(binary: Option<&Path>) -> Result<PathBuf, OciError> {
     if !path.is_file() {
         return Err(OciError::Other(format!("the binary {}: not a regular file", path.display())));
     }
-    Ok(path)
+    match interpreter(&path) {
+        Ok(None) => Ok(path),
+        Ok(Some(interp)) => Err(OciError::Other(format!(
+            "the binary {} is dynamically linked (it needs {interp}); inside a container's rootfs it needs a static credshim",
+            path.display()
+        ))),
+        Err(cause) => Err(OciError::Other(format!("the binary {}: {cause}", path.display()))),
+    }
+}
+
+/// The ELF program interpreter (PT_INTERP) of a 64-bit little-endian
+/// executable: None for a static binary, which is what runs in any rootfs.
+fn interpreter(path: &Path) -> Result<Option<String>, String> {
+    const PT_INTERP: u32 = 3;
+    let bytes = std::fs::read(path).map_err(|e| plain(&e))?;
+    let u16_at = |o: usize| bytes.get(o..o + 2).map(|b| u16::from_le_bytes([b[0], b[1]]) as usize);
+    let u32_at = |o: usize| bytes.get(o..o + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let u64_at = |o: usize| bytes.get(o..o + 8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes);
+    // ELF magic, ELFCLASS64, ELFDATA2LSB.
+    if bytes.get(..6) != Some(&[0x7f, b'E', b'L', b'F', 2, 1][..]) {
+        return Err("not a 64-bit ELF executable".into());
+    }
+    let bad = || "a malformed ELF header".to_string();
+    let phoff = u64_at(0x20).ok_or_else(bad)? as usize;
+    let (phentsize, phnum) = (u16_at(0x36).ok_or_else(bad)?, u16_at(0x38).ok_or_else(bad)?);
+    for i in 0..phnum {
+        let ph = phoff.checked_add(i.checked_mul(phentsize).ok_or_else(bad)?).ok_or_else(bad)?;
+        if u32_at(ph).ok_or_else(bad)? == PT_INTERP {
+            let (off, size) = (u64_at(ph + 8).ok_or_else(bad)? as usize, u64_at(ph + 32).ok_or_else(bad)? as usize);
+            let name = bytes.get(off..off.saturating_add(size)).ok_or_else(bad)?;
+            return Ok(Some(String::from_utf8_lossy(name).trim_end_matches('\0').to_string()));
+        }
+    }
+    Ok(None)
 }
 
 /// Injects credshim into (or with `remove`, removes it from) the config at

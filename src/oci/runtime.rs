@@ -136,6 +136,9 @@ pub fn prepare(runtime: &Path, args: &[OsString]) -> Result<Vec<OsString>, OciEr
     match args.get(sub).map(|s| s.as_bytes()) {
         Some(b"create") | Some(b"run") => {
             let (opts, _) = options(args, sub + 1, CREATE_VALUES);
+            if opts.iter().any(|o| o.name == "help" || o.name == "h") {
+                return Ok(args.to_vec());
+            }
             let value = |names: &[&str]| {
                 opts.iter().rev().find(|o| names.contains(&o.name)).and_then(|o| o.value.map(|(v, _)| PathBuf::from(v)))
             };
