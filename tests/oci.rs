@@ -74,12 +74,15 @@ impl Lab {
         sh(Command::new("chroot").arg(&root).args(["/bin/busybox", "--install", "-s", "/bin"]));
         std::fs::write(root.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nwww:x:100:101::/home/www:/bin/sh\n").expect("passwd");
         std::fs::write(root.join("etc/group"), "root:x:0:\nstaff:x:50:www\nwww:x:101:\n").expect("group");
-        std::fs::copy(credshim_bin(), lab.credshim()).expect("copy credshim");
+        harness::install_exe(credshim_bin(), &lab.credshim());
         std::os::unix::fs::symlink("credshim", lab.dir.join("credshim-runtime")).expect("symlink");
         for d in ["state", "xdg"] {
             std::fs::create_dir_all(lab.dir.join(d)).expect("mkdir");
         }
-        sh(Command::new("chown").arg("-R").arg(format!("{NS_UID}:{NS_UID}")).arg(&lab.dir));
+        // Not the credshim link: it is the build's binary.
+        for d in ["rootfs", "state", "xdg"] {
+            sh(Command::new("chown").arg("-R").arg(format!("{NS_UID}:{NS_UID}")).arg(lab.dir.join(d)));
+        }
         sh(Command::new("chmod").arg("0755").arg(&lab.dir));
         lab
     }
@@ -236,7 +239,7 @@ fn static_binary_runs_in_a_busybox_only_rootfs() {
         assert!(!root.join(libdir).exists(), "the rootfs must hold busybox only");
     }
     std::fs::create_dir_all(root.join(".credshim")).expect("mkdir");
-    std::fs::copy(lab.credshim(), root.join(".credshim/credshim")).expect("copy");
+    harness::install_exe(&lab.credshim(), &root.join(".credshim/credshim"));
     // A single-id namespace (0 -> NS_UID) with its own pid namespace, so
     // that a proc for it can be mounted in the rootfs; then chroot.
     let script = "mount -t proc proc \"$0/proc\" && exec chroot \"$0\" /.credshim/credshim -- sh -c 'id -u; su -s /bin/sh www -c id'";
