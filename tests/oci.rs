@@ -600,3 +600,47 @@ fn rootless_crun_through_the_runtime_wrapper_matches_the_reference() {
     assert!(o.ok, "crun through the wrapper failed ({:?}): {}", o.code, o.stderr);
     assert_eq!(o.stdout, want);
 }
+
+#[test]
+fn doctor_reports_each_feature_and_help_names_the_subcommands() {
+    let lab = Lab::new("doctor");
+    let o = run(Command::new(lab.credshim()).tap_arg("doctor"));
+    assert_eq!(o.code, Some(0), "doctor: {} {}", o.stdout, o.stderr);
+    for what in [
+        "user namespaces",
+        "ptrace",
+        "YAMA",
+        "seccomp filters",
+        "seccomp user notification",
+        "PTRACE_GET_SYSCALL_INFO",
+        "runc ",
+        "crun ",
+        "credshim -- COMMAND (ptrace; basic):     works",
+    ] {
+        assert!(o.stdout.contains(what), "doctor does not mention {what:?}:\n{}", o.stdout);
+    }
+    let o = run(Command::new(lab.credshim()).tap_arg("--help"));
+    for what in ["credshim oci inject BUNDLE", "credshim oci runtime -- ARGS", "credshim doctor"] {
+        assert!(o.stdout.contains(what), "--help does not mention {what:?}");
+    }
+    // A program named like a subcommand still runs after --.
+    let o = run(Command::new(lab.credshim()).tap_args(&["--allow-host-root", "--", "sh", "-c", "echo doctor"]));
+    assert_eq!(o.stdout, "doctor\n", "{}", o.stderr);
+}
+
+/// `Command::arg` for an owned Command.
+trait Tap {
+    fn tap_arg(self, a: &str) -> Self;
+    fn tap_args(self, a: &[&str]) -> Self;
+}
+
+impl Tap for Command {
+    fn tap_arg(mut self, a: &str) -> Self {
+        self.arg(a);
+        self
+    }
+    fn tap_args(mut self, a: &[&str]) -> Self {
+        self.args(a);
+        self
+    }
+}
