@@ -644,3 +644,98 @@ impl Tap for Command {
         self
     }
 }
+
+/// A stand-in runtime that records its arguments (NUL-separated, so any
+/// byte survives) and answers `state` with the bundle the test names.
+fn recording_runtime(lab: &Lab, bundle: &Path) -> (PathBuf, PathBuf) {
+    let log = lab.dir.join("argv");
+    let script = lab.dir.join("fake-runtime");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\0' \"$a\"; done >> {log}\nprintf '\\n' >> {log}\ncase \" $* \" in *' state '*) printf '{{\"bundle\": \"{b}\", \"status\": \"running\"}}';; esac\n",
+            log = log.display(),
+            b = bundle.display()
+        ),
+    )
+    .expect("write script");
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    (script, log)
+}
+
+/// The argument lists the stand-in runtime was called with, in order.
+fn calls(log: &Path) -> Vec<Vec<Vec<u8>>> {
+    let bytes = std::fs::read(log).unwrap_or_default();
+    let _ = std::fs::remove_file(log);
+    bytes
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split(|&b| b == 0).filter(|a| !a.is_empty()).map(<[u8]>::to_vec).collect())
+        .collect()
+}
+
+#[test]
+fn the_wrapper_passes_arguments_through_byte_for_byte() {
+    use std::os::unix::ffi::OsStrExt;
+    let lab = Lab::new("argv");
+    let b = lab.bundle("b", true, &["id"]);
+    let (runtime, log) = recording_runtime(&lab, &b);
+    let config = b.join("config.json");
+    let original = std::fs::read(&config).expect("read");
+    let bundle = b.to_string_lossy().into_owned();
+    let odd = std::ffi::OsStr::from_bytes(b"pid\xff\xfe.file");
+    let wrapper = |args: &[&std::ffi::OsStr]| {
+        let mut c = Command::new(lab.wrapper());
+        c.env("CREDSHIM_RUNTIME", &runtime).args(args);
+        let o = run(c);
+        assert!(o.ok, "{args:?}: {}", o.stderr);
+        o
+    };
+    let os = |v: &[&str]| v.iter().map(|s| std::ffi::OsStr::new(*s).to_os_string()).collect::<Vec<_>>();
+    let bytes = |v: &[std::ffi::OsString]| v.iter().map(|a| a.as_bytes().to_vec()).collect::<Vec<_>>();
+
+    // Not create/run/exec: untouched, nothing injected.
+    for line in [
+        os(&["--root", "/r", "start", "x"]),
+        os(&["--unknown-global", "kill", "x", "KILL"]),
+        os(&["frobnicate", "--bundle", &bundle, "x"]),
+        os(&["--root", "run", "state", "x"]),
+        os(&["delete", "--force", "x"]),
+        os(&["features"]),
+        os(&["run", "--help"]),
+    ] {
+        let refs: Vec<&std::ffi::OsStr> = line.iter().map(|a| a.as_os_str()).collect();
+        wrapper(&refs);
+        assert_eq!(calls(&log), vec![bytes(&line)], "{line:?}");
+        assert_eq!(std::fs::read(&config).expect("read"), original, "{line:?} injected");
+    }
+
+    // create and run: injected, and the arguments are passed on unchanged.
+    let mut line = os(&["--root=/r", "--log", "/l", "--log-format", "json", "--systemd-cgroup", "--rootless", "true", "create"]);
+    line.extend([std::ffi::OsString::from("--pid-file"), odd.to_os_string(), "-b".into(), bundle.clone().into(), "id\u{e9}".into()]);
+    let refs: Vec<&std::ffi::OsStr> = line.iter().map(|a| a.as_os_str()).collect();
+    wrapper(&refs);
+    assert_eq!(calls(&log), vec![bytes(&line)]);
+    let injected = std::fs::read(&config).expect("read");
+    assert_ne!(injected, original, "create did not inject");
+
+    // exec into an injected container: the stand-in's `state` names the
+    // bundle; the process gets the prefix, the rest is unchanged.
+    let line = os(&["--root", "/r", "exec", "-e", "A=1", "--tty=false", "id", "su", "-c", "id"]);
+    let refs: Vec<&std::ffi::OsStr> = line.iter().map(|a| a.as_os_str()).collect();
+    wrapper(&refs);
+    let got = calls(&log);
+    assert_eq!(got[0], bytes(&os(&["--root", "/r", "state", "id"])), "the wrapper asks for the container's state");
+    let want = os(&[
+        "--root", "/r", "exec", "-e", "A=1", "--tty=false", "id", "/.credshim/credshim", "--exit-with-main", "--", "su", "-c", "id",
+    ]);
+    assert_eq!(got[1], bytes(&want));
+
+    // exec into a container without the injection: untouched.
+    let o = inject(&lab, &b, &["--remove"]);
+    assert!(o.ok, "{}", o.stderr);
+    wrapper(&refs);
+    let got = calls(&log);
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[1], bytes(&line));
+}
