@@ -167,7 +167,8 @@ credshim: a read-only bind mount of the credshim binary at \
 `/.credshim/credshim --exit-with-main --`. Every other field is kept \
 (fields unknown to the OCI spec too), as are the file's key order, \
 indentation and mode; the file is replaced atomically. A second inject \
-changes nothing, and --remove gives back the original bytes.
+changes nothing, and --remove gives back the original bytes (of a file \
+laid out as JSON writers do; a hand-spaced one comes back normalised).
 
 Errors (invalid or truncated JSON, not an OCI config, no process, a \
 read-only config.json) are one line naming the file; the status is then \

@@ -537,6 +537,22 @@ fn inject_is_idempotent_and_remove_restores_the_bytes() {
         assert_eq!(std::fs::read(&config).expect("read"), original);
     }
 
+    // A hand-spaced file: --remove with nothing to remove leaves its bytes
+    // alone; inject then --remove gives back its content (normalised).
+    let hand = lab.dir.join("hand");
+    std::fs::create_dir_all(&hand).expect("mkdir");
+    let text = "{ \"ociVersion\" : \"1.0.2\",\n    \"process\": {\"user\": {\"uid\": 0, \"gid\": 0}, \"args\": [\"sh\"], \"cwd\": \"/\"},  \"x\":\"\\u00e9\" }";
+    std::fs::write(hand.join("config.json"), text).expect("write");
+    let o = inject(&lab, &hand, &["--remove"]);
+    assert!(o.ok, "{}", o.stderr);
+    assert_eq!(std::fs::read_to_string(hand.join("config.json")).expect("read"), text);
+    let o = inject(&lab, &hand, &[]);
+    assert!(o.ok, "{}", o.stderr);
+    let o = inject(&lab, &hand, &["--remove"]);
+    assert!(o.ok, "{}", o.stderr);
+    let back: Value = serde_json::from_slice(&std::fs::read(hand.join("config.json")).expect("read")).expect("json");
+    assert_eq!(back, serde_json::from_str::<Value>(text).expect("json"));
+
     // --binary names the bound file.
     let o = inject(&lab, &other, &["--binary", "/bin/busybox"]);
     assert!(o.ok, "inject --binary: {}", o.stderr);

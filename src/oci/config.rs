@@ -6,7 +6,11 @@
 //! `Spec` only validates; the edits are made on a `serde_json::Value`
 //! (with `preserve_order`: keys keep their order) and written back in the
 //! file's own layout (its indentation, its final newline), so that an edit
-//! undone gives back the original bytes.
+//! undone gives back the original bytes. That holds for the layouts JSON
+//! writers produce (runc spec, Go's MarshalIndent, serde_json, Python's
+//! json.dump with an indent); a hand-spaced file, or one with escapes
+//! (Go's \u003c, Python's \u00e9), is written back normalised, with its
+//! content unchanged.
 
 use super::OciError;
 use serde_json::Value;

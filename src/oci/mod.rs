@@ -96,6 +96,7 @@ fn interpreter(path: &Path) -> Result<Option<String>, String> {
 /// `config`. Nothing is written when nothing changes.
 pub fn inject_config(config: &Path, method: Method, binary: Option<&Path>, remove: bool) -> Result<(), OciError> {
     let mut c = config::Config::load(config)?;
+    let before = c.value.clone();
     let edited = if remove {
         method.undo(&mut c.value)
     } else {
@@ -103,6 +104,11 @@ pub fn inject_config(config: &Path, method: Method, binary: Option<&Path>, remov
         method.apply(&mut c.value, &bin)
     };
     edited.map_err(|cause| OciError::Config { path: config.to_path_buf(), cause })?;
+    if c.value == before {
+        // Nothing to do: the file is left as it is, byte for byte, even
+        // where its layout is one credshim would not reproduce.
+        return Ok(());
+    }
     c.save()
 }
 

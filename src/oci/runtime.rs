@@ -129,8 +129,7 @@ pub fn resolve(explicit: Option<&Path>) -> Result<PathBuf, OciError> {
 
 /// What the wrapper does for `args` (everything after the wrapper's own
 /// options): the arguments to exec the runtime with, after injecting where
-/// the subcommand calls for it. `_memfd` keeps a rewritten `--process`
-/// file open across exec.
+/// the subcommand calls for it.
 pub fn prepare(runtime: &Path, args: &[OsString]) -> Result<Vec<OsString>, OciError> {
     let (_, sub) = options(args, 0, GLOBAL_VALUES);
     match args.get(sub).map(|s| s.as_bytes()) {
