@@ -206,7 +206,7 @@ create and run are passed on byte for byte.
 
 Invoked through a symlink named credshim-runtime, credshim behaves as \
 `credshim oci runtime -- ARGS`, so it can be given to tools that take a \
-runtime path (podman --runtime).";
+runtime path (podman --runtime: not tested yet).";
 
 /// Run runc or crun with credshim injected into the containers it creates.
 #[derive(Args, Debug)]
