@@ -1,6 +1,6 @@
 //! The command line (clap). Only data: main.rs gives it behaviour.
 
-use clap::{ArgAction, Parser};
+use clap::{ArgAction, Args, Parser, Subcommand};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -29,6 +29,14 @@ URG sent to credshim are passed to the command (to every traced process \
 once the command has ended). As PID 1 credshim also reaps every orphan; \
 elsewhere it is a child subreaper, so daemons that double-fork stay traced \
 and are reaped.
+
+Subcommands (given first, in place of options and COMMAND):
+  credshim oci inject BUNDLE      run a rootless OCI bundle's process under credshim
+  credshim oci runtime -- ARGS    a runc/crun wrapper that injects on create and run
+                                  (also as a symlink named credshim-runtime)
+  credshim doctor                 what this machine supports
+A command named oci or doctor runs as usual after --: credshim -- doctor.
+See credshim-oci-inject(1), credshim-oci-runtime(1), credshim-doctor(1).
 
 Exit status: the command's own status, or 128+N if it died by signal N \
 (credshim then dies by the same signal); 125 if credshim failed, 126 if \
@@ -125,6 +133,99 @@ pub struct Cli {
     pub command: Vec<OsString>,
 }
 
+/// The first words that select a subcommand instead of the main command
+/// line (dispatched before it is parsed, so `credshim [OPTIONS] COMMAND`
+/// is unchanged).
+pub const SUBCOMMANDS: &[&str] = &["oci", "doctor"];
+
+/// `credshim oci …` and `credshim doctor`.
+#[derive(Parser, Debug)]
+#[command(name = "credshim", version, about = ABOUT, disable_help_subcommand = true)]
+pub struct Sub {
+    #[command(subcommand)]
+    pub command: SubCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SubCommand {
+    /// Rootless OCI containers (runc, crun) under credshim.
+    #[command(subcommand, disable_help_subcommand = true)]
+    Oci(Oci),
+    /// Report, in plain words, whether this machine supports each way of
+    /// running credshim (user namespaces, ptrace, seccomp filters and user
+    /// notifications, PTRACE_GET_SYSCALL_INFO, runc and crun). Exit status
+    /// 0 when the basic mode (credshim -- COMMAND) works, 1 when not.
+    Doctor,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Oci {
+    Inject(Inject),
+    Runtime(Runtime),
+}
+
+const INJECT_LONG: &str = "\
+Edit BUNDLE/config.json so that the container's process runs under \
+credshim: a read-only bind mount of the credshim binary at \
+/.credshim/credshim, and process.args prefixed with \
+`/.credshim/credshim --exit-with-main --`. Every other field is kept \
+(fields unknown to the OCI spec too), as are the file's key order, \
+indentation and mode; the file is replaced atomically. A second inject \
+changes nothing, and --remove gives back the original bytes (of a file \
+laid out as JSON writers do; a hand-spaced one comes back normalised).
+
+Errors (invalid or truncated JSON, not an OCI config, no process, a \
+read-only config.json) are one line naming the file; the status is then \
+125 and the file is unchanged.";
+
+/// Put a rootless OCI bundle's process under credshim.
+#[derive(Args, Debug)]
+#[command(long_about = INJECT_LONG)]
+pub struct Inject {
+    /// The bundle directory (the one holding config.json).
+    #[arg(value_name = "BUNDLE")]
+    pub bundle: PathBuf,
+
+    /// Undo a previous inject.
+    #[arg(long)]
+    pub remove: bool,
+
+    /// The credshim binary to bind-mount (default: this one). It must be
+    /// static (it runs inside any rootfs) and readable by the user who
+    /// runs the container.
+    #[arg(long, value_name = "PATH", conflicts_with = "remove")]
+    pub binary: Option<PathBuf>,
+}
+
+const RUNTIME_LONG: &str = "\
+Run an OCI runtime (runc or crun) with ARGS, after injecting credshim: for \
+`create` and `run`, into the bundle (--bundle/-b, else the current \
+directory) as `credshim oci inject` does; for `exec` into a container \
+whose config has the injection, the new process runs under the injected \
+credshim too (trailing arguments or --process FILE). The runtime's global \
+options before the subcommand (--root, --log, --log-format, --rootless, \
+--criu, --cgroup-manager, --systemd-cgroup, --debug) are understood; \
+every other subcommand is passed through untouched, and the arguments of \
+create and run are passed on byte for byte.
+
+Invoked through a symlink named credshim-runtime, credshim behaves as \
+`credshim oci runtime -- ARGS`, so it can be given to tools that take a \
+runtime path (podman --runtime: not tested yet).";
+
+/// Run runc or crun with credshim injected into the containers it creates.
+#[derive(Args, Debug)]
+#[command(long_about = RUNTIME_LONG)]
+pub struct Runtime {
+    /// The runtime to run (a path or a name on PATH). Default:
+    /// $CREDSHIM_RUNTIME, else runc on PATH, else crun.
+    #[arg(long, value_name = "PATH")]
+    pub runtime: Option<PathBuf>,
+
+    /// The runtime's arguments, as runc or crun takes them.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARGS")]
+    pub args: Vec<OsString>,
+}
+
 #[cfg(test)]
 mod docs {
     //! man/credshim.1 and the shell completions are generated from this
@@ -149,6 +250,20 @@ mod docs {
         let mut out = Vec::new();
         clap_mangen::Man::new(Cli::command()).render(&mut out).expect("renders");
         check("man/credshim.1", &out);
+        let sub = super::Sub::command();
+        for path in [&["oci", "inject"][..], &["oci", "runtime"], &["doctor"]] {
+            let mut cmd = &sub;
+            for word in path {
+                cmd = cmd.find_subcommand(word).expect("a subcommand");
+            }
+            let name = format!("credshim-{}", path.join("-"));
+            // clap takes &'static names (without its "string" feature).
+            let static_name: &'static str = Box::leak(name.clone().into_boxed_str());
+            let page = cmd.clone().name(static_name).bin_name(format!("credshim {}", path.join(" ")));
+            let mut out = Vec::new();
+            clap_mangen::Man::new(page).render(&mut out).expect("renders");
+            check(&format!("man/{name}.1"), &out);
+        }
     }
 
     #[test]
@@ -156,7 +271,9 @@ mod docs {
         use clap_complete::Shell;
         for (shell, file) in [(Shell::Bash, "credshim.bash"), (Shell::Zsh, "_credshim"), (Shell::Fish, "credshim.fish")] {
             let mut out = Vec::new();
-            clap_complete::generate(shell, &mut Cli::command(), "credshim", &mut out);
+            // The subcommands are offered alongside the main command line.
+            let mut all = Cli::command().disable_help_subcommand(true).subcommands(super::Sub::command().get_subcommands().cloned());
+            clap_complete::generate(shell, &mut all, "credshim", &mut out);
             check(&format!("contrib/completions/{file}"), &out);
         }
     }

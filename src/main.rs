@@ -3,6 +3,7 @@
 mod arch;
 mod cli;
 mod creds;
+mod doctor;
 mod error;
 mod execfile;
 mod idmap;
@@ -10,6 +11,7 @@ mod launch;
 mod log;
 mod mem;
 mod notify;
+mod oci;
 mod ptrace;
 mod seccomp;
 mod signals;
@@ -25,6 +27,14 @@ use credshim_shims::table::Class;
 use tracer::{Mode, Status, Store, Supervision, Tracer};
 
 fn main() -> ExitCode {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let invoked_as = argv.first().map(std::path::Path::new).and_then(|p| p.file_name());
+    if invoked_as.is_some_and(|n| n == "credshim-runtime") {
+        return oci_failed("oci runtime", oci::runtime::run(None, &argv[1..]));
+    }
+    if argv.get(1).is_some_and(|a| cli::SUBCOMMANDS.iter().any(|s| a == s)) {
+        return subcommand(cli::Sub::parse_from(argv));
+    }
     let cli = cli::Cli::parse();
     match run(&cli) {
         Ok(Status::Exited(code)) => ExitCode::from(code as u8),
@@ -34,6 +44,28 @@ fn main() -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// `credshim oci …`, `credshim doctor`.
+fn subcommand(sub: cli::Sub) -> ExitCode {
+    use cli::{Oci, SubCommand};
+    match sub.command {
+        SubCommand::Doctor => ExitCode::from(doctor::run()),
+        SubCommand::Oci(Oci::Inject(i)) => {
+            let config = oci::config_of(&i.bundle);
+            match oci::inject_config(&config, oci::inject::Method::Wrap, i.binary.as_deref(), i.remove) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => oci_failed("oci inject", e),
+            }
+        }
+        SubCommand::Oci(Oci::Runtime(r)) => oci_failed("oci runtime", oci::runtime::run(r.runtime.as_deref(), &r.args)),
+    }
+}
+
+/// One line, `credshim: oci inject: BUNDLE/config.json: cause`, and the status.
+fn oci_failed(what: &str, e: oci::OciError) -> ExitCode {
+    eprintln!("credshim: {what}: {e}");
+    ExitCode::from(e.exit_code())
 }
 
 /// The starting credentials: the launcher's own, or the virtual user asked for.

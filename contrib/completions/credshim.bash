@@ -16,6 +16,18 @@ _credshim() {
             ",$1")
                 cmd="credshim"
                 ;;
+            credshim,doctor)
+                cmd="credshim__subcmd__doctor"
+                ;;
+            credshim,oci)
+                cmd="credshim__subcmd__oci"
+                ;;
+            credshim__subcmd__oci,inject)
+                cmd="credshim__subcmd__oci__subcmd__inject"
+                ;;
+            credshim__subcmd__oci,runtime)
+                cmd="credshim__subcmd__oci__subcmd__runtime"
+                ;;
             *)
                 ;;
         esac
@@ -23,7 +35,7 @@ _credshim() {
 
     case "${cmd}" in
         credshim)
-            opts="-g -v -h -V --uid --gid --groups --intercept --ownership --no-seccomp --allow-host-root --exit-with-main --grace --signal-group --verbose --log-file --syslog --help --version"
+            opts="-g -v -h -V --uid --gid --groups --intercept --ownership --no-seccomp --allow-host-root --exit-with-main --grace --signal-group --verbose --log-file --syslog --help --version oci doctor"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -54,6 +66,70 @@ _credshim() {
                     return 0
                     ;;
                 --log-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        credshim__subcmd__doctor)
+            opts="-h --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        credshim__subcmd__oci)
+            opts="-h --help inject runtime"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        credshim__subcmd__oci__subcmd__inject)
+            opts="-h --remove --binary --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --binary)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        credshim__subcmd__oci__subcmd__runtime)
+            opts="-h --runtime --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --runtime)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

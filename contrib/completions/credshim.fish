@@ -1,19 +1,56 @@
-complete -c credshim -l uid -d 'Start COMMAND as this virtual uid (with no capabilities) instead of the launcher\'s own credentials' -r
-complete -c credshim -l gid -d 'Start COMMAND with this virtual gid' -r
-complete -c credshim -l groups -d 'Start COMMAND with these supplementary groups (comma separated)' -r
-complete -c credshim -l intercept -d 'How emulated calls reach credshim: `notify` (seccomp user notifications, the fast path), `ptrace` (seccomp stops), or `auto` (notify where the kernel allows it, else ptrace; logged once)' -r -f -a "auto\t''
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_credshim_global_optspecs
+    string join \n uid= gid= groups= intercept= ownership= no-seccomp allow-host-root exit-with-main grace= g/signal-group v/verbose log-file= syslog h/help V/version
+end
+
+function __fish_credshim_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_credshim_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_credshim_using_subcommand
+    set -l cmd (__fish_credshim_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c credshim -n "__fish_credshim_needs_command" -l uid -d 'Start COMMAND as this virtual uid (with no capabilities) instead of the launcher\'s own credentials' -r
+complete -c credshim -n "__fish_credshim_needs_command" -l gid -d 'Start COMMAND with this virtual gid' -r
+complete -c credshim -n "__fish_credshim_needs_command" -l groups -d 'Start COMMAND with these supplementary groups (comma separated)' -r
+complete -c credshim -n "__fish_credshim_needs_command" -l intercept -d 'How emulated calls reach credshim: `notify` (seccomp user notifications, the fast path), `ptrace` (seccomp stops), or `auto` (notify where the kernel allows it, else ptrace; logged once)' -r -f -a "auto\t''
 notify\t''
 ptrace\t''"
-complete -c credshim -l ownership -d 'File ownership the namespace cannot store: chown to unmapped ids, and files created after a drop to another user. `session` keeps it in memory for the life of credshim; `xattr` keeps it on the files, in the `user.rootlesscontainers` attribute that umoci reads and writes (hidden from the command); `off` lets such a chown fail as it does without credshim. stat shows the kept owners' -r -f -a "off\t''
+complete -c credshim -n "__fish_credshim_needs_command" -l ownership -d 'File ownership the namespace cannot store: chown to unmapped ids, and files created after a drop to another user. `session` keeps it in memory for the life of credshim; `xattr` keeps it on the files, in the `user.rootlesscontainers` attribute that umoci reads and writes (hidden from the command); `off` lets such a chown fail as it does without credshim. stat shows the kept owners' -r -f -a "off\t''
 session\t''
 xattr\t''"
-complete -c credshim -l grace -d 'Seconds between SIGTERM and SIGKILL for --exit-with-main' -r
-complete -c credshim -l log-file -d 'Write the log to this file instead of standard error' -r -F
-complete -c credshim -l no-seccomp -d 'Stop at every system call (PTRACE_SYSCALL) instead of using a seccomp filter. Much slower; for kernels or sandboxes that refuse seccomp filters (used automatically, with a warning, if installing the filter fails)'
-complete -c credshim -l allow-host-root -d 'Run even as real root in the host\'s user namespace. Daemons would then believe they dropped root while they keep it'
-complete -c credshim -l exit-with-main -d 'When the main command exits, end every other traced process too (SIGTERM, then SIGKILL after --grace): the container convention. Without it credshim waits while any traced process lives, so daemons that fork into the background keep running'
-complete -c credshim -s g -l signal-group -d 'Run the command in a process group of its own and forward signals to that group (like tini -g)'
-complete -c credshim -s v -l verbose -d 'Show each emulated call (-v) and every ptrace event (-vv). The CREDSHIM_LOG variable (error, warn, info, debug, trace) does the same'
-complete -c credshim -l syslog -d 'Send the log to syslog'
-complete -c credshim -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c credshim -s V -l version -d 'Print version'
+complete -c credshim -n "__fish_credshim_needs_command" -l grace -d 'Seconds between SIGTERM and SIGKILL for --exit-with-main' -r
+complete -c credshim -n "__fish_credshim_needs_command" -l log-file -d 'Write the log to this file instead of standard error' -r -F
+complete -c credshim -n "__fish_credshim_needs_command" -l no-seccomp -d 'Stop at every system call (PTRACE_SYSCALL) instead of using a seccomp filter. Much slower; for kernels or sandboxes that refuse seccomp filters (used automatically, with a warning, if installing the filter fails)'
+complete -c credshim -n "__fish_credshim_needs_command" -l allow-host-root -d 'Run even as real root in the host\'s user namespace. Daemons would then believe they dropped root while they keep it'
+complete -c credshim -n "__fish_credshim_needs_command" -l exit-with-main -d 'When the main command exits, end every other traced process too (SIGTERM, then SIGKILL after --grace): the container convention. Without it credshim waits while any traced process lives, so daemons that fork into the background keep running'
+complete -c credshim -n "__fish_credshim_needs_command" -s g -l signal-group -d 'Run the command in a process group of its own and forward signals to that group (like tini -g)'
+complete -c credshim -n "__fish_credshim_needs_command" -s v -l verbose -d 'Show each emulated call (-v) and every ptrace event (-vv). The CREDSHIM_LOG variable (error, warn, info, debug, trace) does the same'
+complete -c credshim -n "__fish_credshim_needs_command" -l syslog -d 'Send the log to syslog'
+complete -c credshim -n "__fish_credshim_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c credshim -n "__fish_credshim_needs_command" -s V -l version -d 'Print version'
+complete -c credshim -n "__fish_credshim_needs_command" -a "oci" -d 'Rootless OCI containers (runc, crun) under credshim'
+complete -c credshim -n "__fish_credshim_needs_command" -a "doctor" -d 'Report, in plain words, whether this machine supports each way of running credshim (user namespaces, ptrace, seccomp filters and user notifications, PTRACE_GET_SYSCALL_INFO, runc and crun). Exit status 0 when the basic mode (credshim -- COMMAND) works, 1 when not'
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime" -s h -l help -d 'Print help'
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime" -f -a "inject" -d 'Put a rootless OCI bundle\'s process under credshim'
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime" -f -a "runtime" -d 'Run runc or crun with credshim injected into the containers it creates'
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from inject" -l binary -d 'The credshim binary to bind-mount (default: this one). It must be static (it runs inside any rootfs) and readable by the user who runs the container' -r -F
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from inject" -l remove -d 'Undo a previous inject'
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from inject" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from runtime" -l runtime -d 'The runtime to run (a path or a name on PATH). Default: $CREDSHIM_RUNTIME, else runc on PATH, else crun' -r -F
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from runtime" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c credshim -n "__fish_credshim_using_subcommand doctor" -s h -l help -d 'Print help'

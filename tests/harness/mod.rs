@@ -95,6 +95,17 @@ pub fn command(prefix: &[String], rest: &[&str]) -> std::process::Command {
     c
 }
 
+/// Puts the executable `from` at `to` as a hard link where it can (else a
+/// copy). A copy is open for writing while other test threads fork, and a
+/// child between fork and exec keeps that descriptor: executing the copy
+/// then fails with ETXTBSY ("Text file busy"), the more often the larger
+/// the (static) binary. A link is never open for writing.
+pub fn install_exe(from: &Path, to: &Path) {
+    if std::fs::hard_link(from, to).is_err() {
+        std::fs::copy(from, to).unwrap_or_else(|e| panic!("copy {} to {}: {e}", from.display(), to.display()));
+    }
+}
+
 /// A scratch directory any uid can traverse, with a copy of credshim in it;
 /// removed on drop.
 pub struct Scratch {
@@ -110,7 +121,7 @@ impl Scratch {
         std::fs::create_dir_all(&dir).expect("scratch dir");
         let mode = std::os::unix::fs::PermissionsExt::from_mode(0o755);
         std::fs::set_permissions(&dir, mode).expect("chmod scratch");
-        std::fs::copy(credshim_bin(), dir.join("credshim")).expect("copy credshim");
+        install_exe(credshim_bin(), &dir.join("credshim"));
         Scratch { dir }
     }
     pub fn credshim(&self) -> std::path::PathBuf {

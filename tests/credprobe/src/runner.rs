@@ -148,7 +148,12 @@ impl Probe {
         for f in extra {
             let name = f.file_name().ok_or("a file name")?;
             let to = probe.dir.join(name);
-            std::fs::copy(f, &to).map_err(|e| format!("copy {} to {}: {e}", f.display(), to.display()))?;
+            // A hard link where possible: a copy is open for writing while
+            // other test threads fork, and exec of it can then fail with
+            // ETXTBSY.
+            if std::fs::hard_link(f, &to).is_err() {
+                std::fs::copy(f, &to).map_err(|e| format!("copy {} to {}: {e}", f.display(), to.display()))?;
+            }
             sh(Command::new("chmod").arg("0755").arg(&to))?;
         }
         Ok(probe)

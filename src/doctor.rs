@@ -1,0 +1,234 @@
+//! `credshim doctor`: what this machine (or container) supports, in plain
+//! words, each feature tried rather than guessed where that is possible.
+
+use credshim_shims::capset::CAP_SYS_ADMIN;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+struct Check {
+    what: &'static str,
+    ok: Option<bool>,
+    detail: String,
+}
+
+fn read(path: &str) -> Option<String> {
+    std::fs::read_to_string(path).ok().map(|s| s.trim().to_string())
+}
+
+/// Waits for `pid` (our child) for at most `limit`; kills it by its pid if
+/// it is still there. Returns its raw wait status.
+fn reap(pid: libc::pid_t, limit: Duration) -> Option<i32> {
+    let end = Instant::now() + limit;
+    let mut st = 0;
+    loop {
+        // SAFETY: waiting for our own child.
+        let r = unsafe { libc::waitpid(pid, &mut st, libc::WNOHANG | libc::__WALL) };
+        if r == pid {
+            return Some(st);
+        }
+        if r < 0 || Instant::now() >= end {
+            // SAFETY: killing and reaping our own child.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::waitpid(pid, &mut st, libc::__WALL);
+            }
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Runs `f` in a forked child and says whether it returned true.
+fn in_child(f: impl FnOnce() -> bool) -> bool {
+    // SAFETY: doctor is single-threaded; the child only makes plain calls
+    // and _exits.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        let ok = f();
+        unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+    }
+    pid > 0 && reap(pid, Duration::from_secs(5)).is_some_and(|st| libc::WIFEXITED(st) && libc::WEXITSTATUS(st) == 0)
+}
+
+fn user_namespaces() -> Check {
+    let switch = read("/proc/sys/kernel/unprivileged_userns_clone");
+    let max = read("/proc/sys/user/max_user_namespaces");
+    let apparmor = read("/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
+    let mut notes = vec![match &switch {
+        Some(v) => format!("kernel.unprivileged_userns_clone = {v}"),
+        None => "no kernel.unprivileged_userns_clone switch (not a Debian-patched kernel: allowed)".into(),
+    }];
+    notes.push(match &max {
+        Some(v) => format!("user.max_user_namespaces = {v}"),
+        None => "no user.max_user_namespaces (kernel without user namespaces?)".into(),
+    });
+    if let Some(v) = &apparmor {
+        notes.push(format!("kernel.apparmor_restrict_unprivileged_userns = {v}"));
+    }
+    // Tried as an unprivileged user (nobody), as a rootless runtime would be.
+    let tried = in_child(|| unsafe {
+        // SAFETY: plain credential and namespace calls in the child.
+        if libc::geteuid() == 0 {
+            libc::setgroups(0, std::ptr::null());
+            if libc::setresgid(65534, 65534, 65534) != 0 || libc::setresuid(65534, 65534, 65534) != 0 {
+                return false;
+            }
+        }
+        libc::unshare(libc::CLONE_NEWUSER) == 0
+    });
+    notes.push(if tried { "an unprivileged user created one".into() } else { "an unprivileged user could not create one".into() });
+    let here = read("/proc/self/uid_map").unwrap_or_default();
+    let here: Vec<&str> = here.split_whitespace().collect();
+    if here != ["0", "0", "4294967295"] && !here.is_empty() {
+        notes.push(format!("this process is itself in a user namespace (uid_map {})", here.join(" ")));
+    }
+    Check { what: "user namespaces (rootless containers)", ok: Some(tried), detail: notes.join("; ") }
+}
+
+/// Tries PTRACE_SEIZE on a child, then PTRACE_GET_SYSCALL_INFO at its
+/// interrupt stop. Returns (seize worked, syscall info worked, error text).
+fn ptrace_try() -> (bool, bool, String) {
+    // SAFETY: the child only waits to be traced and killed.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return (false, false, format!("fork: {}", std::io::Error::last_os_error()));
+    }
+    if pid == 0 {
+        loop {
+            unsafe { libc::pause() };
+        }
+    }
+    let seize = crate::ptrace::seize(pid);
+    let result = match seize {
+        Err(e) => (false, false, format!("PTRACE_SEIZE: {e:?}")),
+        Ok(()) => {
+            // SAFETY: PTRACE_INTERRUPT on our tracee.
+            unsafe { libc::ptrace(libc::PTRACE_INTERRUPT, pid, 0, 0) };
+            let end = Instant::now() + Duration::from_secs(5);
+            let mut st = 0;
+            let stopped = loop {
+                // SAFETY: waiting for our own tracee.
+                let r = unsafe { libc::waitpid(pid, &mut st, libc::WNOHANG | libc::__WALL) };
+                if r == pid {
+                    break libc::WIFSTOPPED(st);
+                }
+                if r < 0 || Instant::now() >= end {
+                    break false;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            };
+            let info = stopped && crate::ptrace::syscall_info(pid).is_ok();
+            (true, info, String::new())
+        }
+    };
+    // SAFETY: killing our own child; reap bounds the wait.
+    unsafe { libc::kill(pid, libc::SIGKILL) };
+    reap(pid, Duration::from_secs(5));
+    result
+}
+
+fn version_of(name: &str) -> Check {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found: Option<PathBuf> = std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file());
+    let what = if name == "runc" { "runc" } else { "crun" };
+    match found {
+        None => Check { what, ok: Some(false), detail: "not found in PATH".into() },
+        Some(p) => {
+            let mut cmd = std::process::Command::new(&p);
+            cmd.arg("--version");
+            let out = crate::oci::runtime::output_within(cmd, Duration::from_secs(10));
+            let first = out.as_deref().map(|o| String::from_utf8_lossy(o).lines().next().unwrap_or("").to_string());
+            match first {
+                Some(v) => Check { what, ok: Some(true), detail: format!("{}: {v}", p.display()) },
+                None => Check { what, ok: Some(false), detail: format!("{}: `{name} --version` failed", p.display()) },
+            }
+        }
+    }
+}
+
+/// Prints the report; 0 when the basic mode (ptrace) works, else 1.
+pub fn run() -> u8 {
+    let nnp = !crate::creds::from_kernel().capable(CAP_SYS_ADMIN);
+    let mut checks = vec![user_namespaces()];
+
+    let yama = read("/proc/sys/kernel/yama/ptrace_scope");
+    let (traced, info, why) = ptrace_try();
+    let yama_text = match yama.as_deref() {
+        None => "no YAMA (no kernel/yama/ptrace_scope file)".to_string(),
+        Some("0") | Some("1") => format!("YAMA ptrace_scope = {}: tracing one's own children is allowed", yama.as_deref().unwrap_or("")),
+        Some("2") => "YAMA ptrace_scope = 2: only with CAP_SYS_PTRACE".to_string(),
+        Some(v) => format!("YAMA ptrace_scope = {v}: ptrace is disabled"),
+    };
+    checks.push(Check {
+        what: "ptrace",
+        ok: Some(traced),
+        detail: if traced { format!("a child was traced; {yama_text}") } else { format!("tracing a child failed ({why}); {yama_text}") },
+    });
+
+    let seccomp_status = read("/proc/self/status")
+        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("Seccomp:").map(|v| v.trim().to_string())));
+    let filter = crate::seccomp_works(&crate::seccomp::filter(crate::seccomp::Action::Trace, &[]), nnp, false);
+    checks.push(Check {
+        what: "seccomp filters",
+        ok: Some(filter.is_ok()),
+        detail: match (&filter, &seccomp_status) {
+            (Ok(()), Some(m)) => format!("a filter was installed (this process's Seccomp mode: {m}){}", if nnp { "; with no_new_privs (no CAP_SYS_ADMIN)" } else { "" }),
+            (Ok(()), None) => "a filter was installed".into(),
+            (Err(e), _) => format!("refused ({e}): credshim falls back to stopping at every system call (slow)"),
+        },
+    });
+    let notify = crate::seccomp_works(&crate::seccomp::filter(crate::seccomp::Action::Notify, &[]), nnp, true);
+    checks.push(Check {
+        what: "seccomp user notification",
+        ok: Some(notify.is_ok()),
+        detail: match &notify {
+            Ok(()) => "a listener was created: the fast path (--intercept=notify) works".into(),
+            Err(e) => format!("no listener ({e}): credshim uses seccomp stops (ptrace), slower"),
+        },
+    });
+    checks.push(Check {
+        what: "PTRACE_GET_SYSCALL_INFO",
+        ok: Some(info),
+        detail: if info { "works (Linux 5.3+)".into() } else { "not available: credshim needs it (Linux 5.3+)".into() },
+    });
+    checks.push(version_of("runc"));
+    checks.push(version_of("crun"));
+
+    let release = read("/proc/sys/kernel/osrelease").unwrap_or_else(|| "?".into());
+    println!("credshim doctor: kernel {release}");
+    for c in &checks {
+        let v = match c.ok {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "?",
+        };
+        println!("  {:<38} {v:<4} {}", c.what, c.detail);
+    }
+    let runtime = checks.iter().any(|c| (c.what == "runc" || c.what == "crun") && c.ok == Some(true));
+    let userns = checks[0].ok == Some(true);
+    let basic = traced && info;
+    println!("Modes:");
+    println!(
+        "  credshim -- COMMAND (ptrace; basic):     {}",
+        if basic { "works" } else { "does not work here: ptrace of a child and PTRACE_GET_SYSCALL_INFO are needed" }
+    );
+    println!(
+        "  fast path (seccomp user notifications):  {}",
+        if basic && notify.is_ok() { "works" } else { "not available; seccomp stops or full tracing are used" }
+    );
+    println!(
+        "  rootless OCI (credshim oci inject/runtime): {}",
+        match (basic, userns, runtime) {
+            (true, true, true) => "works (a runtime and user namespaces are present)",
+            (true, _, false) => "no runc or crun found in PATH",
+            (true, false, _) => "unprivileged user namespaces are not available",
+            _ => "needs the basic mode",
+        }
+    );
+    println!("  OCI hook mode:                           not implemented yet");
+    if basic {
+        0
+    } else {
+        1
+    }
+}

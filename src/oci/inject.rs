@@ -1,0 +1,147 @@
+//! What `credshim oci inject` does to a config: make credshim available
+//! inside the container and put the container's process under it.
+//!
+//! One method exists: `Wrap` (bind-mount the binary, prefix process.args).
+//! A later hook method (an OCI hook plus seccomp rules instead of wrapped
+//! args) is another `Method` with its own `apply`/`undo`/`is_applied`; the
+//! loading, checking and atomic saving of the config are shared.
+
+use serde_json::{json, Map, Value};
+use std::path::Path;
+
+/// Where the binary appears inside the container. Fixed, so that a second
+/// inject, `--remove` and the runtime wrapper's `exec` recognise it.
+pub const BINARY_IN_CONTAINER: &str = "/.credshim/credshim";
+
+/// Options between the binary and the command. The container's process
+/// is uid 0 of a single-id namespace, credshim's own case; it runs as the
+/// container's PID 1, and the container ends when its command ends (the
+/// runtimes' convention), so the rest are stopped then.
+pub const WRAP_OPTIONS: &[&str] = &["--exit-with-main"];
+
+/// How credshim is put into a container.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// process.args become `BINARY_IN_CONTAINER [WRAP_OPTIONS] -- args…`.
+    Wrap,
+}
+
+/// The args prefix for a command run under the injected binary.
+pub fn wrap_prefix() -> Vec<String> {
+    std::iter::once(BINARY_IN_CONTAINER)
+        .chain(WRAP_OPTIONS.iter().copied())
+        .chain(std::iter::once("--"))
+        .map(String::from)
+        .collect()
+}
+
+/// The read-only bind mount of `binary` at BINARY_IN_CONTAINER.
+fn mount(binary: &Path) -> Value {
+    json!({
+        "destination": BINARY_IN_CONTAINER,
+        "type": "bind",
+        "source": binary.to_string_lossy(),
+        "options": ["bind", "ro", "nosuid", "nodev"],
+    })
+}
+
+fn is_ours(m: &Value) -> bool {
+    m.get("destination").and_then(Value::as_str) == Some(BINARY_IN_CONTAINER)
+}
+
+impl Method {
+    /// Edits `config` (a checked runtime config with process.args) so the
+    /// container runs under `binary`. Already done: nothing changes.
+    pub fn apply(self, config: &mut Value, binary: &Path) -> Result<(), String> {
+        match self {
+            Method::Wrap => {
+                let root = config.as_object_mut().ok_or("not a JSON object")?;
+                let mounts = root.entry("mounts").or_insert_with(|| Value::Array(vec![]));
+                let mounts = mounts.as_array_mut().ok_or("\"mounts\" is not an array")?;
+                let want = mount(binary);
+                match mounts.iter_mut().find(|m| is_ours(m)) {
+                    Some(m) => *m = want,
+                    None => mounts.push(want),
+                }
+                let args = args_mut(root)?;
+                if !wrapped(args) {
+                    let prefix = wrap_prefix().into_iter().map(Value::String);
+                    args.splice(0..0, prefix);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Undoes `apply`: the config is as it was before it.
+    pub fn undo(self, config: &mut Value) -> Result<(), String> {
+        match self {
+            Method::Wrap => {
+                let root = config.as_object_mut().ok_or("not a JSON object")?;
+                let args = args_mut(root)?;
+                if wrapped(args) {
+                    // Through the first "--": the options may have been
+                    // written by another version of credshim.
+                    let end = args.iter().position(|a| a.as_str() == Some("--")).map_or(1, |i| i + 1);
+                    args.drain(..end);
+                }
+                let last_key_is_mounts = root.keys().next_back().map(String::as_str) == Some("mounts");
+                if let Some(Value::Array(mounts)) = root.get_mut("mounts") {
+                    mounts.retain(|m| !is_ours(m));
+                    // apply added a missing "mounts" as the last key.
+                    if mounts.is_empty() && last_key_is_mounts {
+                        root.remove("mounts");
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Whether `config` runs its container under credshim this way.
+    pub fn is_applied(self, config: &Value) -> bool {
+        match self {
+            Method::Wrap => {
+                let mounted = config.get("mounts").and_then(Value::as_array).is_some_and(|ms| ms.iter().any(is_ours));
+                let args = config.pointer("/process/args").and_then(Value::as_array);
+                mounted && args.is_some_and(|a| wrapped(a))
+            }
+        }
+    }
+}
+
+fn wrapped(args: &[Value]) -> bool {
+    args.first().and_then(Value::as_str) == Some(BINARY_IN_CONTAINER)
+}
+
+fn args_mut(root: &mut Map<String, Value>) -> Result<&mut Vec<Value>, String> {
+    root.get_mut("process")
+        .and_then(|p| p.get_mut("args"))
+        .and_then(Value::as_array_mut)
+        .ok_or_else(|| "\"process.args\" is not an array".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apply_is_idempotent_and_undo_restores() {
+        for text in [
+            r#"{"ociVersion":"1.0.2","process":{"args":["sh"],"x-unknown":1},"mounts":[{"destination":"/proc"}],"z":{}}"#,
+            r#"{"ociVersion":"1.0.2","process":{"args":["sh","-c","id"]}}"#,
+        ] {
+            let orig: Value = serde_json::from_str(text).expect("json");
+            let mut v = orig.clone();
+            Method::Wrap.apply(&mut v, Path::new("/opt/credshim")).expect("apply");
+            assert!(Method::Wrap.is_applied(&v));
+            let once = v.clone();
+            Method::Wrap.apply(&mut v, Path::new("/opt/credshim")).expect("apply again");
+            assert_eq!(v, once);
+            assert_eq!(v["process"]["args"][0], BINARY_IN_CONTAINER);
+            Method::Wrap.undo(&mut v).expect("undo");
+            assert_eq!(serde_json::to_string(&v).expect("s"), serde_json::to_string(&orig).expect("s"));
+            assert!(!Method::Wrap.is_applied(&v));
+        }
+    }
+}

@@ -1,0 +1,314 @@
+//! The runtime wrapper: `credshim oci runtime [--runtime PATH] -- ARGS…`,
+//! or `credshim-runtime ARGS…` (a symlink to credshim). It takes the place
+//! of runc or crun for a higher-level tool (podman's --runtime, a script):
+//! `create` and `run` inject credshim into the bundle first, `exec` runs
+//! its process under the injected binary, and then the real runtime is
+//! exec'd. Everything else goes through untouched, and `create`/`run`
+//! arguments are passed on byte for byte.
+
+use super::inject::{wrap_prefix, Method};
+use super::{plain, OciError};
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+/// Global options of runc and crun that take a value (`--root X` or
+/// `--root=X`). Any other option before the subcommand is a switch
+/// (`--debug`, `--systemd-cgroup`).
+const GLOBAL_VALUES: &[&str] = &["root", "log", "log-format", "rootless", "criu", "cgroup-manager"];
+/// `create` and `run` options that take a value (runc's and crun's).
+const CREATE_VALUES: &[&str] = &["bundle", "b", "console-socket", "pid-file", "preserve-fds", "config", "f"];
+/// `exec` options that take a value (runc's and crun's).
+const EXEC_VALUES: &[&str] = &[
+    "console-socket",
+    "cwd",
+    "env",
+    "e",
+    "user",
+    "u",
+    "additional-gids",
+    "g",
+    "process",
+    "p",
+    "pid-file",
+    "process-label",
+    "apparmor",
+    "cap",
+    "c",
+    "preserve-fds",
+    "cgroup",
+];
+
+/// One parsed option: its name without dashes, its value and where it is.
+#[derive(Debug, PartialEq, Eq)]
+struct Opt<'a> {
+    name: &'a str,
+    /// Index of the option word.
+    at: usize,
+    /// The value: inline (`--x=V`) or the next word.
+    value: Option<(&'a OsStr, Inline)>,
+}
+
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+enum Inline {
+    Yes,
+    No,
+}
+
+/// Parses options from `args[from..]` as Go's flag package does (one or
+/// two dashes, `=V` or the next word for options that take a value) up to
+/// the first operand; returns them and the index of that operand
+/// (`args.len()` if none).
+fn options<'a>(args: &'a [OsString], from: usize, valued: &[&str]) -> (Vec<Opt<'a>>, usize) {
+    let mut opts = vec![];
+    let mut i = from;
+    while i < args.len() {
+        let word = args[i].as_bytes();
+        if word == b"--" {
+            return (opts, i + 1);
+        }
+        if word.len() < 2 || word[0] != b'-' {
+            break;
+        }
+        let body = word.strip_prefix(b"--").unwrap_or(&word[1..]);
+        let (name, inline) = match body.iter().position(|&b| b == b'=') {
+            Some(eq) => (&body[..eq], Some(OsStr::from_bytes(&body[eq + 1..]))),
+            None => (body, None),
+        };
+        let name = std::str::from_utf8(name).unwrap_or("");
+        let takes = valued.contains(&name);
+        let value = match (inline, takes) {
+            (Some(v), _) => Some((v, Inline::Yes)),
+            (None, true) => args.get(i + 1).map(|v| (v.as_os_str(), Inline::No)),
+            (None, false) => None,
+        };
+        opts.push(Opt { name, at: i, value });
+        i += if takes && inline.is_none() { 2 } else { 1 };
+    }
+    (opts, i.min(args.len()))
+}
+
+/// The runtime: `explicit` (--runtime), else $CREDSHIM_RUNTIME, else runc
+/// on PATH, else crun. A runtime that is credshim itself (this wrapper
+/// installed as `runc`) is skipped.
+pub fn resolve(explicit: Option<&Path>) -> Result<PathBuf, OciError> {
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into());
+    let me = std::fs::canonicalize("/proc/self/exe").ok();
+    let find = |name: &OsStr| -> Option<PathBuf> {
+        let candidates: Vec<PathBuf> = if name.as_bytes().contains(&b'/') {
+            vec![PathBuf::from(name)]
+        } else {
+            std::env::split_paths(&path).map(|d| d.join(name)).collect()
+        };
+        candidates.into_iter().find(|c| {
+            use std::os::unix::fs::PermissionsExt;
+            let runnable = std::fs::metadata(c).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+            runnable && std::fs::canonicalize(c).ok() != me
+        })
+    };
+    let shown = std::env::split_paths(&path).map(|d| d.display().to_string()).collect::<Vec<_>>().join(":");
+    let named = match explicit {
+        Some(p) => Some((p.as_os_str().to_os_string(), "--runtime")),
+        None => std::env::var_os("CREDSHIM_RUNTIME").filter(|v| !v.is_empty()).map(|v| (v, "$CREDSHIM_RUNTIME")),
+    };
+    if let Some((name, from)) = named {
+        return find(&name).ok_or_else(|| {
+            OciError::NoRuntime(format!(
+                "no runtime '{}' (from {from}): not an executable file{}",
+                name.to_string_lossy(),
+                if name.as_bytes().contains(&b'/') { String::new() } else { format!(" in PATH ({shown})") }
+            ))
+        });
+    }
+    ["runc", "crun"].iter().find_map(|n| find(OsStr::new(n))).ok_or_else(|| {
+        OciError::NoRuntime(format!(
+            "no OCI runtime: no --runtime, $CREDSHIM_RUNTIME is not set, and neither runc nor crun is in PATH ({shown})"
+        ))
+    })
+}
+
+/// What the wrapper does for `args` (everything after the wrapper's own
+/// options): the arguments to exec the runtime with, after injecting where
+/// the subcommand calls for it.
+pub fn prepare(runtime: &Path, args: &[OsString]) -> Result<Vec<OsString>, OciError> {
+    let (_, sub) = options(args, 0, GLOBAL_VALUES);
+    match args.get(sub).map(|s| s.as_bytes()) {
+        Some(b"create") | Some(b"run") => {
+            let (opts, _) = options(args, sub + 1, CREATE_VALUES);
+            if opts.iter().any(|o| o.name == "help" || o.name == "h") {
+                return Ok(args.to_vec());
+            }
+            let value = |names: &[&str]| {
+                opts.iter().rev().find(|o| names.contains(&o.name)).and_then(|o| o.value.map(|(v, _)| PathBuf::from(v)))
+            };
+            let bundle = value(&["bundle", "b"]).unwrap_or_else(|| PathBuf::from("."));
+            // crun's --config FILE replaces BUNDLE/config.json (relative
+            // to the bundle: crun reads it from there).
+            let config = match value(&["config", "f"]) {
+                Some(c) => bundle.join(c),
+                None => super::config_of(&bundle),
+            };
+            super::inject_config(&config, Method::Wrap, None, false)?;
+            Ok(args.to_vec())
+        }
+        Some(b"exec") => exec_args(runtime, args, sub),
+        _ => Ok(args.to_vec()),
+    }
+}
+
+/// `exec` into a container whose config has the injection: the process
+/// runs under the injected credshim too. Trailing args get the prefix; a
+/// `--process FILE` is rewritten into a memfd passed as /proc/self/fd/N.
+/// A container that cannot be inspected is left to the runtime, which
+/// reports its own error.
+fn exec_args(runtime: &Path, args: &[OsString], sub: usize) -> Result<Vec<OsString>, OciError> {
+    let (opts, id_at) = options(args, sub + 1, EXEC_VALUES);
+    let Some(id) = args.get(id_at) else { return Ok(args.to_vec()) };
+    if !container_is_injected(runtime, &args[..sub], id) {
+        return Ok(args.to_vec());
+    }
+    let mut out = args.to_vec();
+    if let Some(p) = opts.iter().rev().find(|o| o.name == "process" || o.name == "p") {
+        let Some((file, inline)) = p.value else { return Ok(out) };
+        let fd_path = wrapped_process_file(Path::new(file))?;
+        match inline {
+            Inline::Yes => {
+                let mut w = args[p.at].as_bytes().split(|&b| b == b'=').next().unwrap_or(b"--process").to_vec();
+                w.push(b'=');
+                w.extend_from_slice(fd_path.as_bytes());
+                out[p.at] = OsStr::from_bytes(&w).to_os_string();
+            }
+            Inline::No => out[p.at + 1] = fd_path,
+        }
+        return Ok(out);
+    }
+    let command = &args[id_at + 1..];
+    if command.is_empty() || command[0].as_bytes() == wrap_prefix()[0].as_bytes() {
+        return Ok(out);
+    }
+    out.splice(id_at + 1..id_at + 1, wrap_prefix().into_iter().map(OsString::from));
+    Ok(out)
+}
+
+/// Asks the runtime (`GLOBALS state ID`) for the container's bundle and
+/// reads its config.
+fn container_is_injected(runtime: &Path, globals: &[OsString], id: &OsStr) -> bool {
+    let mut cmd = std::process::Command::new(runtime);
+    cmd.args(globals).arg("state").arg(id);
+    let Some(out) = output_within(cmd, std::time::Duration::from_secs(30)) else { return false };
+    let bundle = serde_json::from_slice::<serde_json::Value>(&out)
+        .ok()
+        .and_then(|v| v.get("bundle").and_then(|b| b.as_str()).map(PathBuf::from));
+    let Some(bundle) = bundle else { return false };
+    std::fs::read(super::config_of(&bundle))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .is_some_and(|c| Method::Wrap.is_applied(&c))
+}
+
+/// The standard output of `cmd` if it succeeds within `limit` (it is
+/// killed by its pid otherwise).
+pub(crate) fn output_within(mut cmd: std::process::Command, limit: std::time::Duration) -> Option<Vec<u8>> {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().ok()?;
+    let mut stdout = child.stdout.take()?;
+    let reader = std::thread::spawn(move || {
+        let mut v = vec![];
+        let _ = stdout.read_to_end(&mut v);
+        v
+    });
+    let end = std::time::Instant::now() + limit;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(st)) => break Some(st),
+            Ok(None) if std::time::Instant::now() < end => std::thread::sleep(std::time::Duration::from_millis(10)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+        }
+    };
+    let out = reader.join().ok()?;
+    status.filter(|s| s.success()).map(|_| out)
+}
+
+/// FILE (an OCI process JSON) with its args under the injected binary,
+/// in a memfd that stays open across exec; returns /proc/self/fd/N.
+fn wrapped_process_file(file: &Path) -> Result<OsString, OciError> {
+    let err = |cause: String| OciError::Config { path: file.to_path_buf(), cause };
+    let bytes = std::fs::read(file).map_err(|e| err(plain(&e)))?;
+    let mut v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| err(format!("not valid JSON: {e}")))?;
+    let args = v.get_mut("args").and_then(|a| a.as_array_mut()).ok_or_else(|| err("no \"args\" array".into()))?;
+    if args.first().and_then(|a| a.as_str()) != Some(wrap_prefix()[0].as_str()) {
+        args.splice(0..0, wrap_prefix().into_iter().map(serde_json::Value::String));
+    }
+    let text = serde_json::to_vec(&v).map_err(|e| err(e.to_string()))?;
+    // SAFETY: memfd_create with a NUL-terminated name; no MFD_CLOEXEC, so
+    // the runtime exec'd next finds it.
+    let fd = unsafe { libc::memfd_create(c"credshim-process".as_ptr(), 0) };
+    if fd < 0 {
+        return Err(err(format!("memfd_create: {}", plain(&std::io::Error::last_os_error()))));
+    }
+    // SAFETY: a fresh fd we own; ManuallyDrop keeps it open for the runtime.
+    let mut f = std::mem::ManuallyDrop::new(unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fd) });
+    std::io::Write::write_all(&mut *f, &text).map_err(|e| err(format!("memfd: {}", plain(&e))))?;
+    Ok(OsString::from(format!("/proc/self/fd/{fd}")))
+}
+
+/// Resolves the runtime, prepares the arguments, and execs the runtime.
+/// Returns only on failure.
+pub fn run(explicit: Option<&Path>, args: &[OsString]) -> OciError {
+    let runtime = match resolve(explicit) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    let args = match prepare(&runtime, args) {
+        Ok(a) => a,
+        Err(e) => return e,
+    };
+    use std::os::unix::process::CommandExt;
+    let source = std::process::Command::new(&runtime).args(&args).exec();
+    OciError::Exec { program: runtime, source }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn os(v: &[&str]) -> Vec<OsString> {
+        v.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn globals_are_skipped_to_the_subcommand() {
+        for (line, sub) in [
+            (vec!["run", "x"], 0),
+            (vec!["--root", "/r", "run", "x"], 2),
+            (vec!["--root=/r", "--debug", "create", "x"], 2),
+            (vec!["--log", "l", "--log-format", "json", "--systemd-cgroup", "state", "x"], 5),
+            (vec!["--rootless", "true", "--criu", "c", "--cgroup-manager=disabled", "kill", "x"], 5),
+            (vec!["-root", "run", "run"], 2),
+        ] {
+            assert_eq!(options(&os(&line), 0, GLOBAL_VALUES).1, sub, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn bundle_forms() {
+        for line in [
+            vec!["run", "--bundle", "/b", "id"],
+            vec!["run", "--bundle=/b", "id"],
+            vec!["run", "-b", "/b", "id"],
+            vec!["run", "-b=/b", "-d", "id"],
+            vec!["run", "--pid-file", "-b", "-b", "/b", "id"],
+        ] {
+            let args = os(&line);
+            let (opts, id) = options(&args, 1, CREATE_VALUES);
+            let b = opts.iter().rev().find(|o| o.name == "bundle" || o.name == "b").and_then(|o| o.value);
+            assert_eq!(b.map(|(v, _)| v), Some(OsStr::new("/b")), "{line:?}");
+            assert_eq!(args[id], "id");
+        }
+    }
+}
