@@ -56,6 +56,16 @@ pub enum Ownership {
     Xattr,
 }
 
+impl Ownership {
+    pub fn store(self) -> crate::tracer::Store {
+        match self {
+            Ownership::Off => crate::tracer::Store::Off,
+            Ownership::Session => crate::tracer::Store::Session,
+            Ownership::Xattr => crate::tracer::Store::Xattr,
+        }
+    }
+}
+
 #[derive(Parser, Debug)]
 #[command(name = "credshim", version, about = ABOUT, long_about = LONG_ABOUT, after_help = AFTER)]
 pub struct Cli {
@@ -162,6 +172,49 @@ pub enum SubCommand {
 pub enum Oci {
     Inject(Inject),
     Runtime(Runtime),
+    Hook(Hook),
+}
+
+/// How `oci inject` puts credshim into a container.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InjectMode {
+    /// Bind-mount the binary and prefix process.args.
+    Wrap,
+    /// A createRuntime hook attaches from outside; the seccomp profile
+    /// traces the shim table. Nothing of credshim inside the container.
+    Hook,
+}
+
+const HOOK_LONG: &str = "\
+Attach credshim from outside to a container's init process. Configured \
+as a createRuntime (or prestart) hook (`credshim oci inject --mode hook` \
+does it), it reads the container's state from standard input, starts a \
+detached tracer that seizes every thread of the init process and enters \
+the container's user namespace, and returns once the tracer holds the \
+init. The tracer follows every process of the container until they are \
+all gone. The calls reach it through SCMP_ACT_TRACE rules in the bundle's \
+seccomp profile; a traced call with no tracer fails with ENOSYS, so the \
+payload never runs unshimmed. If attaching is impossible (YAMA \
+ptrace_scope, an init made non-traceable), the hook fails the container \
+start and says why.";
+
+/// The OCI hook: attach to a container's init from outside.
+#[derive(Args, Debug)]
+#[command(long_about = HOOK_LONG)]
+pub struct Hook {
+    /// Where the container's file ownership is kept (as credshim's own
+    /// --ownership).
+    #[arg(long, value_enum, default_value_t = Ownership::Session, value_name = "MODE")]
+    pub ownership: Ownership,
+
+    /// More log output (-v: each emulated call; -vv: every event).
+    #[arg(short, long, action = ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Append the tracer's log to this file (default: syslog, else
+    /// nowhere: the hook's standard streams belong to the runtime).
+    #[arg(long, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
 }
 
 const INJECT_LONG: &str = "\
@@ -189,6 +242,15 @@ pub struct Inject {
     /// Undo a previous inject.
     #[arg(long)]
     pub remove: bool,
+
+    /// `wrap`: credshim runs inside the container as its init; `hook`:
+    /// nothing inside, an OCI hook attaches from outside.
+    #[arg(long, value_enum, default_value_t = InjectMode::Wrap, value_name = "MODE")]
+    pub mode: InjectMode,
+
+    /// With --mode hook: the hook's --ownership.
+    #[arg(long, value_enum, default_value_t = Ownership::Session, value_name = "MODE")]
+    pub ownership: Ownership,
 
     /// The credshim binary to bind-mount (default: this one). It must be
     /// static (it runs inside any rootfs) and readable by the user who

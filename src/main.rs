@@ -1,6 +1,7 @@
 //! credshim: parse, run, exit with the command's status.
 
 mod arch;
+mod attach;
 mod cli;
 mod creds;
 mod doctor;
@@ -24,7 +25,7 @@ use credshim_shims::{Creds, Kgid};
 use error::Error;
 use std::process::ExitCode;
 use credshim_shims::table::Class;
-use tracer::{Mode, Status, Store, Supervision, Tracer};
+use tracer::{Mode, Status, Supervision, Tracer};
 
 fn main() -> ExitCode {
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
@@ -53,9 +54,27 @@ fn subcommand(sub: cli::Sub) -> ExitCode {
         SubCommand::Doctor => ExitCode::from(doctor::run()),
         SubCommand::Oci(Oci::Inject(i)) => {
             let config = oci::config_of(&i.bundle);
-            match oci::inject_config(&config, oci::inject::Method::Wrap, i.binary.as_deref(), i.remove) {
+            let method = match i.mode {
+                cli::InjectMode::Wrap => oci::inject::Method::Wrap,
+                cli::InjectMode::Hook => oci::inject::Method::Hook(i.ownership.store()),
+            };
+            match oci::inject_config(&config, method, i.binary.as_deref(), i.remove) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => oci_failed("oci inject", e),
+            }
+        }
+        SubCommand::Oci(Oci::Hook(h)) => {
+            let syslog = h.log_file.is_none();
+            if let Err(e) = log::init(h.verbose, h.log_file.as_deref(), syslog) {
+                eprintln!("credshim: oci hook: {e}");
+                return ExitCode::from(e.exit_code());
+            }
+            match attach::hook(h.ownership.store()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("credshim: {e}");
+                    ExitCode::from(e.exit_code())
+                }
             }
         }
         SubCommand::Oci(Oci::Runtime(r)) => oci_failed("oci runtime", oci::runtime::run(r.runtime.as_deref(), &r.args)),
@@ -104,11 +123,8 @@ fn run(cli: &cli::Cli) -> Result<Status, Error> {
     if nnp && !cli.no_seccomp {
         ::log::info!("no CAP_SYS_ADMIN: setting no_new_privs to install the seccomp filter");
     }
-    let (ownership, classes): (Store, &[Class]) = match cli.ownership {
-        cli::Ownership::Off => (Store::Off, &[]),
-        cli::Ownership::Session => (Store::Session, &[Class::Chown, Class::Stat, Class::Create]),
-        cli::Ownership::Xattr => (Store::Xattr, &[Class::Chown, Class::Stat, Class::Create, Class::Xattr]),
-    };
+    let ownership = cli.ownership.store();
+    let classes = ownership.classes();
     let mode = choose_mode(cli, nnp, classes);
     let action = if mode == Mode::Notify { seccomp::Action::Notify } else { seccomp::Action::Trace };
     let prog = seccomp::filter(action, classes);

@@ -22,6 +22,9 @@ _credshim() {
             credshim,oci)
                 cmd="credshim__subcmd__oci"
                 ;;
+            credshim__subcmd__oci,hook)
+                cmd="credshim__subcmd__oci__subcmd__hook"
+                ;;
             credshim__subcmd__oci,inject)
                 cmd="credshim__subcmd__oci__subcmd__inject"
                 ;;
@@ -91,7 +94,7 @@ _credshim() {
             return 0
             ;;
         credshim__subcmd__oci)
-            opts="-h --help inject runtime"
+            opts="-h --help inject runtime hook"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -104,13 +107,43 @@ _credshim() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        credshim__subcmd__oci__subcmd__inject)
-            opts="-h --remove --binary --help"
+        credshim__subcmd__oci__subcmd__hook)
+            opts="-v -h --ownership --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --ownership)
+                    COMPREPLY=($(compgen -W "off session xattr" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        credshim__subcmd__oci__subcmd__inject)
+            opts="-h --remove --mode --ownership --binary --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --mode)
+                    COMPREPLY=($(compgen -W "wrap hook" -- "${cur}"))
+                    return 0
+                    ;;
+                --ownership)
+                    COMPREPLY=($(compgen -W "off session xattr" -- "${cur}"))
+                    return 0
+                    ;;
                 --binary)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -24,6 +24,10 @@ pub const WRAP_OPTIONS: &[&str] = &["--exit-with-main"];
 pub enum Method {
     /// process.args become `BINARY_IN_CONTAINER [WRAP_OPTIONS] -- args…`.
     Wrap,
+    /// Nothing inside the container: a createRuntime hook attaches
+    /// credshim from outside, and the bundle's seccomp profile traces the
+    /// shim table (`super::hook`).
+    Hook(crate::tracer::Store),
 }
 
 /// The args prefix for a command run under the injected binary.
@@ -54,6 +58,7 @@ impl Method {
     /// container runs under `binary`. Already done: nothing changes.
     pub fn apply(self, config: &mut Value, binary: &Path) -> Result<(), String> {
         match self {
+            Method::Hook(ownership) => super::hook::apply(config, binary, ownership),
             Method::Wrap => {
                 let root = config.as_object_mut().ok_or("not a JSON object")?;
                 let mounts = root.entry("mounts").or_insert_with(|| Value::Array(vec![]));
@@ -76,6 +81,7 @@ impl Method {
     /// Undoes `apply`: the config is as it was before it.
     pub fn undo(self, config: &mut Value) -> Result<(), String> {
         match self {
+            Method::Hook(_) => super::hook::undo(config),
             Method::Wrap => {
                 let root = config.as_object_mut().ok_or("not a JSON object")?;
                 let args = args_mut(root)?;
@@ -101,6 +107,7 @@ impl Method {
     /// Whether `config` runs its container under credshim this way.
     pub fn is_applied(self, config: &Value) -> bool {
         match self {
+            Method::Hook(_) => super::hook::is_applied(config),
             Method::Wrap => {
                 let mounted = config.get("mounts").and_then(Value::as_array).is_some_and(|ms| ms.iter().any(is_ours));
                 let args = config.pointer("/process/args").and_then(Value::as_array);

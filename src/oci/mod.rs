@@ -1,8 +1,10 @@
 //! `credshim oci …`: rootless OCI containers under credshim.
 //! `config`: config.json load/check/save; `inject`: the edit itself;
-//! `runtime`: the runc/crun wrapper that injects on create and run.
+//! `runtime`: the runc/crun wrapper that injects on create and run;
+//! `hook`: the bundle side of `--mode hook` (the hook itself: src/attach.rs).
 
 pub mod config;
+pub mod hook;
 pub mod inject;
 pub mod runtime;
 
@@ -98,7 +100,9 @@ pub fn inject_config(config: &Path, method: Method, binary: Option<&Path>, remov
     let mut c = config::Config::load(config)?;
     let before = c.value.clone();
     let edited = if remove {
-        method.undo(&mut c.value)
+        // Whichever way it was injected.
+        let _ = method;
+        Method::Hook(crate::tracer::Store::Session).undo(&mut c.value).and_then(|()| Method::Wrap.undo(&mut c.value))
     } else {
         let bin = self::binary(binary)?;
         method.apply(&mut c.value, &bin)

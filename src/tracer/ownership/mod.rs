@@ -23,6 +23,7 @@ pub use xattr::xattr_call;
 
 use crate::ptrace::Tid;
 use credshim_shims::rootlesscontainers::{self as rc, XATTR_NAME};
+use credshim_shims::table::Class;
 use std::collections::HashMap;
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -35,6 +36,27 @@ pub enum Store {
     Off,
     Session,
     Xattr,
+}
+
+impl Store {
+    /// As `--ownership` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Store::Off => "off",
+            Store::Session => "session",
+            Store::Xattr => "xattr",
+        }
+    }
+
+    /// The shim classes the seccomp filter stops besides the credential
+    /// and exec calls.
+    pub fn classes(self) -> &'static [Class] {
+        match self {
+            Store::Off => &[],
+            Store::Session => &[Class::Chown, Class::Stat, Class::Create],
+            Store::Xattr => &[Class::Chown, Class::Stat, Class::Create, Class::Xattr],
+        }
+    }
 }
 
 /// The parts of a stat result ownership needs (ids as the namespace shows them).

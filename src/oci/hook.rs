@@ -1,0 +1,229 @@
+//! `credshim oci inject --mode hook`: nothing of credshim inside the
+//! container. The bundle gets a createRuntime hook that runs
+//! `credshim oci hook` on the host (it attaches to the container's init from
+//! outside) and SCMP_ACT_TRACE rules for exactly the shim table, generated
+//! from it, so only those calls stop.
+//!
+//! Merge rules with a profile the bundle already has:
+//! - no `linux.seccomp`: a profile that allows everything else
+//!   (defaultAction SCMP_ACT_ALLOW) for x86_64 and its i386 and x32 ABIs;
+//! - a profile: its defaultAction, architectures, flags and every rule are
+//!   kept. A shim-table call the profile restricts (any rule with an action
+//!   other than SCMP_ACT_ALLOW or SCMP_ACT_LOG) stays as the profile says.
+//!   A call the profile allows by name loses that name from its allow rule
+//!   and is traced instead (libseccomp lets an unconditional allow win
+//!   over conditional trace rules). prctl, open and openat, traced only for
+//!   some arguments, then get allow rules of their own for the other
+//!   arguments (prctl: one per option value outside the credential
+//!   options; open/openat: without O_CREAT). A call the profile does not
+//!   name is traced when the default action allows it, and left to the
+//!   default action (denied) otherwise.
+//!
+//! The original `linux.seccomp` is kept in the annotation
+//! `io.credshim.seccomp.original`, so `--remove` puts it back exactly.
+
+use credshim_shims::sys::CREDENTIAL_PRCTL_OPTIONS;
+use credshim_shims::table::{Abi, Class};
+use serde_json::{json, Value};
+use crate::tracer::Store;
+use std::path::Path;
+
+pub const ORIGINAL: &str = "io.credshim.seccomp.original";
+const TRACE: &str = "SCMP_ACT_TRACE";
+/// O_CREAT: open and openat stop only when they may create a file.
+const O_CREAT: u64 = 0o100;
+
+/// The SCMP_ACT_TRACE rules for the shim table's calls of `classes` (and
+/// the credential and exec calls), every ABI's names.
+pub fn trace_rules(classes: &[Class]) -> Vec<Value> {
+    let mut plain: Vec<&str> = Vec::new();
+    let mut rules = Vec::new();
+    for abi in [Abi::X86_64, Abi::I386] {
+        for row in abi.rows() {
+            let c = row.shim.class();
+            if !matches!(c, Class::Credential | Class::Exec) && !classes.contains(&c) {
+                continue;
+            }
+            if row.name == "prctl" || row.shim.open_flags_arg().is_some() {
+                continue;
+            }
+            if !plain.contains(&row.name) {
+                plain.push(row.name);
+            }
+        }
+    }
+    rules.push(json!({ "names": plain, "action": TRACE }));
+    for opt in CREDENTIAL_PRCTL_OPTIONS {
+        rules.push(json!({ "names": ["prctl"], "action": TRACE, "args": [{ "index": 0, "value": opt, "op": "SCMP_CMP_EQ" }] }));
+    }
+    if classes.contains(&Class::Create) {
+        for (name, index) in [("open", 1), ("openat", 2)] {
+            rules.push(json!({ "names": [name], "action": TRACE,
+                "args": [{ "index": index, "value": O_CREAT, "valueTwo": O_CREAT, "op": "SCMP_CMP_MASKED_EQ" }] }));
+        }
+    }
+    rules
+}
+
+/// Allow rules for the arguments with which `name` is not traced, each
+/// with one comparison (libseccomp takes one per argument and rule).
+fn complement(name: &str) -> Vec<Value> {
+    let allow = |args: Value| json!({ "names": [name], "action": "SCMP_ACT_ALLOW", "args": args });
+    match name {
+        "prctl" => {
+            let traced = CREDENTIAL_PRCTL_OPTIONS;
+            let (lo, hi) = (traced[0], traced[traced.len() - 1]);
+            let mut v = vec![
+                allow(json!([{ "index": 0, "value": lo, "op": "SCMP_CMP_LT" }])),
+                allow(json!([{ "index": 0, "value": hi, "op": "SCMP_CMP_GT" }])),
+            ];
+            for opt in (lo..hi).filter(|o| !traced.contains(o)) {
+                v.push(allow(json!([{ "index": 0, "value": opt, "op": "SCMP_CMP_EQ" }])));
+            }
+            v
+        }
+        "open" | "openat" => {
+            let index = if name == "open" { 1 } else { 2 };
+            vec![allow(json!([{ "index": index, "value": O_CREAT, "valueTwo": 0, "op": "SCMP_CMP_MASKED_EQ" }]))]
+        }
+        _ => vec![],
+    }
+}
+
+fn allows(action: &str) -> bool {
+    matches!(action, "SCMP_ACT_ALLOW" | "SCMP_ACT_LOG")
+}
+
+/// The profile with credshim's rules merged in (see the module's rules).
+pub fn merge(profile: Option<&Value>, classes: &[Class]) -> Result<Value, String> {
+    let ours = trace_rules(classes);
+    let Some(p) = profile else {
+        return Ok(json!({
+            "defaultAction": "SCMP_ACT_ALLOW",
+            "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+            "syscalls": ours,
+        }));
+    };
+    let mut p = p.clone();
+    let obj = p.as_object_mut().ok_or("linux.seccomp is not an object")?;
+    let default_allows = obj.get("defaultAction").and_then(Value::as_str).is_some_and(allows);
+    let rules = obj.entry("syscalls").or_insert_with(|| json!([]));
+    let rules = rules.as_array_mut().ok_or("linux.seccomp.syscalls is not an array")?;
+    let names_of = |r: &Value| -> Vec<String> {
+        r.get("names").and_then(Value::as_array).map(|a| a.iter().filter_map(|n| n.as_str().map(String::from)).collect()).unwrap_or_default()
+    };
+    let action_of = |r: &Value| r.get("action").and_then(Value::as_str).unwrap_or("").to_string();
+    let conditional = |r: &Value| r.get("args").and_then(Value::as_array).is_some_and(|a| !a.is_empty());
+    let restricted = |name: &str, rules: &[Value]| rules.iter().any(|r| !allows(&action_of(r)) && names_of(r).iter().any(|n| n == name));
+    let allowed = |name: &str, rules: &[Value]| rules.iter().any(|r| allows(&action_of(r)) && names_of(r).iter().any(|n| n == name));
+    // Decided on the profile as it came, before any name moves.
+    let original = rules.clone();
+    let mut add = Vec::new();
+    let mut complemented: Vec<String> = Vec::new();
+    for rule in ours {
+        let cond = conditional(&rule);
+        let mut keep = Vec::new();
+        for name in names_of(&rule) {
+            if restricted(&name, &original) || !(default_allows || allowed(&name, &original)) {
+                continue;
+            }
+            // Traced instead of allowed: out of the unconditional allow
+            // rules (libseccomp lets an unconditional allow win over the
+            // conditional trace rules of the same call). A call traced
+            // only for some arguments is allowed for the others by rules
+            // of its own.
+            let mut was_allowed = false;
+            for r in rules.iter_mut().filter(|r| allows(&action_of(r)) && !conditional(r)) {
+                if let Some(a) = r.get_mut("names").and_then(Value::as_array_mut) {
+                    let before = a.len();
+                    a.retain(|n| n.as_str() != Some(name.as_str()));
+                    was_allowed |= a.len() != before;
+                }
+            }
+            if cond && was_allowed && !complemented.contains(&name) {
+                add.extend(complement(&name));
+                complemented.push(name.clone());
+            }
+            keep.push(name);
+        }
+        if !keep.is_empty() {
+            let mut r = rule.clone();
+            r["names"] = json!(keep);
+            add.push(r);
+        }
+    }
+    rules.retain(|r| r.get("names").and_then(Value::as_array).is_none_or(|a| !a.is_empty()));
+    rules.extend(add);
+    Ok(p)
+}
+
+/// The createRuntime hook entry that attaches credshim from outside.
+pub fn hook_entry(binary: &Path, ownership: Store) -> Value {
+    json!({
+        "path": binary.to_string_lossy(),
+        "args": ["credshim", "oci", "hook", format!("--ownership={}", ownership.name())],
+        "timeout": 30,
+    })
+}
+
+/// Adds the hook and the rules; keeps what they replace in an annotation.
+pub fn apply(config: &mut Value, binary: &Path, ownership: Store) -> Result<(), String> {
+    if is_applied(config) {
+        return Ok(());
+    }
+    let root = config.as_object_mut().ok_or("not a JSON object")?;
+    let had_annotations = root.contains_key("annotations");
+    let original = json!({
+        "hooks": root.get("hooks").cloned(),
+        "seccomp": root.get("linux").and_then(|l| l.get("seccomp")).cloned(),
+        "annotations": had_annotations,
+    });
+    let merged = merge(root.get("linux").and_then(|l| l.get("seccomp")), ownership.classes())?;
+    let linux = root.entry("linux").or_insert_with(|| json!({}));
+    linux.as_object_mut().ok_or("\"linux\" is not an object")?.insert("seccomp".into(), merged);
+    let hooks = root.entry("hooks").or_insert_with(|| json!({}));
+    let hooks = hooks.as_object_mut().ok_or("\"hooks\" is not an object")?;
+    let create = hooks.entry("createRuntime").or_insert_with(|| json!([]));
+    create.as_array_mut().ok_or("\"hooks.createRuntime\" is not an array")?.push(hook_entry(binary, ownership));
+    let ann = root.entry("annotations").or_insert_with(|| json!({}));
+    ann.as_object_mut().ok_or("\"annotations\" is not an object")?.insert(ORIGINAL.into(), Value::String(original.to_string()));
+    Ok(())
+}
+
+pub fn is_applied(config: &Value) -> bool {
+    config.get("annotations").and_then(|a| a.get(ORIGINAL)).is_some()
+}
+
+/// Puts back the hooks and seccomp profile `apply` replaced.
+pub fn undo(config: &mut Value) -> Result<(), String> {
+    let Some(saved) = config.get("annotations").and_then(|a| a.get(ORIGINAL)).and_then(Value::as_str) else {
+        return Ok(());
+    };
+    let saved: Value = serde_json::from_str(saved).map_err(|e| format!("annotation {ORIGINAL} is not JSON: {e}"))?;
+    let root = config.as_object_mut().ok_or("not a JSON object")?;
+    match saved.get("hooks") {
+        Some(Value::Null) | None => {
+            root.remove("hooks");
+        }
+        Some(h) => {
+            root.insert("hooks".into(), h.clone());
+        }
+    }
+    if let Some(linux) = root.get_mut("linux").and_then(Value::as_object_mut) {
+        match saved.get("seccomp") {
+            Some(Value::Null) | None => {
+                linux.remove("seccomp");
+            }
+            Some(s) => {
+                linux.insert("seccomp".into(), s.clone());
+            }
+        }
+    }
+    if let Some(ann) = root.get_mut("annotations").and_then(Value::as_object_mut) {
+        ann.remove(ORIGINAL);
+    }
+    if saved.get("annotations") == Some(&Value::Bool(false)) {
+        root.remove("annotations");
+    }
+    Ok(())
+}
