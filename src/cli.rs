@@ -36,7 +36,7 @@ Subcommands (given first, in place of options and COMMAND):
                                   (also as a symlink named credshim-runtime)
   credshim doctor                 what this machine supports
 A command named oci or doctor runs as usual after --: credshim -- doctor.
-See credshim-oci-inject(1), credshim-oci-runtime(1), credshim-doctor(1).
+See credshim-oci-inject(1), credshim-oci-runtime(1), credshim-oci-hook(1), credshim-doctor(1).
 
 Exit status: the command's own status, or 128+N if it died by signal N \
 (credshim then dies by the same signal); 125 if credshim failed, 126 if \
@@ -313,7 +313,7 @@ mod docs {
         clap_mangen::Man::new(Cli::command()).render(&mut out).expect("renders");
         check("man/credshim.1", &out);
         let sub = super::Sub::command();
-        for path in [&["oci", "inject"][..], &["oci", "runtime"], &["doctor"]] {
+        for path in [&["oci", "inject"][..], &["oci", "runtime"], &["oci", "hook"], &["doctor"]] {
             let mut cmd = &sub;
             for word in path {
                 cmd = cmd.find_subcommand(word).expect("a subcommand");
