@@ -7,205 +7,15 @@
 
 mod harness;
 
-use credprobe::runner::require_root;
-use harness::{credshim_bin, state, Guard, NS_UID};
+use harness::oci::{edit, id, inject, inject_hook, rootless_run, run, sh, Lab, Out, CAPS, LIMIT};
+use harness::{state, Guard, NS_UID};
 use serde_json::{json, Value};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
-
-/// Every runtime call and container run in these tests ends within this.
-const LIMIT: Duration = Duration::from_secs(60);
 
 /// What busybox su prints for www under real root (the reference asserts
 /// it too).
 const WWW_ID: &str = "uid=100(www) gid=101(www) groups=50(staff),101(www)";
-
-/// The capabilities a container's root usually has (Docker's default
-/// set): `runc spec`'s three would make su fail as real root as well.
-const CAPS: &[&str] = &[
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_FSETID",
-    "CAP_FOWNER",
-    "CAP_MKNOD",
-    "CAP_NET_RAW",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETFCAP",
-    "CAP_SETPCAP",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_SYS_CHROOT",
-    "CAP_KILL",
-    "CAP_AUDIT_WRITE",
-];
-
-/// A scratch directory with a busybox rootfs (owned by NS_UID, so that
-/// its files belong to root inside a rootless container), a copy of the
-/// static credshim and a `credshim-runtime` symlink to it, and a runtime
-/// state directory and XDG_RUNTIME_DIR for NS_UID. Removed on drop.
-struct Lab {
-    dir: PathBuf,
-}
-
-fn sh(cmd: &mut Command) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-}
-
-impl Lab {
-    fn new(tag: &str) -> Lab {
-        require_root("the OCI tests (they run the reference container as real root and chown the rootfs)");
-        for tool in ["runc", "setpriv"] {
-            assert!(which(tool).is_some(), "{tool} is not installed: run `bash .ci/setup` (it installs runc, crun, busybox-static)");
-        }
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("credshim-oci-{tag}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("scratch dir");
-        let lab = Lab { dir };
-        let root = lab.rootfs();
-        for d in ["bin", "etc", "home/www", "proc", "dev", "sys", "tmp"] {
-            std::fs::create_dir_all(root.join(d)).expect("mkdir in rootfs");
-        }
-        std::fs::copy("/bin/busybox", root.join("bin/busybox")).expect("busybox-static's /bin/busybox");
-        sh(Command::new("chroot").arg(&root).args(["/bin/busybox", "--install", "-s", "/bin"]));
-        std::fs::write(root.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nwww:x:100:101::/home/www:/bin/sh\n").expect("passwd");
-        std::fs::write(root.join("etc/group"), "root:x:0:\nstaff:x:50:www\nwww:x:101:\n").expect("group");
-        harness::install_exe(credshim_bin(), &lab.credshim());
-        std::os::unix::fs::symlink("credshim", lab.dir.join("credshim-runtime")).expect("symlink");
-        for d in ["state", "xdg"] {
-            std::fs::create_dir_all(lab.dir.join(d)).expect("mkdir");
-        }
-        // Not the credshim link: it is the build's binary.
-        for d in ["rootfs", "state", "xdg"] {
-            sh(Command::new("chown").arg("-R").arg(format!("{NS_UID}:{NS_UID}")).arg(lab.dir.join(d)));
-        }
-        sh(Command::new("chmod").arg("0755").arg(&lab.dir));
-        lab
-    }
-    fn rootfs(&self) -> PathBuf {
-        self.dir.join("rootfs")
-    }
-    fn credshim(&self) -> PathBuf {
-        self.dir.join("credshim")
-    }
-    fn wrapper(&self) -> PathBuf {
-        self.dir.join("credshim-runtime")
-    }
-    fn state(&self) -> String {
-        self.dir.join("state").to_string_lossy().into_owned()
-    }
-
-    /// A bundle directory NAME with a config from `runc spec` (with
-    /// `--rootless`, generated as NS_UID so that it maps 0 to NS_UID),
-    /// sharing the lab's rootfs, running `args` without a terminal.
-    fn bundle(&self, name: &str, rootless: bool, args: &[&str]) -> PathBuf {
-        let b = self.dir.join(name);
-        std::fs::create_dir_all(&b).expect("bundle dir");
-        sh(Command::new("chown").arg(format!("{NS_UID}:{NS_UID}")).arg(&b));
-        let mut spec = if rootless { self.as_user("runc") } else { Command::new("runc") };
-        spec.arg("spec").current_dir(&b);
-        if rootless {
-            spec.arg("--rootless");
-        }
-        sh(&mut spec);
-        let rootfs = self.rootfs();
-        edit(&b.join("config.json"), |c| {
-            c["process"]["terminal"] = json!(false);
-            c["process"]["args"] = json!(args);
-            for set in ["bounding", "effective", "permitted"] {
-                c["process"]["capabilities"][set] = json!(CAPS);
-            }
-            if let Some(caps) = c["process"]["capabilities"].as_object_mut() {
-                caps.remove("ambient");
-            }
-            c["root"]["path"] = json!(rootfs);
-        });
-        b
-    }
-
-    /// `program` run as NS_UID (setpriv, no groups), with XDG_RUNTIME_DIR
-    /// and HOME in the lab: a rootless runtime's caller.
-    fn as_user(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
-        let mut c = Command::new("setpriv");
-        c.args([format!("--reuid={NS_UID}"), format!("--regid={NS_UID}"), "--clear-groups".into(), "env".into()])
-            .arg(format!("XDG_RUNTIME_DIR={}", self.dir.join("xdg").display()))
-            .arg(format!("HOME={}", self.dir.join("xdg").display()))
-            .arg(program);
-        c
-    }
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn which(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file())
-}
-
-/// Rewrites a config.json as `runc spec` writes it (tabs, no final newline).
-fn edit(path: &Path, f: impl FnOnce(&mut Value)) {
-    use serde::Serialize;
-    let mut v: Value = serde_json::from_slice(&std::fs::read(path).expect("read config")).expect("config is JSON");
-    f(&mut v);
-    let mut out = Vec::new();
-    v.serialize(&mut serde_json::Serializer::with_formatter(&mut out, serde_json::ser::PrettyFormatter::with_indent(b"\t")))
-        .expect("serializes");
-    std::fs::write(path, out).expect("write config");
-}
-
-struct Out {
-    ok: bool,
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs `cmd` (stdin /dev/null, output captured) for at most LIMIT; on
-/// timeout its whole tree is killed by pid (Guard) and the test fails. A
-/// process that outlives it holding its output open (a container's init)
-/// fails the test too, instead of hanging it.
-fn run(cmd: Command) -> Out {
-    let shown = format!("{cmd:?}");
-    let end = std::time::Instant::now() + LIMIT;
-    let mut g = Guard::spawn(cmd);
-    let (tx, rx) = std::sync::mpsc::channel();
-    for (i, pipe) in [g.0.stdout.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>), g.0.stderr.take().map(|p| Box::new(p) as _)]
-        .into_iter()
-        .enumerate()
-    {
-        let tx = tx.clone();
-        std::thread::spawn(move || {
-            let mut s = String::new();
-            if let Some(mut p) = pipe {
-                let _ = p.read_to_string(&mut s);
-            }
-            let _ = tx.send((i, s));
-        });
-    }
-    let Some(status) = g.wait(LIMIT) else {
-        drop(g);
-        panic!("{shown} did not finish within {LIMIT:?}");
-    };
-    drop(g);
-    let mut texts = [String::new(), String::new()];
-    for _ in 0..2 {
-        let left = end.saturating_duration_since(std::time::Instant::now()).max(Duration::from_secs(1));
-        match rx.recv_timeout(left) {
-            Ok((i, s)) => texts[i] = s,
-            Err(_) => panic!("{shown} ended but something it started still holds its output open"),
-        }
-    }
-    let [stdout, stderr] = texts;
-    Out { ok: status.success(), code: status.code(), stdout, stderr }
-}
 
 /// The reference: the bundle's rootfs with a non-rootless `runc spec`
 /// config, run by real root; asserts that it succeeded with WWW_ID.
@@ -217,18 +27,6 @@ fn reference(lab: &Lab) -> String {
     assert!(o.ok, "the reference run by real root failed ({:?}): {}", o.code, o.stderr);
     assert_eq!(o.stdout.trim(), WWW_ID, "the reference printed something else");
     o.stdout
-}
-
-fn id(tag: &str) -> String {
-    format!("cs-{tag}-{}", std::process::id())
-}
-
-/// The rootless run of `bundle` by NS_UID: `runc --root STATE run -b B ID`
-/// through `program` (runc itself or the wrapper).
-fn rootless_run(lab: &Lab, program: &Path, pre: &[&str], bundle: &Path, name: &str) -> Out {
-    let mut c = lab.as_user(program);
-    c.args(pre).args(["--root", &lab.state(), "run", "-b"]).arg(bundle).arg(id(name));
-    run(c)
 }
 
 #[test]
@@ -428,11 +226,6 @@ fn checksum(path: &Path) -> String {
     String::from_utf8_lossy(&o.stdout).split_whitespace().next().unwrap_or("").to_string()
 }
 
-fn inject(lab: &Lab, bundle: &Path, extra: &[&str]) -> Out {
-    let mut c = Command::new(lab.credshim());
-    c.args(["oci", "inject"]).args(extra).arg(bundle);
-    run(c)
-}
 
 #[test]
 fn inject_refuses_bad_configs_and_leaves_them_alone() {
@@ -754,20 +547,6 @@ fn the_wrapper_passes_arguments_through_byte_for_byte() {
     let got = calls(&log);
     assert_eq!(got.len(), 2);
     assert_eq!(got[1], bytes(&line));
-}
-
-/// `credshim oci inject --mode hook BUNDLE`, with the hook's log in the lab.
-fn inject_hook(lab: &Lab, bundle: &Path, log: &Path) {
-    let o = run({
-        let mut c = Command::new(lab.credshim());
-        c.args(["oci", "inject", "--mode", "hook"]).arg(bundle);
-        c
-    });
-    assert!(o.ok, "inject --mode hook failed: {}", o.stderr);
-    edit(&bundle.join("config.json"), |c| {
-        let args = c["hooks"]["createRuntime"][0]["args"].as_array_mut().expect("the hook's args");
-        args.extend([json!("-v"), json!("--log-file"), json!(log)]);
-    });
 }
 
 #[test]

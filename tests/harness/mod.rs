@@ -4,6 +4,8 @@
 //! unshare, and the probe set up on both sides of the comparison.
 #![allow(dead_code)]
 
+pub mod oci;
+
 use credprobe::runner::{require_root, Probe};
 use credprobe::snapshot;
 use credshim_shims::capset::{CapSet, CAP_LAST_CAP};
