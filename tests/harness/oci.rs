@@ -64,15 +64,20 @@ impl Lab {
     }
 
     /// The lab with an empty rootfs directory owned by NS_UID, for the
-    /// caller to fill.
+    /// caller to fill, in the temporary directory.
     pub fn empty(tag: &str) -> Lab {
+        Lab::empty_in(&std::env::temp_dir(), tag)
+    }
+
+    /// The same in `base` (a directory every user can traverse).
+    pub fn empty_in(base: &Path, tag: &str) -> Lab {
         require_root("the OCI tests (they run the reference container as real root and chown the rootfs)");
         for tool in ["runc", "setpriv"] {
             assert!(which(tool).is_some(), "{tool} is not installed: run `bash .ci/setup` (it installs runc, crun, busybox-static)");
         }
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("credshim-oci-{tag}-{}-{n}", std::process::id()));
+        let dir = base.join(format!("credshim-oci-{tag}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("scratch dir");
         let lab = Lab { dir };
