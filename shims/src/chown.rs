@@ -5,11 +5,8 @@
 use crate::capset::{CAP_CHOWN, CAP_FSETID};
 use crate::cred::Creds;
 use crate::errno::Errno;
-use crate::exec::{S_ISGID, S_ISUID, S_IXGRP};
+use crate::exec::{S_IFDIR, S_IFMT, S_ISGID, S_ISUID, S_IXGRP};
 use crate::id::{make_kgid, make_kuid, Kgid, Kuid, NO_ID};
-
-const S_IFMT: u32 = 0o170000;
-const S_IFDIR: u32 = 0o040000;
 
 /// A file's owner and mode, as the caller sees them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

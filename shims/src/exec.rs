@@ -11,6 +11,8 @@ use crate::id::{Kgid, Kuid};
 pub const S_ISUID: u32 = 0o4000;
 pub const S_ISGID: u32 = 0o2000;
 pub const S_IXGRP: u32 = 0o0010;
+pub const S_IFMT: u32 = 0o170000;
+pub const S_IFDIR: u32 = 0o040000;
 
 /// What exec needs to know of the file being executed.
 #[derive(Clone, Debug, PartialEq, Eq)]

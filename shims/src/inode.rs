@@ -5,11 +5,8 @@
 
 use crate::capset::CAP_FSETID;
 use crate::cred::Creds;
-use crate::exec::{S_ISGID, S_IXGRP};
+use crate::exec::{S_IFDIR, S_IFMT, S_ISGID, S_IXGRP};
 use crate::id::Kgid;
-
-const S_IFMT: u32 = 0o170000;
-const S_IFDIR: u32 = 0o040000;
 
 /// The parent directory as the creating task sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
