@@ -18,15 +18,33 @@ use crate::tracer::{Mode, Store, Supervision, Tracer};
 use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
-/// The part of the OCI state (runtime-spec state.json) the hook needs.
-pub fn init_pid(state: &str) -> Result<Tid, Error> {
+/// The part of the OCI state (runtime-spec state.json) the hook needs:
+/// the init's pid and the bundle.
+pub fn parse_state(state: &str) -> Result<(Tid, Option<std::path::PathBuf>), Error> {
     let v: serde_json::Value =
         serde_json::from_str(state).map_err(|e| Error::Usage(format!("oci hook: the container state on standard input is not JSON ({e})")))?;
-    v.get("pid")
+    let pid = v
+        .get("pid")
         .and_then(|p| p.as_i64())
         .filter(|&p| p > 0 && p <= i32::MAX as i64)
         .map(|p| p as Tid)
-        .ok_or_else(|| Error::Usage("oci hook: the container state has no \"pid\" (run it as a createRuntime or prestart hook)".into()))
+        .ok_or_else(|| Error::Usage("oci hook: the container state has no \"pid\" (run it as a createRuntime or prestart hook)".into()))?;
+    Ok((pid, v.get("bundle").and_then(|b| b.as_str()).map(std::path::PathBuf::from)))
+}
+
+/// Does the bundle's seccomp profile send the shim table to a tracer
+/// (SCMP_ACT_TRACE rules, as `oci inject --mode hook` or `oci
+/// seccomp-profile` write them)? Without them the tracer must stop at every
+/// system call instead (slow, but nothing passes unseen).
+fn traces_shim_table(bundle: Option<&std::path::Path>) -> bool {
+    let Some(config) = bundle.and_then(|b| std::fs::read(b.join("config.json")).ok()) else { return false };
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(&config) else { return false };
+    v.pointer("/linux/seccomp/syscalls").and_then(|s| s.as_array()).is_some_and(|rules| {
+        rules.iter().any(|r| {
+            r.get("action").and_then(|a| a.as_str()) == Some("SCMP_ACT_TRACE")
+                && r.get("names").and_then(|n| n.as_array()).is_some_and(|n| n.iter().any(|x| x.as_str() == Some("setuid")))
+        })
+    })
 }
 
 /// Seizes every thread of `pid`, including threads that start meanwhile.
@@ -91,7 +109,8 @@ pub fn hook(ownership: Store) -> Result<(), Error> {
         .take(1 << 20)
         .read_to_string(&mut state)
         .map_err(|e| Error::Setup { what: "oci hook: reading the container state".into(), source: e })?;
-    let pid = init_pid(&state)?;
+    let (pid, bundle) = parse_state(&state)?;
+    let mode = if traces_shim_table(bundle.as_deref()) { Mode::Seccomp } else { Mode::Syscall };
     let mut fds = [0; 2];
     // SAFETY: a pipe into a local array.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
@@ -113,7 +132,7 @@ pub fn hook(ownership: Store) -> Result<(), Error> {
                     _ => libc::_exit(0),
                 }
             }
-            let code = daemon(pid, wr, ownership);
+            let code = daemon(pid, wr, ownership, mode);
             // SAFETY: ending the daemon without unwinding into the hook's code.
             unsafe { libc::_exit(code) };
         }
@@ -138,7 +157,7 @@ pub fn hook(ownership: Store) -> Result<(), Error> {
 }
 
 /// The detached tracer: attach, report, enter the namespace, follow.
-fn daemon(pid: Tid, report: OwnedFd, ownership: Store) -> i32 {
+fn daemon(pid: Tid, report: OwnedFd, ownership: Store, mode: Mode) -> i32 {
     let mut report = std::fs::File::from(report);
     // Standard streams: the runtime waits for them to close.
     if let Ok(null) = std::fs::OpenOptions::new().read(true).write(true).open("/dev/null") {
@@ -158,7 +177,7 @@ fn daemon(pid: Tid, report: OwnedFd, ownership: Store) -> i32 {
         let _ = write!(report, "oci hook: cannot enter the user namespace of pid {pid}: {e}");
         return 1;
     }
-    let Some(mut tracer) = Tracer::attached(Mode::Seccomp, pid, &tids, ownership) else {
+    let Some(mut tracer) = Tracer::attached(mode, pid, &tids, ownership) else {
         let _ = write!(report, "oci hook: cannot read the credentials of pid {pid}");
         return 1;
     };
@@ -170,6 +189,16 @@ fn daemon(pid: Tid, report: OwnedFd, ownership: Store) -> i32 {
         }
     };
     log::info!("attached to the container's init (pid {pid}, {} threads)", tids.len());
+    if mode == Mode::Syscall {
+        // Each thread stops once (PTRACE_EVENT_STOP) and is resumed with
+        // PTRACE_SYSCALL from then on.
+        log::warn!(
+            "the container's seccomp profile does not trace the shim table: stopping at every system call (slow); use `credshim oci inject --mode hook` or `--security-opt seccomp=FILE` with `credshim oci seccomp-profile`"
+        );
+        for &tid in &tids {
+            let _ = ptrace::interrupt(tid);
+        }
+    }
     let _ = report.write_all(b"ok");
     drop(report);
     let sup = Supervision { signals, exit_with_main: false, grace: std::time::Duration::from_secs(10), signal_group: false };

@@ -36,7 +36,7 @@ Subcommands (given first, in place of options and COMMAND):
                                   (also as a symlink named credshim-runtime)
   credshim doctor                 what this machine supports
 A command named oci or doctor runs as usual after --: credshim -- doctor.
-See credshim-oci-inject(1), credshim-oci-runtime(1), credshim-oci-hook(1), credshim-doctor(1).
+See credshim-oci-inject(1), credshim-oci-runtime(1), credshim-oci-hook(1), credshim-oci-seccomp-profile(1), credshim-doctor(1).
 
 Exit status: the command's own status, or 128+N if it died by signal N \
 (credshim then dies by the same signal); 125 if credshim failed, 126 if \
@@ -173,6 +173,28 @@ pub enum Oci {
     Inject(Inject),
     Runtime(Runtime),
     Hook(Hook),
+    SeccompProfile(SeccompProfile),
+}
+
+const SECCOMP_PROFILE_LONG: &str = "\
+Print a seccomp profile: BASE (default: podman's own default profile, \
+/usr/share/containers/seccomp.json) with SCMP_ACT_TRACE rules for \
+exactly credshim's shim table merged in, by the rules of `oci inject \
+--mode hook`. For engines that apply a profile of their own (podman): \
+pass it with `--security-opt seccomp=FILE` beside the hooks-dir route, \
+so that the calls reach the tracer the hook attaches.";
+
+/// Print podman's default seccomp profile with credshim's trace rules.
+#[derive(Args, Debug)]
+#[command(long_about = SECCOMP_PROFILE_LONG)]
+pub struct SeccompProfile {
+    /// The profile to start from (OCI or podman/moby format).
+    #[arg(long, value_name = "FILE", default_value = "/usr/share/containers/seccomp.json")]
+    pub base: PathBuf,
+
+    /// The --ownership mode of the hook (which call families are traced).
+    #[arg(long, value_enum, default_value_t = Ownership::Session, value_name = "MODE")]
+    pub ownership: Ownership,
 }
 
 /// How `oci inject` puts credshim into a container.
@@ -313,7 +335,7 @@ mod docs {
         clap_mangen::Man::new(Cli::command()).render(&mut out).expect("renders");
         check("man/credshim.1", &out);
         let sub = super::Sub::command();
-        for path in [&["oci", "inject"][..], &["oci", "runtime"], &["oci", "hook"], &["doctor"]] {
+        for path in [&["oci", "inject"][..], &["oci", "runtime"], &["oci", "hook"], &["oci", "seccomp-profile"], &["doctor"]] {
             let mut cmd = &sub;
             for word in path {
                 cmd = cmd.find_subcommand(word).expect("a subcommand");

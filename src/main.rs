@@ -63,6 +63,13 @@ fn subcommand(sub: cli::Sub) -> ExitCode {
                 Err(e) => oci_failed("oci inject", e),
             }
         }
+        SubCommand::Oci(Oci::SeccompProfile(p)) => match oci::hook::profile(&p.base, p.ownership.store()) {
+            Ok(text) => {
+                println!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => oci_failed("oci seccomp-profile", e),
+        },
         SubCommand::Oci(Oci::Hook(h)) => {
             let syslog = h.log_file.is_none();
             if let Err(e) = log::init(h.verbose, h.log_file.as_deref(), syslog) {

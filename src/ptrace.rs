@@ -18,6 +18,7 @@ pub type Result<T> = std::result::Result<T, PtraceError>;
 
 const PTRACE_GETEVENTMSG: libc::c_uint = 0x4201;
 const PTRACE_SEIZE: libc::c_uint = 0x4206;
+const PTRACE_INTERRUPT: libc::c_uint = 0x4207;
 const PTRACE_LISTEN: libc::c_uint = 0x4208;
 const PTRACE_GET_SYSCALL_INFO: libc::c_uint = 0x420e;
 
@@ -73,6 +74,11 @@ pub fn syscall(tid: Tid, sig: i32) -> Result<()> {
 /// next stop (ptrace(2): job control under PTRACE_SEIZE).
 pub fn listen(tid: Tid) -> Result<()> {
     request("PTRACE_LISTEN", PTRACE_LISTEN, tid, 0, 0).map(drop)
+}
+
+/// PTRACE_INTERRUPT: a seized, running task stops (PTRACE_EVENT_STOP).
+pub fn interrupt(tid: Tid) -> Result<()> {
+    request("PTRACE_INTERRUPT", PTRACE_INTERRUPT, tid, 0, 0).map(drop)
 }
 
 /// PTRACE_GETEVENTMSG.

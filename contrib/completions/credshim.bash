@@ -31,6 +31,9 @@ _credshim() {
             credshim__subcmd__oci,runtime)
                 cmd="credshim__subcmd__oci__subcmd__runtime"
                 ;;
+            credshim__subcmd__oci,seccomp-profile)
+                cmd="credshim__subcmd__oci__subcmd__seccomp__subcmd__profile"
+                ;;
             *)
                 ;;
         esac
@@ -94,7 +97,7 @@ _credshim() {
             return 0
             ;;
         credshim__subcmd__oci)
-            opts="-h --help inject runtime hook"
+            opts="-h --help inject runtime hook seccomp-profile"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -164,6 +167,28 @@ _credshim() {
             case "${prev}" in
                 --runtime)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        credshim__subcmd__oci__subcmd__seccomp__subcmd__profile)
+            opts="-h --base --ownership --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --base)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ownership)
+                    COMPREPLY=($(compgen -W "off session xattr" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -45,10 +45,11 @@ complete -c credshim -n "__fish_credshim_needs_command" -s h -l help -d 'Print h
 complete -c credshim -n "__fish_credshim_needs_command" -s V -l version -d 'Print version'
 complete -c credshim -n "__fish_credshim_needs_command" -a "oci" -d 'Rootless OCI containers (runc, crun) under credshim'
 complete -c credshim -n "__fish_credshim_needs_command" -a "doctor" -d 'Report, in plain words, whether this machine supports each way of running credshim (user namespaces, ptrace, seccomp filters and user notifications, PTRACE_GET_SYSCALL_INFO, runc and crun). Exit status 0 when the basic mode (credshim -- COMMAND) works, 1 when not'
-complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime hook" -s h -l help -d 'Print help'
-complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime hook" -f -a "inject" -d 'Put a rootless OCI bundle\'s process under credshim'
-complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime hook" -f -a "runtime" -d 'Run runc or crun with credshim injected into the containers it creates'
-complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime hook" -f -a "hook" -d 'The OCI hook: attach to a container\'s init from outside'
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime hook seccomp-profile" -s h -l help -d 'Print help'
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime hook seccomp-profile" -f -a "inject" -d 'Put a rootless OCI bundle\'s process under credshim'
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime hook seccomp-profile" -f -a "runtime" -d 'Run runc or crun with credshim injected into the containers it creates'
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime hook seccomp-profile" -f -a "hook" -d 'The OCI hook: attach to a container\'s init from outside'
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime hook seccomp-profile" -f -a "seccomp-profile" -d 'Print podman\'s default seccomp profile with credshim\'s trace rules'
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from inject" -l mode -d '`wrap`: credshim runs inside the container as its init; `hook`: nothing inside, an OCI hook attaches from outside' -r -f -a "wrap\t'Bind-mount the binary and prefix process.args'
 hook\t'A createRuntime hook attaches from outside; the seccomp profile traces the shim table. Nothing of credshim inside the container'"
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from inject" -l ownership -d 'With --mode hook: the hook\'s --ownership' -r -f -a "off\t''
@@ -65,4 +66,9 @@ xattr\t''"
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from hook" -l log-file -d 'Append the tracer\'s log to this file (default: syslog, else nowhere: the hook\'s standard streams belong to the runtime)' -r -F
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from hook" -s v -l verbose -d 'More log output (-v: each emulated call; -vv: every event)'
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from hook" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from seccomp-profile" -l base -d 'The profile to start from (OCI or podman/moby format)' -r -F
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from seccomp-profile" -l ownership -d 'The --ownership mode of the hook (which call families are traced)' -r -f -a "off\t''
+session\t''
+xattr\t''"
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from seccomp-profile" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c credshim -n "__fish_credshim_using_subcommand doctor" -s h -l help -d 'Print help'

@@ -227,3 +227,15 @@ pub fn undo(config: &mut Value) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// `credshim oci seccomp-profile`: `base` with the trace rules merged in.
+pub fn profile(base: &Path, ownership: Store) -> Result<String, super::OciError> {
+    let err = |cause: String| super::OciError::Config { path: base.to_path_buf(), cause };
+    let text = std::fs::read(base).map_err(|e| err(super::plain(&e)))?;
+    let v: Value = serde_json::from_slice(&text).map_err(|e| err(format!("not valid JSON: {e}")))?;
+    if !v.get("syscalls").is_some_and(Value::is_array) || !v.get("defaultAction").is_some_and(Value::is_string) {
+        return Err(err("not a seccomp profile (no defaultAction and syscalls)".into()));
+    }
+    let merged = merge(Some(&v), ownership.classes()).map_err(err)?;
+    serde_json::to_string_pretty(&merged).map_err(|e| err(e.to_string()))
+}
