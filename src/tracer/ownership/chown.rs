@@ -18,7 +18,11 @@ use std::path::{Path, PathBuf};
 pub fn task_path(tid: Tid, dirfd: i32, path: &[u8], flags: i32) -> PathBuf {
     let path = String::from_utf8_lossy(path);
     if path.is_empty() && flags & libc::AT_EMPTY_PATH != 0 {
-        format!("/proc/{tid}/fd/{dirfd}").into()
+        if dirfd == libc::AT_FDCWD {
+            format!("/proc/{tid}/cwd").into()
+        } else {
+            format!("/proc/{tid}/fd/{dirfd}").into()
+        }
     } else if let Some(rel) = path.strip_prefix('/') {
         PathBuf::from(format!("/proc/{tid}/root")).join(rel.trim_start_matches('/'))
     } else if dirfd == libc::AT_FDCWD {
