@@ -521,3 +521,65 @@ fn podman_build_runs_through_the_wrapper() {
     assert!(empty.is_empty(), "buildah's bundles left in TMPDIR: {empty:?}");
     lab.settled("podman build", &[]);
 }
+
+/// The hooks-dir route: contrib/oci-hooks.d/credshim.json (with the lab's
+/// binary) enables `credshim oci hook` for containers annotated
+/// io.credshim=true; nothing of credshim is inside the container.
+#[test]
+fn the_hooks_dir_route_attaches_from_outside() {
+    let lab = PodLab::new("hooks");
+    let want = lab.reference();
+    let hooks = lab.dir.join("hooks.d");
+    std::fs::create_dir_all(&hooks).expect("mkdir");
+    let log = lab.dir.join("tmp/hook.log"); // pod1 owns tmp
+    let shipped: Value = serde_json::from_str(include_str!("../contrib/oci-hooks.d/credshim.json")).expect("the shipped hook is JSON");
+    assert_eq!(shipped["hook"]["path"], "/usr/local/bin/credshim");
+    let mut hook = shipped.clone();
+    hook["hook"]["path"] = json!(lab.path("bin/credshim"));
+    hook["hook"]["args"].as_array_mut().expect("args").extend([json!("-v"), json!("--log-file"), json!(log)]);
+    std::fs::write(hooks.join("credshim.json"), hook.to_string()).expect("write hook");
+    for p in [&hooks, &hooks.join("credshim.json")] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(if p.is_dir() { 0o755 } else { 0o644 })).expect("chmod");
+    }
+    // podman's own default profile with the shim table's trace rules.
+    let profile = lab.dir.join("seccomp.json");
+    let o = run({
+        let mut c = Command::new(lab.dir.join("bin/credshim"));
+        c.args(["oci", "seccomp-profile"]);
+        c
+    });
+    assert!(o.ok, "oci seccomp-profile: {}", o.stderr);
+    std::fs::write(&profile, &o.stdout).expect("write profile");
+    std::fs::set_permissions(&profile, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let hooks_s = hooks.to_string_lossy().into_owned();
+    let profile_opt = format!("seccomp={}", profile.display());
+    let su = |extra: &[&str]| {
+        let mut args = vec!["run", "--rm", "--network=none", "--hooks-dir", &hooks_s];
+        args.extend(extra);
+        args.push("bb");
+        args.extend(SU);
+        run(lab.with("runc", &args))
+    };
+    // Without the annotation the hook does not run: su fails as in plain podman.
+    let o = su(&[]);
+    assert!(!o.ok && o.stderr.contains("su: can't set groups"), "{:?} {}", o.code, o.stderr);
+    // With it, and the profile: the reference's output; the tracer stopped
+    // only at the shim table.
+    let o = su(&["--annotation", "io.credshim=true", "--security-opt", &profile_opt]);
+    assert!(o.ok, "the hooks-dir route failed ({:?}): {}", o.code, o.stderr);
+    assert_eq!(o.stdout, want);
+    let text = std::fs::read_to_string(&log).expect("the hook's log");
+    assert!(text.contains("attached to the container's init") && text.contains("setuid(100) = 0"), "{text}");
+    assert!(!text.contains("stopping at every system call"), "{text}");
+    // With podman's default profile alone the hook falls back to stopping
+    // at every system call, and still gives the reference's output.
+    std::fs::remove_file(&log).expect("rm log");
+    let o = su(&["--annotation", "io.credshim=true"]);
+    assert!(o.ok, "the hooks-dir route without the profile failed ({:?}): {}", o.code, o.stderr);
+    assert_eq!(o.stdout, want);
+    let text = std::fs::read_to_string(&log).expect("the hook's log");
+    assert!(text.contains("stopping at every system call"), "{text}");
+    // The tracers end with their containers.
+    assert!(harness::wait_until(LIMIT, || lab.strays().is_empty()), "left behind: {:?}", lab.strays());
+    lab.settled("the hooks-dir runs", &[]);
+}
