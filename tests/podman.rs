@@ -6,10 +6,11 @@
 //! the same image prints what it prints when podman is run by real root.
 //! Also: a container's lifecycle through the wrapper checked by pid and by
 //! podman's state, the wrapper's errors as podman shows them, and podman
-//! build's RUN.
+//! build's RUN. On the Debian image of tests/fixtures/debian-rootfs: apt
+//! and adduser in builds, nginx dropping to www-data in `run -d`.
 //!
 //! Each lab has its own storage root and runroot (`--root`, `--runroot`,
-//! vfs), HOME, XDG_RUNTIME_DIR (so its own rootless pause process, which
+//! vfs; overlay for the Debian image), HOME, XDG_RUNTIME_DIR (so its own rootless pause process, which
 //! holds the lab's user namespace and is killed by pid at the end) and
 //! TMPDIR, so that tests, and anyone else using pod1's podman, do not meet.
 //! podman's default runtime here, crun 1.8, refuses this machine's hybrid
