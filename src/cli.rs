@@ -39,8 +39,9 @@ A command named oci or doctor runs as usual after --: credshim -- doctor.
 See credshim-oci-inject(1), credshim-oci-runtime(1), credshim-oci-hook(1), credshim-oci-seccomp-profile(1), credshim-doctor(1).
 
 Exit status: the command's own status, or 128+N if it died by signal N \
-(credshim then dies by the same signal); 125 if credshim failed, 126 if \
-COMMAND cannot be executed, 127 if it is not found.";
+(credshim then dies by the same signal); 125 if credshim failed (a \
+command line it refuses included), 126 if COMMAND cannot be executed, 127 \
+if it is not found.";
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Intercept {

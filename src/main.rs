@@ -34,9 +34,15 @@ fn main() -> ExitCode {
         return oci_failed("oci runtime", oci::runtime::run(None, &argv[1..]));
     }
     if argv.get(1).is_some_and(|a| cli::SUBCOMMANDS.iter().any(|s| a == s)) {
-        return subcommand(cli::Sub::parse_from(argv));
+        return match cli::Sub::try_parse_from(argv) {
+            Ok(sub) => subcommand(sub),
+            Err(e) => usage(e),
+        };
     }
-    let cli = cli::Cli::parse();
+    let cli = match cli::Cli::try_parse_from(argv) {
+        Ok(c) => c,
+        Err(e) => return usage(e),
+    };
     match run(&cli) {
         Ok(Status::Exited(code)) => ExitCode::from(code as u8),
         Ok(Status::Signaled(sig)) => die_by(sig),
@@ -44,6 +50,16 @@ fn main() -> ExitCode {
             eprintln!("credshim: {e}");
             ExitCode::from(e.exit_code())
         }
+    }
+}
+
+/// A command line clap refused: its message, and 125 (credshim failed,
+/// as container tools report their own misuse); --help and --version: 0.
+fn usage(e: clap::Error) -> ExitCode {
+    let _ = e.print();
+    match e.kind() {
+        clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => ExitCode::SUCCESS,
+        _ => ExitCode::from(125),
     }
 }
 

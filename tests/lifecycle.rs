@@ -34,22 +34,22 @@ fn exit_statuses_and_signals_are_passed_on() {
 }
 
 /// Misuse: one clear first line naming the program and the cause, and the
-/// documented status (clap's usage errors: 2).
+/// documented status (a command line credshim refuses: 125).
 #[test]
 fn misuse_gets_a_clear_line_and_the_documented_status() {
     let s = Scratch::new("misuse");
     let cs = s.credshim().to_string_lossy().into_owned();
     let dir = s.dir.to_string_lossy().into_owned();
     let cases: [(&[&str], i32, &str); 7] = [
-        (&[], 2, "the following required arguments were not provided"),
-        (&["--"], 2, "the following required arguments were not provided"),
+        (&[], 125, "the following required arguments were not provided"),
+        (&["--"], 125, "the following required arguments were not provided"),
         (&["--", "ngnix"], 127, "credshim: cannot execute 'ngnix': No such file or directory"),
         (&["--", "/no/such/program"], 127, "credshim: cannot execute '/no/such/program': No such file or directory"),
         (&["--", &dir], 126, "Is a directory"),
         (&["--", "/etc/passwd"], 126, "credshim: cannot execute '/etc/passwd': Permission denied"),
-        (&["--bogus", "--", "true"], 2, "unexpected argument '--bogus'"),
+        (&["--bogus", "--", "true"], 125, "unexpected argument '--bogus'"),
     ];
-    for (args, code, text) in cases.iter().chain([(&["--uid", "abc", "--", "true"][..], 2, "invalid value 'abc' for '--uid <UID>'")].iter()) {
+    for (args, code, text) in cases.iter().chain([(&["--uid", "abc", "--", "true"][..], 125, "invalid value 'abc' for '--uid <UID>'")].iter()) {
         let mut all = vec![cs.as_str()];
         all.extend_from_slice(args);
         let o = command(&ns_plain(), &all).stderr(Stdio::piped()).output().expect("runs");
