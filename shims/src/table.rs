@@ -110,6 +110,14 @@ pub enum Shim {
     Mknodat,
     Symlink,
     Symlinkat,
+    /// rename and link: a file a task just created may get another name
+    /// before the task's next stopped call; these stop so that its owner is
+    /// applied while it still has the name it was created with.
+    Rename,
+    Renameat,
+    Renameat2,
+    Link,
+    Linkat,
     /// The xattr calls, with `--ownership xattr` only: they hide
     /// `user.rootlesscontainers`, where the owners are kept.
     Getxattr,
@@ -144,7 +152,7 @@ pub enum Class {
 }
 
 impl Shim {
-    pub const ALL: [Shim; 52] = [
+    pub const ALL: [Shim; 57] = [
         Shim::Getuid,
         Shim::Geteuid,
         Shim::Getgid,
@@ -185,6 +193,11 @@ impl Shim {
         Shim::Mknodat,
         Shim::Symlink,
         Shim::Symlinkat,
+        Shim::Rename,
+        Shim::Renameat,
+        Shim::Renameat2,
+        Shim::Link,
+        Shim::Linkat,
         Shim::Getxattr,
         Shim::Lgetxattr,
         Shim::Fgetxattr,
@@ -213,7 +226,12 @@ impl Shim {
             | Shim::Mknod
             | Shim::Mknodat
             | Shim::Symlink
-            | Shim::Symlinkat => Class::Create,
+            | Shim::Symlinkat
+            | Shim::Rename
+            | Shim::Renameat
+            | Shim::Renameat2
+            | Shim::Link
+            | Shim::Linkat => Class::Create,
             Shim::Getxattr
             | Shim::Lgetxattr
             | Shim::Fgetxattr
@@ -307,6 +325,11 @@ pub static X86_64: &[Row] = &[
     row(259, "mknodat", Mknodat, U32),
     row(88, "symlink", Symlink, U32),
     row(266, "symlinkat", Symlinkat, U32),
+    row(82, "rename", Rename, U32),
+    row(264, "renameat", Renameat, U32),
+    row(316, "renameat2", Renameat2, U32),
+    row(86, "link", Link, U32),
+    row(265, "linkat", Linkat, U32),
     row(188, "setxattr", Setxattr, U32),
     row(189, "lsetxattr", Lsetxattr, U32),
     row(190, "fsetxattr", Fsetxattr, U32),
@@ -385,6 +408,11 @@ pub static I386: &[Row] = &[
     row(297, "mknodat", Mknodat, U32),
     row(83, "symlink", Symlink, U32),
     row(304, "symlinkat", Symlinkat, U32),
+    row(38, "rename", Rename, U32),
+    row(302, "renameat", Renameat, U32),
+    row(353, "renameat2", Renameat2, U32),
+    row(9, "link", Link, U32),
+    row(303, "linkat", Linkat, U32),
     row(226, "setxattr", Setxattr, U32),
     row(227, "lsetxattr", Lsetxattr, U32),
     row(228, "fsetxattr", Fsetxattr, U32),

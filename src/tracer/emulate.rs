@@ -38,6 +38,9 @@ fn arity(shim: Shim) -> usize {
         Shim::Setxattr | Shim::Lsetxattr | Shim::Fsetxattr => 5,
         Shim::Listxattr | Shim::Llistxattr | Shim::Flistxattr => 3,
         Shim::Removexattr | Shim::Lremovexattr | Shim::Fremovexattr => 2,
+        Shim::Rename | Shim::Link => 2,
+        Shim::Renameat | Shim::Linkat => 4,
+        Shim::Renameat2 => 5,
     }
 }
 

@@ -3,7 +3,8 @@
 //! default ACLs, O_EXCL and every error stay its own); credshim notes the
 //! name and the owner inode_init_owner gives it from the task's virtual
 //! fsuid/fsgid, and applies that owner once the call is over (the task's
-//! next call, its exit, or the next ownership query that finds the name).
+//! next call, its exit, the next ownership query that finds the name, or a
+//! rename or link, which stop for this).
 
 use super::{task_path, Inode, Owners, Pending};
 use crate::mem::TraceeMem;
@@ -82,6 +83,11 @@ fn split(path: &[u8]) -> Option<(&[u8], &[u8])> {
 /// Notes a creating call; the kernel always runs it (None).
 pub fn create_call(tid: Tid, shim: Shim, args: &[u64; 6], creds: &Creds, mem: &mut TraceeMem, owners: &mut Owners) -> Option<i64> {
     if !owners.enabled() {
+        return None;
+    }
+    if matches!(shim, Shim::Rename | Shim::Renameat | Shim::Renameat2 | Shim::Link | Shim::Linkat) {
+        // Before the name changes: what was created under it gets its owner.
+        owners.settle_all();
         return None;
     }
     let same_ids = creds.fsuid == Kuid(owners.real.0) && creds.fsgid == Kgid(owners.real.1);
