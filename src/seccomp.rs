@@ -76,9 +76,20 @@ fn section(abi: Abi, action: Action, classes: &[Class]) -> Vec<libc::sock_filter
         if !matches!(row.shim.class(), Class::Credential | Class::Exec) && !classes.contains(&row.shim.class()) {
             continue;
         }
+        if let Some((level, opt)) = row.shim.sockopt_args() {
+            // getsockopt: only for SOL_SOCKET, SO_PEERCRED.
+            f.push(jump(BPF_JEQ_K, row.nr, 0, 6));
+            f.push(stmt(BPF_LD_W_ABS, OFF_ARG0_LO + 8));
+            f.push(jump(BPF_JEQ_K, level, 0, 3));
+            f.push(stmt(BPF_LD_W_ABS, OFF_ARG0_LO + 16));
+            f.push(jump(BPF_JEQ_K, opt, 0, 1));
+            f.push(stmt(BPF_RET_K, stop));
+            f.push(stmt(BPF_RET_K, SECCOMP_RET_ALLOW));
+            continue;
+        }
         if let Some(i) = row.shim.open_flags_arg() {
             // open/openat: only when they may create (the low word of the
-            // flags argument); the number is reloaded for the next rows.
+            // flags argument); both branches return.
             f.push(jump(BPF_JEQ_K, row.nr, 0, 4));
             f.push(stmt(BPF_LD_W_ABS, OFF_ARG0_LO + 8 * i as u32));
             f.push(jump(BPF_JSET_K, O_CREATING, 0, 1));

@@ -82,6 +82,10 @@ pub enum Shim {
     /// Native and the tracer does the check.
     Execve,
     Execveat,
+    /// getsockopt(fd, SOL_SOCKET, SO_PEERCRED, …) only (the filter checks
+    /// the level and the option): the peer's credentials are its virtual
+    /// ones when credshim traces it. The tracer answers it.
+    Getsockopt,
     /// chown(path), lchown(path), fchown(fd), fchownat(dirfd, path, flags):
     /// they need the file, so `dispatch` says Native and the tracer applies
     /// `chown::chown_common` and records the owner.
@@ -152,7 +156,7 @@ pub enum Class {
 }
 
 impl Shim {
-    pub const ALL: [Shim; 57] = [
+    pub const ALL: [Shim; 58] = [
         Shim::Getuid,
         Shim::Geteuid,
         Shim::Getgid,
@@ -174,6 +178,7 @@ impl Shim {
         Shim::Prctl,
         Shim::Execve,
         Shim::Execveat,
+        Shim::Getsockopt,
         Shim::Chown,
         Shim::Lchown,
         Shim::Fchown,
@@ -248,6 +253,11 @@ impl Shim {
         }
     }
 
+    /// For getsockopt: the (level, optname) it stops for.
+    pub fn sockopt_args(self) -> Option<(u32, u32)> {
+        (self == Shim::Getsockopt).then_some((SOL_SOCKET, SO_PEERCRED))
+    }
+
     /// For open and openat: the argument that holds the flags (the filter
     /// stops them only with O_CREAT or O_TMPFILE set).
     pub fn open_flags_arg(self) -> Option<usize> {
@@ -306,6 +316,7 @@ pub static X86_64: &[Row] = &[
     row(157, "prctl", Prctl, U32),
     row(59, "execve", Execve, U32),
     row(322, "execveat", Execveat, U32),
+    row(55, "getsockopt", Getsockopt, U32),
     row(92, "chown", Chown, U32),
     row(93, "fchown", Fchown, U32),
     row(94, "lchown", Lchown, U32),
@@ -383,6 +394,7 @@ pub static I386: &[Row] = &[
     row(216, "setfsgid32", Setfsgid, U32),
     row(11, "execve", Execve, U32),
     row(358, "execveat", Execveat, U32),
+    row(365, "getsockopt", Getsockopt, U32),
     row(16, "lchown", Lchown, U16),
     row(95, "fchown", Fchown, U16),
     row(182, "chown", Chown, U16),
@@ -426,6 +438,10 @@ pub static I386: &[Row] = &[
     row(236, "lremovexattr", Lremovexattr, U32),
     row(237, "fremovexattr", Fremovexattr, U32),
 ];
+
+/// getsockopt's level and option for the peer's credentials.
+pub const SOL_SOCKET: u32 = 1;
+pub const SO_PEERCRED: u32 = 17;
 
 /// The prctl options that are credential options: only these stop (the
 /// seccomp filter checks prctl's first argument), every other runs natively.
@@ -507,6 +523,8 @@ pub fn dispatch(abi: Abi, row: &Row, args: [u64; 6], creds: &Creds, caller: &Cal
         Shim::Capget => Outcome::from_get(capability::capget(creds, caller, a[0], a[1], mem)),
         Shim::Capset => Outcome::from_set(capability::capset(creds, caller, a[0], a[1], mem)),
         Shim::Execve | Shim::Execveat => Outcome::Native,
+        // It needs the socket: the tracer answers it.
+        Shim::Getsockopt => Outcome::Native,
         Shim::Prctl => match sys::prctl(creds, a[0], a[1], a[2], a[3], a[4]) {
             None => Outcome::Native,
             Some(Ok(ans)) => Outcome::Emulated { ret: ans.ret, commit: ans.commit },

@@ -23,7 +23,7 @@
 //! `io.credshim.seccomp.original`, so `--remove` puts it back exactly.
 
 use credshim_shims::sys::CREDENTIAL_PRCTL_OPTIONS;
-use credshim_shims::table::{Abi, Class};
+use credshim_shims::table::{Abi, Class, SOL_SOCKET, SO_PEERCRED};
 use serde_json::{json, Value};
 use crate::tracer::Store;
 use std::path::Path;
@@ -44,7 +44,7 @@ pub fn trace_rules(classes: &[Class]) -> Vec<Value> {
             if !matches!(c, Class::Credential | Class::Exec) && !classes.contains(&c) {
                 continue;
             }
-            if row.name == "prctl" || row.shim.open_flags_arg().is_some() {
+            if row.name == "prctl" || row.shim.open_flags_arg().is_some() || row.shim.sockopt_args().is_some() {
                 continue;
             }
             if !plain.contains(&row.name) {
@@ -56,6 +56,10 @@ pub fn trace_rules(classes: &[Class]) -> Vec<Value> {
     for opt in CREDENTIAL_PRCTL_OPTIONS {
         rules.push(json!({ "names": ["prctl"], "action": TRACE, "args": [{ "index": 0, "value": opt, "op": "SCMP_CMP_EQ" }] }));
     }
+    rules.push(json!({ "names": ["getsockopt"], "action": TRACE, "args": [
+        { "index": 1, "value": SOL_SOCKET, "op": "SCMP_CMP_EQ" },
+        { "index": 2, "value": SO_PEERCRED, "op": "SCMP_CMP_EQ" },
+    ] }));
     if classes.contains(&Class::Create) {
         for (name, index) in [("open", 1), ("openat", 2)] {
             rules.push(json!({ "names": [name], "action": TRACE,
@@ -82,6 +86,10 @@ fn complement(name: &str) -> Vec<Value> {
             }
             v
         }
+        "getsockopt" => vec![
+            allow(json!([{ "index": 1, "value": SOL_SOCKET, "op": "SCMP_CMP_NE" }])),
+            allow(json!([{ "index": 2, "value": SO_PEERCRED, "op": "SCMP_CMP_NE" }])),
+        ],
         "open" | "openat" => {
             let index = if name == "open" { 1 } else { 2 };
             vec![allow(json!([{ "index": index, "value": O_CREAT, "valueTwo": 0, "op": "SCMP_CMP_MASKED_EQ" }]))]

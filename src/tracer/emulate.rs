@@ -39,6 +39,7 @@ fn arity(shim: Shim) -> usize {
         Shim::Listxattr | Shim::Llistxattr | Shim::Flistxattr => 3,
         Shim::Removexattr | Shim::Lremovexattr | Shim::Fremovexattr => 2,
         Shim::Rename | Shim::Link => 2,
+        Shim::Getsockopt => 5,
         Shim::Renameat | Shim::Linkat => 4,
         Shim::Renameat2 => 5,
     }
@@ -90,6 +91,14 @@ pub fn emulate(tasks: &mut TaskTable, owners: &mut Owners, tid: Tid, call: Call,
         let refused = exec_check(tid, row.shim, &call.args, &creds, &mut mem, owners)?;
         log::debug!("[pid {tid}] {} = -1 {refused} (emulated exec check)", shown(row, &call.args));
         return Some(refused.ret());
+    }
+    if row.shim == Shim::Getsockopt {
+        let mut mem = TraceeMem::new(tid, strategy);
+        let r = super::peercred::getsockopt_call(tid, &call.args, tasks, &mut mem);
+        if let Some(v) = r {
+            log::debug!("[pid {tid}] {} = {v}", shown(row, &call.args));
+        }
+        return r;
     }
     let mut mem = TraceeMem::new(tid, strategy);
     let find = |pid: i32| tasks.creds(pid).map(CapTriple::from).or_else(|| crate::creds::real_caps_of(pid));

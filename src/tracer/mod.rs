@@ -4,6 +4,7 @@
 
 mod emulate;
 mod ownership;
+mod peercred;
 mod tasks;
 
 pub use emulate::Call;

@@ -1,0 +1,68 @@
+//! getsockopt(fd, SOL_SOCKET, SO_PEERCRED): the credentials of a unix
+//! socket's peer. The kernel gives the peer's real ids; when credshim traces
+//! the peer, it gives its virtual euid and egid instead, as
+//! net/core/sock.c (cred_to_ucred) would from the peer's credentials, so
+//! that peer authentication (PostgreSQL's `peer`, D-Bus, …) sees the user
+//! the peer dropped to. The pid stays the kernel's.
+
+use super::tasks::TaskTable;
+use crate::mem::TraceeMem;
+use crate::ptrace::Tid;
+use credshim_shims::UserMem;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+/// struct ucred { pid_t pid; uid_t uid; gid_t gid; }
+const UCRED_LEN: usize = 12;
+
+fn tgid_of(tid: Tid) -> Option<Tid> {
+    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
+    status.lines().find_map(|l| l.strip_prefix("Tgid:")).and_then(|v| v.trim().parse().ok())
+}
+
+/// A duplicate of the task's descriptor `fd` (pidfd_getfd, Linux 5.6).
+fn dup_from(tid: Tid, fd: i32) -> Option<OwnedFd> {
+    let tgid = tgid_of(tid)?;
+    // SAFETY: raw syscalls returning new descriptors we own, or -1.
+    unsafe {
+        let pidfd = libc::syscall(libc::SYS_pidfd_open, tgid, 0);
+        if pidfd < 0 {
+            return None;
+        }
+        let pidfd = OwnedFd::from_raw_fd(pidfd as i32);
+        let sock = libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), fd, 0);
+        (sock >= 0).then(|| OwnedFd::from_raw_fd(sock as i32))
+    }
+}
+
+/// Some(answer) when the peer is traced; None to let the kernel answer
+/// (not a socket, no peer, an untraced peer, any error).
+pub fn getsockopt_call(tid: Tid, args: &[u64; 6], tasks: &TaskTable, mem: &mut TraceeMem) -> Option<i64> {
+    let (fd, optval, optlen) = (args[0] as i32, args[3], args[4]);
+    let mut len = [0u8; 4];
+    mem.read(optlen, &mut len).ok()?;
+    let len = i32::from_le_bytes(len);
+    if len < 0 {
+        return None; // EINVAL: the kernel says it
+    }
+    let sock = dup_from(tid, fd)?;
+    // SAFETY: getsockopt into a local ucred.
+    let mut cred: libc::ucred = unsafe { std::mem::zeroed() };
+    let mut n = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    let r = unsafe {
+        libc::getsockopt(sock.as_raw_fd(), libc::SOL_SOCKET, libc::SO_PEERCRED, &mut cred as *mut _ as *mut libc::c_void, &mut n)
+    };
+    if r != 0 || cred.pid <= 0 {
+        return None;
+    }
+    let peer = tasks.creds(cred.pid)?;
+    let mut out = [0u8; UCRED_LEN];
+    out[..4].copy_from_slice(&cred.pid.to_le_bytes());
+    out[4..8].copy_from_slice(&peer.euid.0.to_le_bytes());
+    out[8..].copy_from_slice(&peer.egid.0.to_le_bytes());
+    let len = (len as usize).min(UCRED_LEN);
+    log::debug!("[pid {tid}] SO_PEERCRED of fd {fd}: peer {} as {}:{}", cred.pid, peer.euid.0, peer.egid.0);
+    if let Err(e) = mem.write(optval, &out[..len]) {
+        return Some(e.ret());
+    }
+    Some(mem.write(optlen, &(len as u32).to_le_bytes()).map(|()| 0).unwrap_or_else(|e| e.ret()))
+}
