@@ -8,6 +8,7 @@
 use super::tasks::TaskTable;
 use crate::mem::TraceeMem;
 use crate::ptrace::Tid;
+use credshim_shims::table::{SOL_SOCKET, SO_PEERCRED};
 use credshim_shims::UserMem;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
@@ -37,6 +38,11 @@ fn dup_from(tid: Tid, fd: i32) -> Option<OwnedFd> {
 /// Some(answer) when the peer is traced; None to let the kernel answer
 /// (not a socket, no peer, an untraced peer, any error).
 pub fn getsockopt_call(tid: Tid, args: &[u64; 6], tasks: &TaskTable, mem: &mut TraceeMem) -> Option<i64> {
+    // Without the filter (--no-seccomp, or a hook that stops at every call)
+    // every getsockopt comes here: only SO_PEERCRED is credshim's.
+    if (args[1] as u32, args[2] as u32) != (SOL_SOCKET, SO_PEERCRED) {
+        return None;
+    }
     let (fd, optval, optlen) = (args[0] as i32, args[3], args[4]);
     let mut len = [0u8; 4];
     mem.read(optlen, &mut len).ok()?;
