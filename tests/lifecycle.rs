@@ -4,7 +4,8 @@
 mod harness;
 
 use credprobe::runner::run_with_timeout;
-use harness::{command, descendants, host_bset, kill, ns_plain, ns_wrapper, wait_until, Guard, Scratch};
+use harness::{command, descendants, host_bset, kill, ns_plain, ns_wrapper, wait_until, Guard, Scratch, NS_UID};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -242,4 +243,26 @@ fn man_page_renders_and_completions_load() {
         .output()
         .expect("bash runs");
     assert!(String::from_utf8_lossy(&bash.stdout).contains("-F _credshim credshim"));
+}
+
+/// Without the filter every getsockopt reaches credshim: only SO_PEERCRED
+/// is answered by it (a peer that dropped to 33:44 shows as such), the
+/// other options as the kernel answers them.
+#[test]
+fn without_seccomp_only_so_peercred_is_answered() {
+    let s = Scratch::new("nosecsock");
+    let script = "import socket, struct\n\
+        s = socket.socket(); print(s.getsockopt(socket.SOL_SOCKET, socket.SO_TYPE), s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR), s.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) > 0)\n\
+        a, b = socket.socketpair(); print(struct.unpack('iII', a.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[1:], a.getsockopt(socket.SOL_SOCKET, socket.SO_TYPE))\n";
+    let peer = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/peercred.py");
+    let d = s.dir.join("ns");
+    std::fs::create_dir(&d).expect("mkdir");
+    assert!(Command::new("chown").arg(format!("{NS_UID}:{NS_UID}")).arg(&d).status().expect("chown").success());
+    let d = d.to_string_lossy().into_owned();
+    let peer = peer.to_string_lossy().into_owned();
+    let w = ns_wrapper(&s.credshim(), host_bset(), &[], &["--no-seccomp"]);
+    let (_, out) = run_with_timeout(command(&w, &["/usr/bin/python3", "-c", script]), Duration::from_secs(60)).expect("finishes");
+    assert_eq!(out, "1 0 True\n(0, 0) 1\n");
+    let (_, out) = run_with_timeout(command(&w, &["/usr/bin/python3", &peer, &d]), Duration::from_secs(60)).expect("finishes");
+    assert_eq!(out, "True 33 44 8 33\n");
 }
