@@ -18,6 +18,7 @@
 
 mod harness;
 
+use harness::fixture::debian as fixture;
 use harness::oci::{edit, id, inject, inject_hook, run, sh, Lab, LIMIT};
 use harness::{state, wait_until, Guard, NS_UID};
 use serde_json::{json, Value};
@@ -37,47 +38,6 @@ enum Way {
     Hook,
 }
 
-/// The fixture's paths (built or reused by tests/fixtures/debian-rootfs).
-struct Fixture {
-    tar: PathBuf,
-    repo: PathBuf,
-}
-
-/// Runs tests/fixtures/debian-rootfs once per test binary. It reuses its
-/// cache in under a second; a cold build (debootstrap from the Debian
-/// mirror) takes about 35 s. No fixture is a failure, never a skip.
-fn fixture() -> &'static Fixture {
-    static F: OnceLock<Fixture> = OnceLock::new();
-    F.get_or_init(|| {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/debian-rootfs");
-        let t0 = Instant::now();
-        // Up to several minutes on a slow mirror: not run().
-        let o = Command::new(&script)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
-        let stderr = String::from_utf8_lossy(&o.stderr);
-        assert!(
-            o.status.success(),
-            "{} failed ({}): the Debian-rootfs tests need its bookworm rootfs and apt repository \
-             (real root and network to a Debian mirror the first time; see tests/fixtures/README.md):\n{stderr}",
-            script.display(),
-            o.status
-        );
-        let stdout = String::from_utf8_lossy(&o.stdout);
-        let get = |key: &str| {
-            let v = stdout
-                .lines()
-                .find_map(|l| l.strip_prefix(key)?.strip_prefix('='))
-                .unwrap_or_else(|| panic!("{} printed no {key}= line: {stdout}", script.display()));
-            PathBuf::from(v)
-        };
-        let f = Fixture { tar: get("ROOTFS_TAR"), repo: get("REPO") };
-        assert!(f.tar.is_file() && f.repo.join("Packages").is_file(), "the fixture's paths are missing: {stdout}");
-        eprintln!("fixture: {} and {} in {:?}", f.tar.display(), f.repo.display(), t0.elapsed());
-        f
-    })
-}
 
 /// Where the labs go: /dev/shm when it is a tmpfs that allows exec (a
 /// rootfs unpacks there in 0.2 s; on this machine's ext4 disk it took from

@@ -19,6 +19,7 @@
 
 mod harness;
 
+use harness::fixture::debian as fixture;
 use harness::oci::{run, which, Out, LIMIT};
 use harness::{comm, state, wait_until, Guard, NS_UID};
 use serde_json::{json, Value};
@@ -598,51 +599,6 @@ fn the_hooks_dir_route_attaches_from_outside() {
 
 // ---- the Debian image (tests/fixtures/debian-rootfs) -----------------------
 
-/// The fixture's paths (built or reused by tests/fixtures/debian-rootfs, as
-/// tests/oci_debian.rs does).
-struct Fixture {
-    tar: PathBuf,
-    repo: PathBuf,
-}
-
-/// Runs tests/fixtures/debian-rootfs once per test binary: under a second
-/// from its cache, about 35 s cold (debootstrap from a Debian mirror). No
-/// fixture is a failure, never a skip.
-fn fixture() -> &'static Fixture {
-    static F: std::sync::OnceLock<Fixture> = std::sync::OnceLock::new();
-    F.get_or_init(|| {
-        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/debian-rootfs");
-        // Up to several minutes on a slow mirror: not run().
-        let o = Command::new(&script)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
-        assert!(
-            o.status.success(),
-            "{} failed ({}): the Debian-image podman tests need its bookworm rootfs and apt repository \
-             (real root and network to a Debian mirror the first time; see tests/fixtures/README.md):\n{}",
-            script.display(),
-            o.status,
-            String::from_utf8_lossy(&o.stderr)
-        );
-        let stdout = String::from_utf8_lossy(&o.stdout);
-        let get = |key: &str| {
-            let v = stdout
-                .lines()
-                .find_map(|l| l.strip_prefix(key)?.strip_prefix('='))
-                .unwrap_or_else(|| panic!("{} printed no {key}= line: {stdout}", script.display()));
-            PathBuf::from(v)
-        };
-        let f = Fixture { tar: get("ROOTFS_TAR"), repo: get("REPO") };
-        assert!(f.tar.is_file() && f.repo.join("Packages").is_file(), "the fixture's paths are missing: {stdout}");
-        let adduser = std::fs::read_dir(&f.repo).expect("REPO").flatten().any(|e| {
-            let n = e.file_name().to_string_lossy().into_owned();
-            n.starts_with("adduser_") && n.ends_with("_all.deb")
-        });
-        assert!(adduser, "{} has no adduser_*_all.deb: is tests/fixtures/debian-rootfs older than this test?", f.repo.display());
-        f
-    })
-}
 
 /// The lab on overlay storage (vfs would copy the 150 MB image for every
 /// container and build step) with the Debian image `deb` imported as pod1.

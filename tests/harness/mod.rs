@@ -4,6 +4,7 @@
 //! unshare, and the probe set up on both sides of the comparison.
 #![allow(dead_code)]
 
+pub mod fixture;
 pub mod oci;
 
 use credprobe::runner::{require_root, Probe};
