@@ -14,12 +14,16 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-fn getxattr(path: &Path, name: &str) -> Option<Vec<u8>> {
+/// getxattr (or lgetxattr without `follow`) of one attribute.
+pub fn xattr_get(path: &Path, name: &str, follow: bool) -> Option<Vec<u8>> {
     let p = CString::new(path.as_os_str().as_bytes()).ok()?;
     let n = CString::new(name).ok()?;
     let mut buf = vec![0u8; 256];
-    // SAFETY: `buf` is a live buffer of the given size; names are C strings.
-    let r = unsafe { libc::getxattr(p.as_ptr(), n.as_ptr(), buf.as_mut_ptr() as *mut libc::c_void, buf.len()) };
+    // SAFETY: C strings and a live buffer of the given size.
+    let r = unsafe {
+        let f = if follow { libc::getxattr } else { libc::lgetxattr };
+        f(p.as_ptr(), n.as_ptr(), buf.as_mut_ptr() as *mut libc::c_void, buf.len())
+    };
     if r < 0 {
         return None;
     }
@@ -57,7 +61,7 @@ pub fn read(path: &Path, recorded: impl Fn(&Path, &Inode) -> Option<(u32, u32)>)
         Some(owner) => owner,
         None => (unmapped_as_none(md.uid(), true), unmapped_as_none(md.gid(), false)),
     };
-    if let Some((u, g)) = getxattr(path, rootlesscontainers::XATTR_NAME).as_deref().and_then(rootlesscontainers::decode) {
+    if let Some((u, g)) = xattr_get(path, rootlesscontainers::XATTR_NAME, true).as_deref().and_then(rootlesscontainers::decode) {
         uid = u.unwrap_or(uid);
         gid = g.unwrap_or(gid);
     }
@@ -66,7 +70,7 @@ pub fn read(path: &Path, recorded: impl Fn(&Path, &Inode) -> Option<(u32, u32)>)
         gid,
         mode: md.mode(),
         nosuid: nosuid(path),
-        caps: getxattr(path, "security.capability").as_deref().and_then(VfsCaps::from_xattr),
+        caps: xattr_get(path, "security.capability", true).as_deref().and_then(VfsCaps::from_xattr),
     })
 }
 

@@ -202,6 +202,18 @@ pub fn is_applied(config: &Value) -> bool {
     config.get("annotations").and_then(|a| a.get(ORIGINAL)).is_some()
 }
 
+/// Puts `key` back as it was: the saved value, or absent (saved as null).
+fn restore(obj: &mut serde_json::Map<String, Value>, key: &str, saved: Option<&Value>) {
+    match saved {
+        Some(Value::Null) | None => {
+            obj.remove(key);
+        }
+        Some(v) => {
+            obj.insert(key.into(), v.clone());
+        }
+    }
+}
+
 /// Puts back the hooks and seccomp profile `apply` replaced.
 pub fn undo(config: &mut Value) -> Result<(), String> {
     let Some(saved) = config.get("annotations").and_then(|a| a.get(ORIGINAL)).and_then(Value::as_str) else {
@@ -209,23 +221,9 @@ pub fn undo(config: &mut Value) -> Result<(), String> {
     };
     let saved: Value = serde_json::from_str(saved).map_err(|e| format!("annotation {ORIGINAL} is not JSON: {e}"))?;
     let root = config.as_object_mut().ok_or("not a JSON object")?;
-    match saved.get("hooks") {
-        Some(Value::Null) | None => {
-            root.remove("hooks");
-        }
-        Some(h) => {
-            root.insert("hooks".into(), h.clone());
-        }
-    }
+    restore(root, "hooks", saved.get("hooks"));
     if let Some(linux) = root.get_mut("linux").and_then(Value::as_object_mut) {
-        match saved.get("seccomp") {
-            Some(Value::Null) | None => {
-                linux.remove("seccomp");
-            }
-            Some(s) => {
-                linux.insert("seccomp".into(), s.clone());
-            }
-        }
+        restore(linux, "seccomp", saved.get("seccomp"));
     }
     if let Some(ann) = root.get_mut("annotations").and_then(Value::as_object_mut) {
         ann.remove(ORIGINAL);

@@ -6,6 +6,7 @@
 //! the peer dropped to. The pid stays the kernel's.
 
 use super::tasks::TaskTable;
+use super::tgid_of;
 use crate::mem::TraceeMem;
 use crate::ptrace::Tid;
 use credshim_shims::table::{SOL_SOCKET, SO_PEERCRED};
@@ -14,11 +15,6 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 /// struct ucred { pid_t pid; uid_t uid; gid_t gid; }
 const UCRED_LEN: usize = 12;
-
-fn tgid_of(tid: Tid) -> Option<Tid> {
-    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
-    status.lines().find_map(|l| l.strip_prefix("Tgid:")).and_then(|v| v.trim().parse().ok())
-}
 
 /// A duplicate of the task's descriptor `fd` (pidfd_getfd, Linux 5.6).
 fn dup_from(tid: Tid, fd: i32) -> Option<OwnedFd> {

@@ -139,7 +139,7 @@ impl Owners {
         if self.store != Store::Xattr || !inode.takes_user_xattr() {
             return None;
         }
-        let v = xattr_get(path, XATTR_NAME, follow)?;
+        let v = crate::execfile::xattr_get(path, XATTR_NAME, follow)?;
         let (u, g) = rc::decode(&v)?;
         Some((u.unwrap_or(inode.uid), g.unwrap_or(inode.gid)))
     }
@@ -220,22 +220,6 @@ fn check(r: libc::c_int) -> std::io::Result<()> {
     }
 }
 
-/// getxattr or lgetxattr of one attribute.
-pub fn xattr_get(path: &Path, name: &str, follow: bool) -> Option<Vec<u8>> {
-    let p = cpath(path).ok()?;
-    let n = CString::new(name).ok()?;
-    let mut buf = vec![0u8; 256];
-    // SAFETY: C strings and a live buffer of the given size.
-    let r = unsafe {
-        let f = if follow { libc::getxattr } else { libc::lgetxattr };
-        f(p.as_ptr(), n.as_ptr(), buf.as_mut_ptr() as *mut libc::c_void, buf.len())
-    };
-    if r < 0 {
-        return None;
-    }
-    buf.truncate(r as usize);
-    Some(buf)
-}
 
 fn xattr_set(path: &Path, name: &str, value: &[u8], follow: bool) -> std::io::Result<()> {
     let (p, n) = (cpath(path)?, CString::new(name)?);
