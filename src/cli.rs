@@ -244,7 +244,7 @@ const INJECT_LONG: &str = "\
 Edit BUNDLE/config.json so that the container's process runs under \
 credshim: a read-only bind mount of the credshim binary at \
 /.credshim/credshim, and process.args prefixed with \
-`/.credshim/credshim --exit-with-main --`. Every other field is kept \
+`/.credshim/credshim --exit-with-main --ownership=MODE --`. Every other field is kept \
 (fields unknown to the OCI spec too), as are the file's key order, \
 indentation and mode; the file is replaced atomically. A second inject \
 changes nothing, and --remove gives back the original bytes (of a file \
@@ -271,7 +271,8 @@ pub struct Inject {
     #[arg(long, value_enum, default_value_t = InjectMode::Wrap, value_name = "MODE")]
     pub mode: InjectMode,
 
-    /// With --mode hook: the hook's --ownership.
+    /// Where the container's file ownership is kept: the --ownership of
+    /// the injected credshim (wrap) or of the hook.
     #[arg(long, value_enum, default_value_t = Ownership::Session, value_name = "MODE")]
     pub ownership: Ownership,
 
@@ -293,9 +294,17 @@ options before the subcommand (--root, --log, --log-format, --rootless, \
 every other subcommand is passed through untouched, and the arguments of \
 create and run are passed on byte for byte.
 
+The containers it creates keep their file ownership in the \
+user.rootlesscontainers attribute (--ownership xattr) unless \
+--ownership or $CREDSHIM_OWNERSHIP says otherwise: an engine's container \
+keeps its root filesystem across stop and start and commits it into image \
+layers, so the owners set in it must outlive credshim. podman's layers \
+carry the attribute; a later container run through the wrapper shows \
+those owners again.
+
 Invoked through a symlink named credshim-runtime, credshim behaves as \
 `credshim oci runtime -- ARGS`, so it can be given to tools that take a \
-runtime path (podman --runtime: not tested yet).";
+runtime path (podman --runtime, buildah --runtime).";
 
 /// Run runc or crun with credshim injected into the containers it creates.
 #[derive(Args, Debug)]
@@ -305,6 +314,11 @@ pub struct Runtime {
     /// $CREDSHIM_RUNTIME, else runc on PATH, else crun.
     #[arg(long, value_name = "PATH")]
     pub runtime: Option<PathBuf>,
+
+    /// Where the containers' file ownership is kept (credshim's
+    /// --ownership). Default: $CREDSHIM_OWNERSHIP, else xattr.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub ownership: Option<Ownership>,
 
     /// The runtime's arguments, as runc or crun takes them.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARGS")]

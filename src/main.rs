@@ -31,7 +31,7 @@ fn main() -> ExitCode {
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let invoked_as = argv.first().map(std::path::Path::new).and_then(|p| p.file_name());
     if invoked_as.is_some_and(|n| n == "credshim-runtime") {
-        return oci_failed("oci runtime", oci::runtime::run(None, &argv[1..]));
+        return oci_failed("oci runtime", oci::runtime::run(None, None, &argv[1..]));
     }
     if argv.get(1).is_some_and(|a| cli::SUBCOMMANDS.iter().any(|s| a == s)) {
         return match cli::Sub::try_parse_from(argv) {
@@ -71,7 +71,7 @@ fn subcommand(sub: cli::Sub) -> ExitCode {
         SubCommand::Oci(Oci::Inject(i)) => {
             let config = oci::config_of(&i.bundle);
             let method = match i.mode {
-                cli::InjectMode::Wrap => oci::inject::Method::Wrap,
+                cli::InjectMode::Wrap => oci::inject::Method::Wrap(i.ownership.store()),
                 cli::InjectMode::Hook => oci::inject::Method::Hook(i.ownership.store()),
             };
             match oci::inject_config(&config, method, i.binary.as_deref(), i.remove) {
@@ -100,7 +100,9 @@ fn subcommand(sub: cli::Sub) -> ExitCode {
                 }
             }
         }
-        SubCommand::Oci(Oci::Runtime(r)) => oci_failed("oci runtime", oci::runtime::run(r.runtime.as_deref(), &r.args)),
+        SubCommand::Oci(Oci::Runtime(r)) => {
+            oci_failed("oci runtime", oci::runtime::run(r.runtime.as_deref(), r.ownership.map(cli::Ownership::store), &r.args))
+        }
     }
 }
 

@@ -306,8 +306,8 @@ fn inject_is_idempotent_and_remove_restores_the_bytes() {
         // Only the args and the mount changed.
         let mut undone = after.clone();
         let args = undone["process"]["args"].as_array_mut().expect("args");
-        assert_eq!(args[..3], [json!("/.credshim/credshim"), json!("--exit-with-main"), json!("--")]);
-        args.drain(..3);
+        assert_eq!(args[..4], [json!("/.credshim/credshim"), json!("--exit-with-main"), json!("--ownership=session"), json!("--")]);
+        args.drain(..4);
         let mounts = undone["mounts"].as_array_mut().expect("mounts");
         let m = mounts.pop().expect("a mount");
         assert_eq!(m["destination"], "/.credshim/credshim");
@@ -529,16 +529,26 @@ fn the_wrapper_passes_arguments_through_byte_for_byte() {
     assert_ne!(injected, original, "create did not inject");
 
     // exec into an injected container: the stand-in's `state` names the
-    // bundle; the process gets the prefix, the rest is unchanged.
+    // bundle; the process gets the container's prefix (the wrapper's
+    // default ownership, xattr), the rest is unchanged.
     let line = os(&["--root", "/r", "exec", "-e", "A=1", "--tty=false", "id", "su", "-c", "id"]);
     let refs: Vec<&std::ffi::OsStr> = line.iter().map(|a| a.as_os_str()).collect();
     wrapper(&refs);
     let got = calls(&log);
     assert_eq!(got[0], bytes(&os(&["--root", "/r", "state", "id"])), "the wrapper asks for the container's state");
     let want = os(&[
-        "--root", "/r", "exec", "-e", "A=1", "--tty=false", "id", "/.credshim/credshim", "--exit-with-main", "--", "su", "-c", "id",
+        "--root", "/r", "exec", "-e", "A=1", "--tty=false", "id", "/.credshim/credshim", "--exit-with-main", "--ownership=xattr", "--", "su",
+        "-c", "id",
     ]);
     assert_eq!(got[1], bytes(&want));
+
+    // A wrong $CREDSHIM_OWNERSHIP: one line, 125, the runtime not run.
+    let mut c = Command::new(lab.wrapper());
+    c.env("CREDSHIM_RUNTIME", &runtime).env("CREDSHIM_OWNERSHIP", "disk").args(&refs);
+    let o = run(c);
+    assert_eq!(o.code, Some(125), "{}", o.stderr);
+    assert_eq!(o.stderr, "credshim: oci runtime: $CREDSHIM_OWNERSHIP is \"disk\": it must be off, session or xattr\n");
+    assert!(calls(&log).is_empty(), "the runtime ran");
 
     // exec into a container without the injection: untouched.
     let o = inject(&lab, &b, &["--remove"]);

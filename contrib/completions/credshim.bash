@@ -159,7 +159,7 @@ _credshim() {
             return 0
             ;;
         credshim__subcmd__oci__subcmd__runtime)
-            opts="-h --runtime --help"
+            opts="-h --runtime --ownership --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -167,6 +167,10 @@ _credshim() {
             case "${prev}" in
                 --runtime)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ownership)
+                    COMPREPLY=($(compgen -W "off session xattr" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -52,13 +52,16 @@ complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_se
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime hook seccomp-profile" -f -a "seccomp-profile" -d 'Print podman\'s default seccomp profile with credshim\'s trace rules'
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from inject" -l mode -d '`wrap`: credshim runs inside the container as its init; `hook`: nothing inside, an OCI hook attaches from outside' -r -f -a "wrap\t'Bind-mount the binary and prefix process.args'
 hook\t'A createRuntime hook attaches from outside; the seccomp profile traces the shim table. Nothing of credshim inside the container'"
-complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from inject" -l ownership -d 'With --mode hook: the hook\'s --ownership' -r -f -a "off\t''
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from inject" -l ownership -d 'Where the container\'s file ownership is kept: the --ownership of the injected credshim (wrap) or of the hook' -r -f -a "off\t''
 session\t''
 xattr\t''"
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from inject" -l binary -d 'The credshim binary to bind-mount (default: this one). It must be static (it runs inside any rootfs) and readable by the user who runs the container' -r -F
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from inject" -l remove -d 'Undo a previous inject'
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from inject" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from runtime" -l runtime -d 'The runtime to run (a path or a name on PATH). Default: $CREDSHIM_RUNTIME, else runc on PATH, else crun' -r -F
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from runtime" -l ownership -d 'Where the containers\' file ownership is kept (credshim\'s --ownership). Default: $CREDSHIM_OWNERSHIP, else xattr' -r -f -a "off\t''
+session\t''
+xattr\t''"
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from runtime" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from hook" -l ownership -d 'Where the container\'s file ownership is kept (as credshim\'s own --ownership)' -r -f -a "off\t''
 session\t''

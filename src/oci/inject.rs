@@ -1,10 +1,10 @@
 //! What `credshim oci inject` does to a config: make credshim available
 //! inside the container and put the container's process under it.
 //!
-//! One method exists: `Wrap` (bind-mount the binary, prefix process.args).
-//! A later hook method (an OCI hook plus seccomp rules instead of wrapped
-//! args) is another `Method` with its own `apply`/`undo`/`is_applied`; the
-//! loading, checking and atomic saving of the config are shared.
+//! Two methods: `Wrap` (bind-mount the binary, prefix process.args) and
+//! `Hook` (an OCI hook plus seccomp rules, `super::hook`). Each has its own
+//! `apply`/`undo`/`is_applied`; the loading, checking and atomic saving of
+//! the config are shared.
 
 use serde_json::{json, Map, Value};
 use std::path::Path;
@@ -13,17 +13,19 @@ use std::path::Path;
 /// inject, `--remove` and the runtime wrapper's `exec` recognise it.
 pub const BINARY_IN_CONTAINER: &str = "/.credshim/credshim";
 
-/// Options between the binary and the command. The container's process
-/// is uid 0 of a single-id namespace, credshim's own case; it runs as the
-/// container's PID 1, and the container ends when its command ends (the
-/// runtimes' convention), so the rest are stopped then.
+/// Options between the binary and the command (`--ownership=MODE`
+/// follows). The container's process is uid 0 of a single-id namespace,
+/// credshim's own case; it runs as the container's PID 1, and the
+/// container ends when its command ends (the runtimes' convention), so the
+/// rest are stopped then.
 pub const WRAP_OPTIONS: &[&str] = &["--exit-with-main"];
 
 /// How credshim is put into a container.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
-    /// process.args become `BINARY_IN_CONTAINER [WRAP_OPTIONS] -- args…`.
-    Wrap,
+    /// process.args become `BINARY_IN_CONTAINER [WRAP_OPTIONS]
+    /// --ownership=MODE -- args…`.
+    Wrap(crate::tracer::Store),
     /// Nothing inside the container: a createRuntime hook attaches
     /// credshim from outside, and the bundle's seccomp profile traces the
     /// shim table (`super::hook`).
@@ -31,12 +33,22 @@ pub enum Method {
 }
 
 /// The args prefix for a command run under the injected binary.
-pub fn wrap_prefix() -> Vec<String> {
-    std::iter::once(BINARY_IN_CONTAINER)
-        .chain(WRAP_OPTIONS.iter().copied())
-        .chain(std::iter::once("--"))
-        .map(String::from)
+pub fn wrap_prefix(ownership: crate::tracer::Store) -> Vec<String> {
+    std::iter::once(BINARY_IN_CONTAINER.to_string())
+        .chain(WRAP_OPTIONS.iter().map(|o| o.to_string()))
+        .chain([format!("--ownership={}", ownership.name()), "--".to_string()])
         .collect()
+}
+
+/// The prefix of a wrapped process.args (the binary through the first
+/// `--`), for another process of the same container (`exec`): it runs with
+/// the container's own options. None: `args` are not wrapped.
+pub fn prefix_of(args: &[Value]) -> Option<Vec<String>> {
+    if !wrapped(args) {
+        return None;
+    }
+    let end = args.iter().position(|a| a.as_str() == Some("--"))?;
+    args[..=end].iter().map(|a| a.as_str().map(String::from)).collect()
 }
 
 /// The read-only bind mount of `binary` at BINARY_IN_CONTAINER.
@@ -59,7 +71,7 @@ impl Method {
     pub fn apply(self, config: &mut Value, binary: &Path) -> Result<(), String> {
         match self {
             Method::Hook(ownership) => super::hook::apply(config, binary, ownership),
-            Method::Wrap => {
+            Method::Wrap(ownership) => {
                 let root = config.as_object_mut().ok_or("not a JSON object")?;
                 let mounts = root.entry("mounts").or_insert_with(|| Value::Array(vec![]));
                 let mounts = mounts.as_array_mut().ok_or("\"mounts\" is not an array")?;
@@ -70,7 +82,7 @@ impl Method {
                 }
                 let args = args_mut(root)?;
                 if !wrapped(args) {
-                    let prefix = wrap_prefix().into_iter().map(Value::String);
+                    let prefix = wrap_prefix(ownership).into_iter().map(Value::String);
                     args.splice(0..0, prefix);
                 }
                 Ok(())
@@ -82,7 +94,7 @@ impl Method {
     pub fn undo(self, config: &mut Value) -> Result<(), String> {
         match self {
             Method::Hook(_) => super::hook::undo(config),
-            Method::Wrap => {
+            Method::Wrap(_) => {
                 let root = config.as_object_mut().ok_or("not a JSON object")?;
                 let args = args_mut(root)?;
                 if wrapped(args) {
@@ -108,7 +120,7 @@ impl Method {
     pub fn is_applied(self, config: &Value) -> bool {
         match self {
             Method::Hook(_) => super::hook::is_applied(config),
-            Method::Wrap => {
+            Method::Wrap(_) => {
                 let mounted = config.get("mounts").and_then(Value::as_array).is_some_and(|ms| ms.iter().any(is_ours));
                 let args = config.pointer("/process/args").and_then(Value::as_array);
                 mounted && args.is_some_and(|a| wrapped(a))
@@ -131,6 +143,7 @@ fn args_mut(root: &mut Map<String, Value>) -> Result<&mut Vec<Value>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tracer::Store;
 
     #[test]
     fn apply_is_idempotent_and_undo_restores() {
@@ -140,15 +153,19 @@ mod tests {
         ] {
             let orig: Value = serde_json::from_str(text).expect("json");
             let mut v = orig.clone();
-            Method::Wrap.apply(&mut v, Path::new("/opt/credshim")).expect("apply");
-            assert!(Method::Wrap.is_applied(&v));
+            let wrap = Method::Wrap(Store::Xattr);
+            wrap.apply(&mut v, Path::new("/opt/credshim")).expect("apply");
+            assert!(wrap.is_applied(&v));
             let once = v.clone();
-            Method::Wrap.apply(&mut v, Path::new("/opt/credshim")).expect("apply again");
+            wrap.apply(&mut v, Path::new("/opt/credshim")).expect("apply again");
             assert_eq!(v, once);
-            assert_eq!(v["process"]["args"][0], BINARY_IN_CONTAINER);
-            Method::Wrap.undo(&mut v).expect("undo");
+            let args = v["process"]["args"].as_array().expect("args").clone();
+            assert_eq!(args[..4], [json!(BINARY_IN_CONTAINER), json!("--exit-with-main"), json!("--ownership=xattr"), json!("--")]);
+            assert_eq!(prefix_of(&args), Some(wrap_prefix(Store::Xattr)));
+            Method::Wrap(Store::Session).undo(&mut v).expect("undo");
             assert_eq!(serde_json::to_string(&v).expect("s"), serde_json::to_string(&orig).expect("s"));
-            assert!(!Method::Wrap.is_applied(&v));
+            assert!(!wrap.is_applied(&v));
+            assert_eq!(prefix_of(v["process"]["args"].as_array().expect("args")), None);
         }
     }
 }

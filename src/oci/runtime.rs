@@ -6,7 +6,8 @@
 //! exec'd. Everything else goes through untouched, and `create`/`run`
 //! arguments are passed on byte for byte.
 
-use super::inject::{wrap_prefix, Method};
+use super::inject::{prefix_of, Method, BINARY_IN_CONTAINER};
+use crate::tracer::Store;
 use super::{plain, OciError};
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
@@ -130,7 +131,7 @@ pub fn resolve(explicit: Option<&Path>) -> Result<PathBuf, OciError> {
 /// What the wrapper does for `args` (everything after the wrapper's own
 /// options): the arguments to exec the runtime with, after injecting where
 /// the subcommand calls for it.
-pub fn prepare(runtime: &Path, args: &[OsString]) -> Result<Vec<OsString>, OciError> {
+pub fn prepare(runtime: &Path, args: &[OsString], ownership: Store) -> Result<Vec<OsString>, OciError> {
     let (_, sub) = options(args, 0, GLOBAL_VALUES);
     match args.get(sub).map(|s| s.as_bytes()) {
         Some(b"create") | Some(b"run") => {
@@ -148,7 +149,7 @@ pub fn prepare(runtime: &Path, args: &[OsString]) -> Result<Vec<OsString>, OciEr
                 Some(c) => bundle.join(c),
                 None => super::config_of(&bundle),
             };
-            super::inject_config(&config, Method::Wrap, None, false)?;
+            super::inject_config(&config, Method::Wrap(ownership), None, false)?;
             Ok(args.to_vec())
         }
         Some(b"exec") => exec_args(runtime, args, sub),
@@ -157,20 +158,21 @@ pub fn prepare(runtime: &Path, args: &[OsString]) -> Result<Vec<OsString>, OciEr
 }
 
 /// `exec` into a container whose config has the injection: the process
-/// runs under the injected credshim too. Trailing args get the prefix; a
-/// `--process FILE` is rewritten into a memfd passed as /proc/self/fd/N.
-/// A container that cannot be inspected is left to the runtime, which
-/// reports its own error.
+/// runs under the injected credshim too, with the options of the
+/// container's own (its ownership mode: with `xattr` both see the same
+/// owners). Trailing args get the prefix; a `--process FILE` is rewritten
+/// into a memfd passed as /proc/self/fd/N. A container that cannot be
+/// inspected is left to the runtime, which reports its own error.
 fn exec_args(runtime: &Path, args: &[OsString], sub: usize) -> Result<Vec<OsString>, OciError> {
     let (opts, id_at) = options(args, sub + 1, EXEC_VALUES);
     let Some(id) = args.get(id_at) else { return Ok(args.to_vec()) };
-    if !container_is_injected(runtime, &args[..sub], id) {
+    let Some(prefix) = injected_prefix(runtime, &args[..sub], id) else {
         return Ok(args.to_vec());
-    }
+    };
     let mut out = args.to_vec();
     if let Some(p) = opts.iter().rev().find(|o| o.name == "process" || o.name == "p") {
         let Some((file, inline)) = p.value else { return Ok(out) };
-        let fd_path = wrapped_process_file(Path::new(file))?;
+        let fd_path = wrapped_process_file(Path::new(file), &prefix)?;
         match inline {
             Inline::Yes => {
                 let mut w = args[p.at].as_bytes().split(|&b| b == b'=').next().unwrap_or(b"--process").to_vec();
@@ -183,27 +185,28 @@ fn exec_args(runtime: &Path, args: &[OsString], sub: usize) -> Result<Vec<OsStri
         return Ok(out);
     }
     let command = &args[id_at + 1..];
-    if command.is_empty() || command[0].as_bytes() == wrap_prefix()[0].as_bytes() {
+    if command.is_empty() || command[0].as_bytes() == BINARY_IN_CONTAINER.as_bytes() {
         return Ok(out);
     }
-    out.splice(id_at + 1..id_at + 1, wrap_prefix().into_iter().map(OsString::from));
+    out.splice(id_at + 1..id_at + 1, prefix.into_iter().map(OsString::from));
     Ok(out)
 }
 
 /// Asks the runtime (`GLOBALS state ID`) for the container's bundle and
-/// reads its config.
-fn container_is_injected(runtime: &Path, globals: &[OsString], id: &OsStr) -> bool {
+/// reads its config: the prefix of its wrapped process.args, if it has
+/// the injection.
+fn injected_prefix(runtime: &Path, globals: &[OsString], id: &OsStr) -> Option<Vec<String>> {
     let mut cmd = std::process::Command::new(runtime);
     cmd.args(globals).arg("state").arg(id);
-    let Some(out) = output_within(cmd, std::time::Duration::from_secs(30)) else { return false };
+    let out = output_within(cmd, std::time::Duration::from_secs(30))?;
     let bundle = serde_json::from_slice::<serde_json::Value>(&out)
         .ok()
-        .and_then(|v| v.get("bundle").and_then(|b| b.as_str()).map(PathBuf::from));
-    let Some(bundle) = bundle else { return false };
-    std::fs::read(super::config_of(&bundle))
-        .ok()
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        .is_some_and(|c| Method::Wrap.is_applied(&c))
+        .and_then(|v| v.get("bundle").and_then(|b| b.as_str()).map(PathBuf::from))?;
+    let config = std::fs::read(super::config_of(&bundle)).ok().and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())?;
+    if !Method::Wrap(Store::Session).is_applied(&config) {
+        return None;
+    }
+    prefix_of(config.pointer("/process/args")?.as_array()?)
 }
 
 /// The standard output of `cmd` if it succeeds within `limit` (it is
@@ -236,13 +239,13 @@ pub(crate) fn output_within(mut cmd: std::process::Command, limit: std::time::Du
 
 /// FILE (an OCI process JSON) with its args under the injected binary,
 /// in a memfd that stays open across exec; returns /proc/self/fd/N.
-fn wrapped_process_file(file: &Path) -> Result<OsString, OciError> {
+fn wrapped_process_file(file: &Path, prefix: &[String]) -> Result<OsString, OciError> {
     let err = |cause: String| OciError::Config { path: file.to_path_buf(), cause };
     let bytes = std::fs::read(file).map_err(|e| err(plain(&e)))?;
     let mut v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| err(format!("not valid JSON: {e}")))?;
     let args = v.get_mut("args").and_then(|a| a.as_array_mut()).ok_or_else(|| err("no \"args\" array".into()))?;
-    if args.first().and_then(|a| a.as_str()) != Some(wrap_prefix()[0].as_str()) {
-        args.splice(0..0, wrap_prefix().into_iter().map(serde_json::Value::String));
+    if args.first().and_then(|a| a.as_str()) != Some(BINARY_IN_CONTAINER) {
+        args.splice(0..0, prefix.iter().cloned().map(serde_json::Value::String));
     }
     let text = serde_json::to_vec(&v).map_err(|e| err(e.to_string()))?;
     // SAFETY: memfd_create with a NUL-terminated name; no MFD_CLOEXEC, so
@@ -257,14 +260,36 @@ fn wrapped_process_file(file: &Path) -> Result<OsString, OciError> {
     Ok(OsString::from(format!("/proc/self/fd/{fd}")))
 }
 
+/// The ownership mode of the containers the wrapper creates: `explicit`
+/// (`--ownership`), else $CREDSHIM_OWNERSHIP, else `xattr`. An engine's
+/// container keeps its rootfs across stop and start and commits it into
+/// image layers, so its owners must outlive the tracer: in the rootfs'
+/// files, where a new tracer (and umoci, and podman's layer archives, as
+/// an attribute) finds them.
+pub fn ownership(explicit: Option<Store>) -> Result<Store, OciError> {
+    if let Some(s) = explicit {
+        return Ok(s);
+    }
+    match std::env::var_os("CREDSHIM_OWNERSHIP") {
+        None => Ok(Store::Xattr),
+        Some(v) => [Store::Off, Store::Session, Store::Xattr].into_iter().find(|s| v == s.name()).ok_or_else(|| {
+            OciError::Other(format!("$CREDSHIM_OWNERSHIP is {:?}: it must be off, session or xattr", v.to_string_lossy()))
+        }),
+    }
+}
+
 /// Resolves the runtime, prepares the arguments, and execs the runtime.
 /// Returns only on failure.
-pub fn run(explicit: Option<&Path>, args: &[OsString]) -> OciError {
+pub fn run(explicit: Option<&Path>, ownership: Option<Store>, args: &[OsString]) -> OciError {
+    let ownership = match self::ownership(ownership) {
+        Ok(o) => o,
+        Err(e) => return e,
+    };
     let runtime = match resolve(explicit) {
         Ok(r) => r,
         Err(e) => return e,
     };
-    let args = match prepare(&runtime, args) {
+    let args = match prepare(&runtime, args, ownership) {
         Ok(a) => a,
         Err(e) => return e,
     };
