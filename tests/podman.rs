@@ -37,6 +37,8 @@ const SU: &[&str] = &["su", "-s", "/bin/sh", "www", "-c", "id"];
 /// The shipped snippet; the tests install it with the lab's wrapper path.
 const SNIPPET: &str = include_str!("../contrib/podman/containers.conf");
 const SNIPPET_PATH: &str = "\"/usr/local/bin/credshim-runtime\"";
+/// The shipped storage.conf, which the overlay labs use.
+const STORAGE_CONF: &str = include_str!("../contrib/podman/storage.conf");
 const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 fn sh(cmd: &mut Command) -> String {
@@ -93,9 +95,10 @@ impl PodLab {
 
     /// The same on another storage driver (`overlay`: the kernel's
     /// overlayfs in the user namespace, which copies nothing per container).
-    /// pod1's podman gets `DRIVER.ignore_chown_errors=true`, without which
-    /// a single-id account cannot store a layer with a non-root owner in it
-    /// (see `debian_image`).
+    /// pod1's podman gets `DRIVER.ignore_chown_errors=true` (on overlay from
+    /// the shipped contrib/podman/storage.conf), without which a single-id
+    /// account cannot store a layer with a non-root owner in it (see
+    /// `debian_build_installs_a_package_through_the_wrapper`).
     fn with_driver(tag: &str, driver: &'static str) -> PodLab {
         credprobe::runner::require_root("the podman tests (they create pod1, edit /etc/subuid and run the reference podman as real root)");
         for tool in ["podman", "conmon", "runc", "setpriv", "busybox"] {
@@ -118,6 +121,8 @@ impl PodLab {
             sh(Command::new("chown").arg(format!("{USER}:{gid}")).arg(lab.dir.join(d)));
         }
         std::fs::set_permissions(lab.dir.join("xdg"), std::fs::Permissions::from_mode(0o700)).expect("chmod xdg");
+        let dirs = format!("[storage]\ngraphroot = \"{}\"\nrunroot = \"{}\"\n", lab.path("store"), lab.path("run"));
+        std::fs::write(lab.dir.join("storage.conf"), STORAGE_CONF.replacen("[storage]\n", &dirs, 1)).expect("storage.conf");
 
         // The image, as a tar of a directory (owned by root: 0 inside).
         let root = lab.dir.join("rootfs");
@@ -185,8 +190,16 @@ impl PodLab {
     fn podman_env(&self, env: &[(&str, &str)], args: &[&str]) -> Command {
         let mut c = self.as_user("env");
         c.args(env.iter().map(|(k, v)| format!("{k}={v}")));
-        c.args(["podman", "--root", &self.path("store"), "--runroot", &self.path("run"), "--storage-driver", self.driver]);
-        c.args(["--storage-opt", &format!("{}.ignore_chown_errors=true", self.driver)]);
+        if self.driver == "overlay" {
+            // The shipped storage.conf (overlay, ignore_chown_errors), with
+            // the lab's directories: --root, --runroot or --storage-driver
+            // would make podman drop the file's driver options.
+            c.arg(format!("CONTAINERS_STORAGE_CONF={}", self.path("storage.conf")));
+            c.arg("podman");
+        } else {
+            c.args(["podman", "--root", &self.path("store"), "--runroot", &self.path("run"), "--storage-driver", self.driver]);
+            c.args(["--storage-opt", &format!("{}.ignore_chown_errors=true", self.driver)]);
+        }
         c.args(args);
         c
     }
@@ -379,7 +392,7 @@ fn lifecycle_through_the_wrapper_leaves_nothing_behind() {
     lab.settled("run --rm", &[]);
 
     // run -d: the container's init is the injected credshim, sleep under it.
-    let o = lab.ok(lab.with(&w, &["run", "-d", "--name", "life", "--network=none", "bb", "sh", "-c", "echo started; exec sleep 1000"]), "run -d");
+    let o = lab.ok(lab.with(&w, &["run", "-d", "--name", "life", "--network=none", "bb", "sh", "-c", "touch /tmp/o && chown www:www /tmp/o && echo started; exec sleep 1000"]), "run -d");
     assert_eq!(o.stdout.trim().len(), 64, "run -d prints the container's id: {}", o.stdout);
     let ct = lab.inspect("life");
     assert_eq!(ct["State"]["Status"], "running");
@@ -396,9 +409,13 @@ fn lifecycle_through_the_wrapper_leaves_nothing_behind() {
         assert!(seen.contains(&pid), "{pid} ({}) is not among the lab's processes {seen:?}", comm(pid));
     }
 
-    // exec: under credshim too.
+    // exec: under credshim too, seeing the owners the init's credshim set
+    // (both keep them in user.rootlesscontainers).
     let o = lab.ok(lab.podman(&["exec", "life", "su", "-s", "/bin/sh", "www", "-c", "id"]), "exec");
     assert_eq!(o.stdout, want);
+    let stat = |path: &str| lab.ok(lab.podman(&["exec", "life", "stat", "-c", "%u:%g", path]), "exec stat").stdout;
+    assert_eq!(stat("/tmp/o"), "100:101\n", "the init's chown, seen by exec");
+    lab.ok(lab.podman(&["exec", "life", "sh", "-c", "touch /tmp/p && chown 33:44 /tmp/p"]), "exec chown");
     assert!(alive(init) && alive(sleeper));
     let o = lab.ok(lab.podman(&["logs", "life"]), "logs");
     assert_eq!(o.stdout, "started\n");
@@ -423,6 +440,7 @@ fn lifecycle_through_the_wrapper_leaves_nothing_behind() {
     assert_eq!(comm(init), "credshim");
     assert!(wait_until(LIMIT, || harness::children(init).iter().any(|&p| comm(p) == "sleep")));
     let sleeper = harness::children(init)[0];
+    assert_eq!(stat("/tmp/p"), "33:44\n", "exec's chown, after stop and start");
     lab.ok(lab.podman(&["kill", "life"]), "kill");
     for pid in [init, sleeper, conmon] {
         assert!(wait_until(LIMIT, || !alive(pid)), "after kill: {pid} ({}) still runs", comm(pid));
@@ -506,6 +524,40 @@ fn the_wrappers_errors_reach_podman_and_leave_nothing_behind() {
     assert!(!lab.dir.join("xdg/runc/unreadable").exists(), "runc created the container");
 }
 
+/// `podman save` of `image` (`save`: pod1's or real root's podman, a
+/// command line to complete) as a docker-archive in the lab's tmp.
+fn save(lab: &PodLab, mut save: Command, image: &str) -> PathBuf {
+    let archive = lab.dir.join("tmp").join(format!("{image}.save.tar"));
+    save.args(["save", "--format", "docker-archive", "-o"]).arg(&archive).arg(image);
+    lab.ok(save, "podman save");
+    archive
+}
+
+/// The owners of the files ending with `suffixes` in each layer of the
+/// image `archive`: "LAYER PATH HEADER-UID:GID XATTR", XATTR being the
+/// owner the layer's user.rootlesscontainers PAX record holds (`-` for the
+/// real id; `none` without one).
+fn layer_owners(lab: &PodLab, archive: &std::path::Path, suffixes: &[&str]) -> Vec<String> {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs/layer_owners.py");
+    let mut py = Command::new("/usr/bin/python3");
+    py.arg(script).arg(archive).args(suffixes);
+    let o = lab.ok(py, "layer_owners.py");
+    o.stdout.lines().map(String::from).collect()
+}
+
+/// layer_owners of `image`, saved and then removed.
+fn saved_owners(lab: &PodLab, cmd: Command, image: &str, suffixes: &[&str]) -> Vec<String> {
+    let archive = save(lab, cmd, image);
+    let owners = layer_owners(lab, &archive, suffixes);
+    std::fs::remove_file(&archive).expect("rm the archive");
+    owners
+}
+
+/// podman build's RUN through the wrapper: su works, and a chown holds in
+/// the next step and in the image, as with real root. The wrapper keeps
+/// owners in user.rootlesscontainers (--ownership xattr); podman's layer
+/// archive carries that attribute as a PAX record, with the real owner
+/// (root, the account's one id) in the tar header.
 #[test]
 fn podman_build_runs_through_the_wrapper() {
     let lab = PodLab::new("build");
@@ -516,20 +568,58 @@ fn podman_build_runs_through_the_wrapper() {
     )
     .expect("Containerfile");
     let ctx = lab.path("ctx");
+    let owners = |stdout: &str| -> Vec<String> {
+        stdout.lines().filter(|l| l.starts_with('-') && l.ends_with("/tmp/out")).map(|l| l.split_whitespace().nth(2).unwrap_or("").to_string()).collect()
+    };
 
     let o = run(lab.with("runc", &["build", "--network=none", "-t", "plain", &ctx]));
     assert!(!o.ok, "the build worked without credshim: {}", o.stdout);
     assert!(o.stderr.contains("su: can't set groups: Operation not permitted"), "{}", o.stderr);
 
     let o = lab.ok(lab.with(&lab.wrapper_s(), &["build", "--network=none", "-t", "shimmed", &ctx]), "podman build through the wrapper");
-    let owners: Vec<&str> = o.stdout.lines().filter(|l| l.starts_with('-') && l.ends_with("/tmp/out")).map(|l| l.split_whitespace().nth(2).unwrap_or("")).collect();
-    // Within the RUN that made it, /tmp/out belongs to www (100); in the
-    // layer podman commits, and so in the next RUN, it belongs to root:
-    // the owner credshim recorded lives in memory and ends with the RUN.
     assert!(o.stdout.contains(want.trim_end()), "the RUN's su: {}", o.stdout);
-    assert_eq!(owners, ["100", "0"], "owner of /tmp/out in RUN 1 and RUN 2 (if the layer keeps www now, update the README): {}", o.stdout);
+    assert_eq!(owners(&o.stdout), ["100", "100"], "owner of /tmp/out in RUN 1 and RUN 2: {}", o.stdout);
+
+    // Real root's build of the same context.
+    let mut args = vec!["--runtime", "runc", "build", "--network=none", "-t", "ref"];
+    args.extend(ROOT_LIMITS);
+    args.push(&ctx);
+    let r = lab.ok(lab.root_podman(&args), "podman build by real root");
+    assert_eq!(owners(&r.stdout), ["100", "100"], "real root's build: {}", r.stdout);
+
+    // The image: through the wrapper, www's; with plain runc the kernel's
+    // answer in a one-id namespace (root).
+    let ls = |runtime: &str| {
+        let o = lab.ok(lab.with(runtime, &["run", "--rm", "--network=none", "shimmed", "ls", "-ln", "/tmp/out"]), "ls in the image");
+        owners(&o.stdout)
+    };
+    assert_eq!(ls(&lab.wrapper_s()), ["100"], "/tmp/out in pod1's image through the wrapper");
+    assert_eq!(ls("runc"), ["0"], "/tmp/out in pod1's image with plain runc");
     let o = lab.ok(lab.with("runc", &["run", "--rm", "--network=none", "shimmed", "cat", "/tmp/out"]), "run the built image");
     assert_eq!(o.stdout, want);
+
+    // The layer archives (`podman save`): real root's header says www; the
+    // single-id account's header says root (podman reads owners with
+    // lstat, and its namespace has one id), and the layer carries www in
+    // the user.rootlesscontainers record.
+    let archive = save(&lab, lab.podman(&[]), "shimmed");
+    let mine = layer_owners(&lab, &archive, &["tmp/out"]);
+    let theirs = saved_owners(&lab, lab.root_podman(&[]), "ref", &["tmp/out"]);
+    eprintln!("pod1's layers:\n{}\nreal root's layers:\n{}", mine.join("\n"), theirs.join("\n"));
+    assert_eq!(theirs, ["1 tmp/out 100:0 none"], "real root's layers");
+    assert_eq!(mine, ["1 tmp/out 0:0 100:-"], "pod1's layers (if the header says 100 now, update README's \"podman without subuids\")");
+
+    // The archive loaded back by pod1 (image and layers removed first):
+    // the record becomes the attribute again.
+    lab.ok(lab.podman(&["rmi", "shimmed"]), "podman rmi");
+    let o = run(lab.podman(&["image", "exists", "shimmed"]));
+    assert_eq!(o.code, Some(1), "the image is still there");
+    let mut load = lab.podman(&["load", "-i"]);
+    load.arg(&archive);
+    lab.ok(load, "podman load");
+    std::fs::remove_file(&archive).expect("rm the archive");
+    assert_eq!(ls(&lab.wrapper_s()), ["100"], "/tmp/out in the loaded image through the wrapper");
+
     let empty: Vec<_> = std::fs::read_dir(lab.dir.join("tmp")).expect("tmp").flatten().map(|e| e.path()).collect();
     assert!(empty.is_empty(), "buildah's bundles left in TMPDIR: {empty:?}");
     lab.settled("podman build", &[]);
@@ -682,11 +772,33 @@ fn stat_lines(text: &str) -> String {
         .collect()
 }
 
+/// The owner of each of `paths` in the last layer that has it: the tar
+/// header's, or (`xattr`) the user.rootlesscontainers record's where the
+/// entry has one ("PATH UID:GID" lines, sorted).
+fn image_owners(lines: &[String], paths: &[&str], xattr: bool) -> String {
+    let mut last = std::collections::BTreeMap::new();
+    for l in lines {
+        let f: Vec<&str> = l.split(' ').collect();
+        let [_, path, header, record] = f[..] else { panic!("a layer_owners line: {l:?}") };
+        let owner = match (xattr, record) {
+            (true, r) if r != "none" => {
+                let (hu, hg) = header.split_once(':').expect("uid:gid");
+                let (ru, rg) = r.split_once(':').expect("uid:gid");
+                format!("{}:{}", if ru == "-" { hu } else { ru }, if rg == "-" { hg } else { rg })
+            }
+            _ => header.to_string(),
+        };
+        last.insert(path.to_string(), owner);
+    }
+    paths.iter().map(|p| format!("{p} {}\n", last.get(*p).map_or("missing", String::as_str))).collect()
+}
+
 /// Issue 10, the Debian image: `apt-get install credshim-demo` in a `podman
 /// build` RUN step by pod1 fails with plain runc (apt's setgroups, setegid,
 /// seteuid) and works through credshim-runtime, with dpkg's owners in that
-/// step as real root's build has them. The image keeps root for every file:
-/// the owners of the step are credshim's, and podman commits the real ones.
+/// step, in the next one and in the image, as real root's build has them.
+/// The layers keep them in user.rootlesscontainers records; their tar
+/// headers say root (the account's one id).
 #[test]
 fn debian_build_installs_a_package_through_the_wrapper() {
     let t0 = Instant::now();
@@ -748,26 +860,21 @@ fn debian_build_installs_a_package_through_the_wrapper() {
     assert_eq!(stat_lines(&ref_steps[1]), DEMO_OWNERS, "the reference's RUN 1");
     assert_eq!(stat_lines(&ref_steps[2]), DEMO_OWNERS, "the reference's RUN 2");
 
-    // The step that installed: dpkg's owners, as real root's.
+    // The step that installed and the next one: dpkg's owners, as real
+    // root's.
     assert_eq!(stat_lines(&shim_steps[1]), DEMO_OWNERS, "RUN 1 through the wrapper (the install)");
-    // The next step and the image: podman committed the real owners (all
-    // root in pod1's one-id namespace); the modes are kept.
+    assert_eq!(stat_lines(&shim_steps[2]), DEMO_OWNERS, "RUN 2 through the wrapper");
+    // The image: dpkg's owners through the wrapper; with plain runc the
+    // kernel's answer in a one-id namespace (root; the modes are kept).
+    // The base image's owners were lost when pod1 imported it
+    // (ignore_chown_errors).
     let all_root = DEMO_OWNERS.lines().map(|l| format!("0:0 {}\n", l.split_once(' ').expect("a stat line").1)).collect::<String>();
-    assert_eq!(
-        stat_lines(&shim_steps[2]),
-        all_root,
-        "RUN 2 through the wrapper: if the layer keeps dpkg's owners now, update README's \"podman without subuids\" (Ownership in builds)"
-    );
     let image_stat = |cmd: Command, what: &str| stat_lines(&lab.ok(cmd, what).stdout);
     let stat_all = format!("{DEMO_STAT} && {BASE_STAT}");
-    for runtime in [lab.wrapper_s(), "runc".into()] {
+    for (runtime, owners) in [(lab.wrapper_s(), DEMO_OWNERS.to_string()), ("runc".into(), all_root)] {
         let got = image_stat(lab.with(&runtime, &["run", "--rm", "--network=none", "shimmed", "sh", "-c", &stat_all]), "stat in the image");
         eprintln!("pod1's image, run with {runtime}:\n{got}");
-        assert_eq!(
-            got,
-            format!("{all_root}0:0 640 /etc/gshadow\n0:0 640 /var/log/nginx/error.log\n"),
-            "pod1's image (through {runtime}): see README's \"podman without subuids\""
-        );
+        assert_eq!(got, format!("{owners}0:0 640 /etc/gshadow\n0:0 640 /var/log/nginx/error.log\n"), "pod1's image (through {runtime})");
     }
     let mut args = vec!["--runtime", "runc", "run", "--rm", "--network=none"];
     args.extend(ROOT_LIMITS);
@@ -775,6 +882,17 @@ fn debian_build_installs_a_package_through_the_wrapper() {
     let got = image_stat(lab.root_podman(&args), "stat in real root's image");
     eprintln!("real root's image:\n{got}");
     assert_eq!(got, format!("{DEMO_OWNERS}0:42 640 /etc/gshadow\n33:4 640 /var/log/nginx/error.log\n"), "real root's image");
+
+    // The layer archives: the owners real root's headers have are in pod1's
+    // user.rootlesscontainers records; pod1's headers say root.
+    let paths: Vec<&str> = DEMO_OWNERS.lines().map(|l| l.rsplit_once(' ').expect("a stat line").1.trim_start_matches('/')).collect();
+    let mine = saved_owners(&lab, lab.podman(&[]), "shimmed", &paths);
+    let theirs = saved_owners(&lab, lab.root_podman(&[]), "ref", &paths);
+    let want = image_owners(&theirs, &paths, false);
+    eprintln!("real root's layers:\n{want}pod1's layers:\n{}", mine.join("\n"));
+    assert_eq!(image_owners(&mine, &paths, true), want, "the owners in pod1's layers' records");
+    let root_only: String = paths.iter().map(|p| format!("{p} 0:0\n")).collect();
+    assert_eq!(image_owners(&mine, &paths, false), root_only, "pod1's layers' headers (if not root now, update README)");
 
     let left: Vec<_> = std::fs::read_dir(lab.dir.join("tmp")).expect("tmp").flatten().map(|e| e.path()).collect();
     assert!(left.is_empty(), "buildah's bundles left in TMPDIR: {left:?}");
@@ -791,8 +909,7 @@ const USR_ID: &str = "uid=100(usr) gid=101(grp) groups=101(grp)\n";
 /// it from the fixture's repository (dpkg unpacks it and runs its
 /// postinst), then addgroup/adduser make a system group and user, su
 /// drops to it, and a file is chowned to it. Through credshim-runtime the
-/// step prints what real root's build prints; the next step and the image
-/// show the file as root's.
+/// step, the next one and the image show what real root's build shows.
 #[test]
 fn debian_build_adduser_su_and_chown_through_the_wrapper() {
     let t0 = Instant::now();
@@ -834,14 +951,14 @@ fn debian_build_adduser_su_and_chown_through_the_wrapper() {
     assert!(!o.stderr.contains("can't set groups") && !o.stderr.contains("Operation not permitted"), "{}", o.stderr);
     assert_eq!(ids(&s[1]), ids(&r[1]), "su through the wrapper vs real root");
     assert!(s[2].contains("/etc/passwd:usr:x:100:101::/nonexistent:/usr/sbin/nologin\n/etc/group:grp:x:101:\n"), "{}", s[2]);
-    // In the step /f is usr's; the layer podman commits has the real owner.
+    // /f is usr's in the step, in the next one and in the image.
     assert_eq!(
         (ls(&s[1]), ls(&s[2])),
-        (vec!["100:101".to_string()], vec!["0:0".to_string()]),
-        "/f in RUN 1 and RUN 2 through the wrapper (if the layer keeps usr now, update README's \"podman without subuids\")"
+        (vec!["100:101".to_string()], vec!["100:101".to_string()]),
+        "/f in RUN 1 and RUN 2 through the wrapper"
     );
     let o = lab.ok(lab.with(&lab.wrapper_s(), &["run", "--rm", "--network=none", "shimmed", "stat", "-c", "%u:%g %n", "/f"]), "stat /f");
-    assert_eq!(o.stdout, "0:0 /f\n", "/f in pod1's image");
+    assert_eq!(o.stdout, "100:101 /f\n", "/f in pod1's image through the wrapper");
     let mut args = vec!["--runtime", "runc", "run", "--rm", "--network=none"];
     args.extend(ROOT_LIMITS);
     args.extend(["ref", "stat", "-c", "%u:%g %n", "/f"]);
