@@ -5,8 +5,9 @@
 //! contrib/podman/containers.conf registers, and as the account's default)
 //! the same image prints what it prints when podman is run by real root.
 //! Also: a container's lifecycle through the wrapper checked by pid and by
-//! podman's state, the wrapper's errors as podman shows them, and podman
-//! build's RUN. On the Debian image of tests/fixtures/debian-rootfs: apt
+//! podman's state, the wrapper's errors as podman shows them, podman
+//! build's RUN (owners kept into the image), and buildah's bud and run. On
+//! the Debian image of tests/fixtures/debian-rootfs: apt
 //! and adduser in builds, nginx dropping to www-data in `run -d`.
 //!
 //! Each lab has its own storage root and runroot (`--root`, `--runroot`,
@@ -623,6 +624,78 @@ fn podman_build_runs_through_the_wrapper() {
     let empty: Vec<_> = std::fs::read_dir(lab.dir.join("tmp")).expect("tmp").flatten().map(|e| e.path()).collect();
     assert!(empty.is_empty(), "buildah's bundles left in TMPDIR: {empty:?}");
     lab.settled("podman build", &[]);
+}
+
+/// buildah as pod1 on the lab's storage (the same as its podman's).
+fn buildah(lab: &PodLab, args: &[&str]) -> Command {
+    let mut c = lab.as_user("buildah");
+    c.args(["--root", &lab.path("store"), "--runroot", &lab.path("run"), "--storage-driver", lab.driver]);
+    c.args(["--storage-opt", &format!("{}.ignore_chown_errors=true", lab.driver)]);
+    c.args(args);
+    c
+}
+
+#[test]
+fn buildah_bud_and_run_through_the_wrapper() {
+    assert!(which("buildah").is_some(), "buildah is not installed: run `bash .ci/setup`");
+    let lab = PodLab::new("buildah");
+    std::fs::write(
+        lab.dir.join("ctx/Containerfile"),
+        "FROM bb\n\
+         RUN su -s /bin/sh www -c id && touch /f && chown www:www /f /home/www && ls -lnd /f /home/www\n\
+         RUN ls -lnd /f /home/www\n",
+    )
+    .expect("Containerfile");
+    let ctx = lab.path("ctx");
+    let owners = |stdout: &str| -> Vec<String> {
+        stdout
+            .lines()
+            .filter(|l| (l.starts_with('-') || l.starts_with('d')) && (l.ends_with(" /f") || l.ends_with(" /home/www")))
+            .map(|l| l.split_whitespace().skip(2).take(2).collect::<Vec<_>>().join(":"))
+            .collect()
+    };
+    let ids = |stdout: &str| -> String { stdout.lines().filter(|l| l.starts_with("uid=")).map(|l| format!("{l}\n")).collect() };
+
+    // Real root's buildah (its own storage; explicit limits, see ROOT_LIMITS).
+    let mut root = Command::new("buildah");
+    root.env_clear().env("PATH", PATH).env("HOME", lab.path("rtmp"));
+    root.args(["--root", &lab.path("rstore"), "--runroot", &lab.path("rrun"), "--storage-driver", "vfs"]);
+    let mut import = lab.root_podman(&["import"]);
+    import.arg(lab.tar()).arg("bb");
+    lab.ok(import, "podman import (as root)");
+    root.args(["bud", "--runtime", "runc", "--network=none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=32768:32768", "-t", "ref", &ctx]);
+    let r = lab.ok(root, "buildah bud by real root");
+    assert_eq!(ids(&r.stdout), WWW_ID, "real root's su:\n{}", r.stdout);
+    let want = ["100:101", "100:101", "100:101", "100:101"];
+    assert_eq!(owners(&r.stdout), want, "real root's /f and /home/www in RUN 1 and RUN 2:\n{}", r.stdout);
+
+    // pod1 with plain runc: su cannot set groups.
+    let o = run(buildah(&lab, &["bud", "--runtime", "runc", "--network=none", "-t", "plain", &ctx]));
+    assert!(!o.ok, "buildah bud worked without credshim:\n{}", o.stdout);
+    assert!(o.stderr.contains("su: can't set groups: Operation not permitted"), "{}", o.stderr);
+
+    // pod1 through the wrapper.
+    let o = lab.ok(buildah(&lab, &["bud", "--runtime", &lab.wrapper_s(), "--network=none", "-t", "shimmed", &ctx]), "buildah bud through the wrapper");
+    assert_eq!(ids(&o.stdout), WWW_ID, "su through the wrapper:\n{}\n{}", o.stdout, o.stderr);
+    assert_eq!(owners(&o.stdout), want, "/f and /home/www in RUN 1 and RUN 2 through the wrapper:\n{}", o.stdout);
+
+    // buildah from + run: su in a working container of the built image.
+    let o = lab.ok(buildah(&lab, &["from", "--name", "work", "shimmed"]), "buildah from");
+    assert_eq!(o.stdout.trim(), "work");
+    let mut su = vec!["run", "--runtime", "runc", "work", "--"];
+    su.extend(SU);
+    let o = run(buildah(&lab, &su));
+    assert!(!o.ok && o.stderr.contains("su: can't set groups: Operation not permitted"), "plain runc: {}{}", o.stdout, o.stderr);
+    let w = lab.wrapper_s();
+    su[2] = &w;
+    let o = lab.ok(buildah(&lab, &su), "buildah run");
+    assert_eq!(o.stdout, WWW_ID);
+    let o = lab.ok(buildah(&lab, &["run", "--runtime", &w, "work", "--", "stat", "-c", "%u:%g %n", "/f", "/home/www"]), "buildah run stat");
+    assert_eq!(o.stdout, "100:101 /f\n100:101 /home/www\n");
+    lab.ok(buildah(&lab, &["rm", "work"]), "buildah rm");
+    let empty: Vec<_> = std::fs::read_dir(lab.dir.join("tmp")).expect("tmp").flatten().map(|e| e.path()).collect();
+    assert!(empty.is_empty(), "buildah's bundles left in TMPDIR: {empty:?}");
+    lab.settled("buildah", &[]);
 }
 
 /// The hooks-dir route: contrib/oci-hooks.d/credshim.json (with the lab's
