@@ -22,6 +22,7 @@ impl Errno {
     pub const EEXIST: Errno = Errno(17);
     pub const ETXTBSY: Errno = Errno(26);
     pub const EINVAL: Errno = Errno(22);
+    pub const EROFS: Errno = Errno(30);
     pub const ERANGE: Errno = Errno(34);
     pub const ENOSYS: Errno = Errno(38);
     pub const ENAMETOOLONG: Errno = Errno(36);

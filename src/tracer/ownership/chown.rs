@@ -7,6 +7,7 @@ use crate::idmap;
 use crate::mem::TraceeMem;
 use crate::ptrace::Tid;
 use credshim_shims::chown::{chown_common, Owner};
+use credshim_shims::errno::Errno;
 use credshim_shims::id::{raw_id, IdWidth};
 use credshim_shims::table::Shim;
 use credshim_shims::Creds;
@@ -60,6 +61,11 @@ pub fn chown_call(
     };
     let (user, group) = (raw_id(user, width), raw_id(group, width));
     let md = if nofollow { std::fs::symlink_metadata(&path) } else { std::fs::metadata(&path) }.ok()?;
+    // do_fchownat's order: the lookup, then mnt_want_write, then
+    // chown_common's checks.
+    if read_only(&path) {
+        return Some(Errno::EROFS.ret());
+    }
     let inode = Inode::from(&md);
     let real = (execfile::unmapped_as_none(inode.uid, true), execfile::unmapped_as_none(inode.gid, false));
     let (uid, gid) = owners.get(&path, &inode, !nofollow).unwrap_or(real);
@@ -80,6 +86,16 @@ pub fn chown_call(
     }
     log::debug!("[pid {tid}] ownership of {} recorded as {}:{}", path.display(), new.uid, new.gid);
     Some(0)
+}
+
+/// Whether the file at `path` is on a read-only mount or filesystem (what
+/// makes mnt_want_write fail with EROFS).
+fn read_only(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else { return false };
+    // SAFETY: statvfs into a zeroed local struct, with a NUL-terminated path.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    unsafe { libc::statvfs(c.as_ptr(), &mut st) == 0 && st.f_flag & libc::ST_RDONLY != 0 }
 }
 
 fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
