@@ -455,6 +455,24 @@ fn lifecycle_through_the_wrapper_leaves_nothing_behind() {
     lab.settled("rm", &[]);
     let left: Vec<_> = std::fs::read_dir(lab.dir.join("store/vfs-containers")).expect("vfs-containers").flatten().filter(|e| e.path().is_dir()).collect();
     assert!(left.is_empty(), "container storage left after rm: {left:?}");
+
+    // create, then start (podman runs the runtime's create then), then
+    // rm -f of the running container.
+    lab.ok(lab.with(&w, &["create", "--name", "made", "--network=none", "bb", "sh", "-c", "exec sleep 1000"]), "create");
+    assert_eq!(lab.inspect("made")["State"]["Status"], "created");
+    lab.settled("create", &["made"]);
+    lab.ok(lab.podman(&["start", "made"]), "start");
+    let ct = lab.inspect("made");
+    assert_eq!(ct["State"]["Status"], "running");
+    let init = ct["State"]["Pid"].as_u64().expect("a pid") as u32;
+    assert_eq!(comm(init), "credshim", "the created container's init");
+    assert!(wait_until(LIMIT, || harness::children(init).iter().any(|&p| comm(p) == "sleep")), "no sleep under credshim");
+    let sleeper = harness::children(init)[0];
+    lab.ok(lab.podman(&["rm", "-f", "made"]), "rm -f");
+    for pid in [init, sleeper] {
+        assert!(wait_until(LIMIT, || !alive(pid)), "after rm -f: {pid} ({}) still runs", comm(pid));
+    }
+    lab.settled("rm -f", &[]);
 }
 
 #[test]
