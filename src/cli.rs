@@ -175,6 +175,39 @@ pub enum Oci {
     Runtime(Runtime),
     Hook(Hook),
     SeccompProfile(SeccompProfile),
+    FixOwners(FixOwners),
+}
+
+const FIX_OWNERS_LONG: &str = "\
+Rewrite an image archive saved by an account with one id (`podman save`, \
+docker-archive format) so that the tar headers of its layers carry the \
+owners credshim kept. podman fills a layer's headers from lstat(2) in its \
+own namespace, where such an account has only root; through \
+credshim-runtime (--ownership xattr) each file's real owner is in its \
+user.rootlesscontainers attribute, which podman copies into the layer as \
+a PAX record. Each entry with that record gets its ids (and no user or \
+group name) in its header; the record stays, so the account that loads \
+the archive again keeps the attribute. A rewritten layer is renamed after \
+its new digest and the image config's rootfs.diff_ids follow, as do the \
+config's name and manifest.json; a layer without records is copied byte \
+for byte. The result is a docker-archive again, which `podman load` takes \
+(checking every digest) wherever the image is to go next.
+
+OUT is written beside itself and renamed into place; IN is not changed. \
+Errors (not a docker-archive, a layer that is not an uncompressed tar, a \
+malformed record) are one line and exit status 125.";
+
+/// Put the owners kept in user.rootlesscontainers into an image's layer headers.
+#[derive(Args, Debug)]
+#[command(long_about = FIX_OWNERS_LONG)]
+pub struct FixOwners {
+    /// The image archive (podman save --format docker-archive).
+    #[arg(value_name = "IN")]
+    pub input: PathBuf,
+
+    /// Where to write the rewritten archive.
+    #[arg(value_name = "OUT")]
+    pub output: PathBuf,
 }
 
 const SECCOMP_PROFILE_LONG: &str = "\
@@ -350,7 +383,7 @@ mod docs {
         clap_mangen::Man::new(Cli::command()).render(&mut out).expect("renders");
         check("man/credshim.1", &out);
         let sub = super::Sub::command();
-        for path in [&["oci", "inject"][..], &["oci", "runtime"], &["oci", "hook"], &["oci", "seccomp-profile"], &["doctor"]] {
+        for path in [&["oci", "inject"][..], &["oci", "runtime"], &["oci", "hook"], &["oci", "seccomp-profile"], &["oci", "fix-owners"], &["doctor"]] {
             let mut cmd = &sub;
             for word in path {
                 cmd = cmd.find_subcommand(word).expect("a subcommand");

@@ -86,6 +86,19 @@ fn subcommand(sub: cli::Sub) -> ExitCode {
             }
             Err(e) => oci_failed("oci seccomp-profile", e),
         },
+        SubCommand::Oci(Oci::FixOwners(f)) => match oci::owners::fix_archive(&f.input, &f.output) {
+            Ok(s) => {
+                println!(
+                    "{}: {} of {} layers rewritten, {} entries with the owner of their user.rootlesscontainers record",
+                    f.output.display(),
+                    s.rewritten,
+                    s.layers,
+                    s.entries
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => oci_failed("oci fix-owners", e),
+        },
         SubCommand::Oci(Oci::Hook(h)) => {
             let syslog = h.log_file.is_none();
             if let Err(e) = log::init(h.verbose, h.log_file.as_deref(), syslog) {

@@ -708,3 +708,57 @@ fn hook_inject_is_idempotent_and_remove_restores_the_bytes() {
     inject(&["--remove"]);
     assert_eq!(std::fs::read(&cfg).expect("read"), orig, "--remove gives back the original bytes");
 }
+
+/// `credshim oci fix-owners`' refusals: one line naming the file, status
+/// 125, no output file and no scratch file left beside it.
+#[test]
+fn fix_owners_refuses_what_it_cannot_rewrite() {
+    let dir = std::env::temp_dir().join(format!("credshim-fix-owners-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("img")).expect("mkdir");
+    let out = dir.join("out.tar");
+    // A docker-archive whose one layer has a truncated owner record.
+    let script = r#"
+import io, json, sys, tarfile
+d = sys.argv[1]
+layer = io.BytesIO()
+with tarfile.open(fileobj=layer, mode="w", format=tarfile.PAX_FORMAT) as t:
+    i = tarfile.TarInfo("f")
+    i.pax_headers = {"SCHILY.xattr.user.rootlesscontainers": "\x08"}
+    t.addfile(i, io.BytesIO(b""))
+with tarfile.open(d + "/bad.tar", "w") as t:
+    for name, data in [("l.tar", layer.getvalue()),
+                       ("c.json", json.dumps({"rootfs": {"type": "layers", "diff_ids": ["sha256:00"]}}).encode()),
+                       ("manifest.json", json.dumps([{"Config": "c.json", "Layers": ["l.tar"]}]).encode())]:
+        i = tarfile.TarInfo(name); i.size = len(data); t.addfile(i, io.BytesIO(data))
+with tarfile.open(d + "/nomanifest.tar", "w") as t:
+    i = tarfile.TarInfo("x"); t.addfile(i, io.BytesIO(b""))
+open(d + "/text", "w").write("not an archive\n" * 100)
+"#;
+    let o = run({
+        let mut c = Command::new("/usr/bin/python3");
+        c.arg("-c").arg(script).arg(dir.join("img"));
+        c
+    });
+    assert!(o.ok, "{}", o.stderr);
+    let img = |n: &str| dir.join("img").join(n);
+    for (input, output, cause) in [
+        (img("missing.tar"), out.clone(), "No such file or directory".to_string()),
+        (img("text"), out.clone(), "not a tar archive".to_string()),
+        (img("nomanifest.tar"), out.clone(), "no manifest.json: not a docker-archive (podman save --format docker-archive)".to_string()),
+        (img("bad.tar"), out.clone(), "user.rootlesscontainers".to_string()),
+        (img("bad.tar"), img("bad.tar"), "the output is the input: name another file".to_string()),
+    ] {
+        let mut c = Command::new(harness::credshim_bin());
+        c.args(["oci", "fix-owners"]).arg(&input).arg(&output);
+        let o = run(c);
+        assert_eq!(o.code, Some(125), "{input:?}: {} {}", o.stdout, o.stderr);
+        assert!(o.stderr.starts_with("credshim: oci fix-owners: ") && o.stderr.ends_with('\n'), "{input:?}: {:?}", o.stderr);
+        assert_eq!(o.stderr.lines().count(), 1, "{input:?}: {:?}", o.stderr);
+        assert!(o.stderr.contains(&cause), "{input:?}: {:?} does not say {cause:?}", o.stderr);
+        assert!(!out.exists(), "{input:?}: an output was written");
+        let left: Vec<_> = std::fs::read_dir(&dir).expect("dir").flatten().map(|e| e.file_name()).filter(|n| n != "img").collect();
+        assert!(left.is_empty(), "{input:?}: left beside the output: {left:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -122,8 +122,7 @@ impl PodLab {
             sh(Command::new("chown").arg(format!("{USER}:{gid}")).arg(lab.dir.join(d)));
         }
         std::fs::set_permissions(lab.dir.join("xdg"), std::fs::Permissions::from_mode(0o700)).expect("chmod xdg");
-        let dirs = format!("[storage]\ngraphroot = \"{}\"\nrunroot = \"{}\"\n", lab.path("store"), lab.path("run"));
-        std::fs::write(lab.dir.join("storage.conf"), STORAGE_CONF.replacen("[storage]\n", &dirs, 1)).expect("storage.conf");
+        std::fs::write(lab.dir.join("storage.conf"), STORAGE_CONF).expect("storage.conf");
 
         // The image, as a tar of a directory (owned by root: 0 inside).
         let root = lab.dir.join("rootfs");
@@ -192,9 +191,11 @@ impl PodLab {
         let mut c = self.as_user("env");
         c.args(env.iter().map(|(k, v)| format!("{k}={v}")));
         if self.driver == "overlay" {
-            // The shipped storage.conf (overlay, ignore_chown_errors), with
-            // the lab's directories: --root, --runroot or --storage-driver
-            // would make podman drop the file's driver options.
+            // The shipped storage.conf (overlay, ignore_chown_errors). The
+            // storage is then in the lab's HOME and XDG_RUNTIME_DIR
+            // (rootless podman reads no graphroot from the file); --root,
+            // --runroot or --storage-driver would make podman drop the
+            // file's driver options.
             c.arg(format!("CONTAINERS_STORAGE_CONF={}", self.path("storage.conf")));
             c.arg("podman");
         } else {
@@ -211,7 +212,11 @@ impl PodLab {
         c
     }
     fn ok(&self, cmd: Command, what: &str) -> Out {
+        let t = Instant::now();
         let o = run(cmd);
+        if t.elapsed() > Duration::from_secs(2) {
+            eprintln!("{what}: {:?}", t.elapsed());
+        }
         assert!(o.ok, "{what} failed ({:?}): {}{}", o.code, o.stdout, o.stderr);
         o
     }
@@ -628,16 +633,40 @@ fn podman_build_runs_through_the_wrapper() {
     assert_eq!(theirs, ["1 tmp/out 100:0 none"], "real root's layers");
     assert_eq!(mine, ["1 tmp/out 0:0 100:-"], "pod1's layers (if the header says 100 now, update README's \"podman without subuids\")");
 
-    // The archive loaded back by pod1 (image and layers removed first):
-    // the record becomes the attribute again.
-    lab.ok(lab.podman(&["rmi", "shimmed"]), "podman rmi");
-    let o = run(lab.podman(&["image", "exists", "shimmed"]));
-    assert_eq!(o.code, Some(1), "the image is still there");
-    let mut load = lab.podman(&["load", "-i"]);
-    load.arg(&archive);
-    lab.ok(load, "podman load");
-    std::fs::remove_file(&archive).expect("rm the archive");
-    assert_eq!(ls(&lab.wrapper_s()), ["100"], "/tmp/out in the loaded image through the wrapper");
+    // `credshim oci fix-owners`: the record's owner in the header.
+    let fixed = lab.dir.join("tmp/fixed.tar");
+    let mut fix = Command::new(lab.dir.join("bin/credshim"));
+    fix.args(["oci", "fix-owners"]).arg(&archive).arg(&fixed);
+    let o = lab.ok(fix, "credshim oci fix-owners");
+    assert_eq!(
+        o.stdout,
+        format!("{}: 1 of 3 layers rewritten, 1 entries with the owner of their user.rootlesscontainers record\n", fixed.display())
+    );
+    assert_eq!(layer_owners(&lab, &fixed, &["tmp/out"]), ["1 tmp/out 100:0 100:-"], "the fixed archive's layers");
+
+    // Real root loads the fixed archive (podman checks every digest) and
+    // sees www's file, as in its own build.
+    let mut load = lab.root_podman(&["load", "-i"]);
+    load.arg(&fixed);
+    lab.ok(load, "podman load of the fixed archive by real root");
+    let mut args = vec!["--runtime", "runc", "run", "--rm", "--network=none"];
+    args.extend(ROOT_LIMITS);
+    args.extend(["shimmed", "ls", "-ln", "/tmp/out"]);
+    let o = lab.ok(lab.root_podman(&args), "ls in the fixed image as real root");
+    assert_eq!(owners(&o.stdout), ["100"], "/tmp/out in the fixed image loaded by real root");
+
+    // pod1 loads each archive back (image and layers removed first): the
+    // record becomes the attribute again, and the wrapper shows www.
+    for a in [&archive, &fixed] {
+        lab.ok(lab.podman(&["rmi", "shimmed"]), "podman rmi");
+        let o = run(lab.podman(&["image", "exists", "shimmed"]));
+        assert_eq!(o.code, Some(1), "the image is still there");
+        let mut load = lab.podman(&["load", "-i"]);
+        load.arg(a);
+        lab.ok(load, "podman load");
+        std::fs::remove_file(a).expect("rm the archive");
+        assert_eq!(ls(&lab.wrapper_s()), ["100"], "/tmp/out in the image loaded from {} through the wrapper", a.display());
+    }
 
     let empty: Vec<_> = std::fs::read_dir(lab.dir.join("tmp")).expect("tmp").flatten().map(|e| e.path()).collect();
     assert!(empty.is_empty(), "buildah's bundles left in TMPDIR: {empty:?}");
@@ -977,13 +1006,23 @@ fn debian_build_installs_a_package_through_the_wrapper() {
     // The layer archives: the owners real root's headers have are in pod1's
     // user.rootlesscontainers records; pod1's headers say root.
     let paths: Vec<&str> = DEMO_OWNERS.lines().map(|l| l.rsplit_once(' ').expect("a stat line").1.trim_start_matches('/')).collect();
-    let mine = saved_owners(&lab, lab.podman(&[]), "shimmed", &paths);
+    let archive = save(&lab, lab.podman(&[]), "shimmed");
+    let mine = layer_owners(&lab, &archive, &paths);
     let theirs = saved_owners(&lab, lab.root_podman(&[]), "ref", &paths);
     let want = image_owners(&theirs, &paths, false);
     eprintln!("real root's layers:\n{want}pod1's layers:\n{}", mine.join("\n"));
     assert_eq!(image_owners(&mine, &paths, true), want, "the owners in pod1's layers' records");
     let root_only: String = paths.iter().map(|p| format!("{p} 0:0\n")).collect();
     assert_eq!(image_owners(&mine, &paths, false), root_only, "pod1's layers' headers (if not root now, update README)");
+    // credshim oci fix-owners: the headers are real root's.
+    let fixed = lab.dir.join("tmp/fixed.tar");
+    let mut fix = Command::new(lab.dir.join("bin/credshim"));
+    fix.args(["oci", "fix-owners"]).arg(&archive).arg(&fixed);
+    lab.ok(fix, "credshim oci fix-owners");
+    assert_eq!(image_owners(&layer_owners(&lab, &fixed, &paths), &paths, false), want, "the fixed archive's headers");
+    for a in [&archive, &fixed] {
+        std::fs::remove_file(a).expect("rm the archive");
+    }
 
     let left: Vec<_> = std::fs::read_dir(lab.dir.join("tmp")).expect("tmp").flatten().map(|e| e.path()).collect();
     assert!(left.is_empty(), "buildah's bundles left in TMPDIR: {left:?}");

@@ -22,6 +22,9 @@ _credshim() {
             credshim,oci)
                 cmd="credshim__subcmd__oci"
                 ;;
+            credshim__subcmd__oci,fix-owners)
+                cmd="credshim__subcmd__oci__subcmd__fix__subcmd__owners"
+                ;;
             credshim__subcmd__oci,hook)
                 cmd="credshim__subcmd__oci__subcmd__hook"
                 ;;
@@ -97,8 +100,22 @@ _credshim() {
             return 0
             ;;
         credshim__subcmd__oci)
-            opts="-h --help inject runtime hook seccomp-profile"
+            opts="-h --help inject runtime hook seccomp-profile fix-owners"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        credshim__subcmd__oci__subcmd__fix__subcmd__owners)
+            opts="-h --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -45,11 +45,12 @@ complete -c credshim -n "__fish_credshim_needs_command" -s h -l help -d 'Print h
 complete -c credshim -n "__fish_credshim_needs_command" -s V -l version -d 'Print version'
 complete -c credshim -n "__fish_credshim_needs_command" -a "oci" -d 'Rootless OCI containers (runc, crun) under credshim'
 complete -c credshim -n "__fish_credshim_needs_command" -a "doctor" -d 'Report, in plain words, whether this machine supports each way of running credshim (user namespaces, ptrace, seccomp filters and user notifications, PTRACE_GET_SYSCALL_INFO, runc and crun). Exit status 0 when the basic mode (credshim -- COMMAND) works, 1 when not'
-complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime hook seccomp-profile" -s h -l help -d 'Print help'
-complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime hook seccomp-profile" -f -a "inject" -d 'Put a rootless OCI bundle\'s process under credshim'
-complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime hook seccomp-profile" -f -a "runtime" -d 'Run runc or crun with credshim injected into the containers it creates'
-complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime hook seccomp-profile" -f -a "hook" -d 'The OCI hook: attach to a container\'s init from outside'
-complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime hook seccomp-profile" -f -a "seccomp-profile" -d 'Print podman\'s default seccomp profile with credshim\'s trace rules'
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime hook seccomp-profile fix-owners" -s h -l help -d 'Print help'
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime hook seccomp-profile fix-owners" -f -a "inject" -d 'Put a rootless OCI bundle\'s process under credshim'
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime hook seccomp-profile fix-owners" -f -a "runtime" -d 'Run runc or crun with credshim injected into the containers it creates'
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime hook seccomp-profile fix-owners" -f -a "hook" -d 'The OCI hook: attach to a container\'s init from outside'
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime hook seccomp-profile fix-owners" -f -a "seccomp-profile" -d 'Print podman\'s default seccomp profile with credshim\'s trace rules'
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime hook seccomp-profile fix-owners" -f -a "fix-owners" -d 'Put the owners kept in user.rootlesscontainers into an image\'s layer headers'
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from inject" -l mode -d '`wrap`: credshim runs inside the container as its init; `hook`: nothing inside, an OCI hook attaches from outside' -r -f -a "wrap\t'Bind-mount the binary and prefix process.args'
 hook\t'A createRuntime hook attaches from outside; the seccomp profile traces the shim table. Nothing of credshim inside the container'"
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from inject" -l ownership -d 'Where the container\'s file ownership is kept: the --ownership of the injected credshim (wrap) or of the hook' -r -f -a "off\t''
@@ -74,4 +75,5 @@ complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_s
 session\t''
 xattr\t''"
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from seccomp-profile" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from fix-owners" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c credshim -n "__fish_credshim_using_subcommand doctor" -s h -l help -d 'Print help'

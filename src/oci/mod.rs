@@ -6,6 +6,7 @@
 pub mod config;
 pub mod hook;
 pub mod inject;
+pub mod owners;
 pub mod runtime;
 
 use inject::Method;
