@@ -321,7 +321,9 @@ Run an OCI runtime (runc or crun) with ARGS, after injecting credshim: for \
 `create` and `run`, into the bundle (--bundle/-b, else the current \
 directory) as `credshim oci inject` does; for `exec` into a container \
 whose config has the injection, the new process runs under the injected \
-credshim too (trailing arguments or --process FILE). The runtime's global \
+credshim too (trailing arguments or --process FILE); before `delete` the \
+binary's mount point is removed from the root filesystem, so that an image \
+committed from the container does not carry it. The runtime's global \
 options before the subcommand (--root, --log, --log-format, --rootless, \
 --criu, --cgroup-manager, --systemd-cgroup, --debug) are understood; \
 every other subcommand is passed through untouched, and the arguments of \

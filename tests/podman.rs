@@ -627,8 +627,13 @@ fn podman_build_runs_through_the_wrapper() {
     // lstat, and its namespace has one id), and the layer carries www in
     // the user.rootlesscontainers record.
     let archive = save(&lab, lab.podman(&[]), "shimmed");
+    // Nothing of credshim in the image: the binary's mount point goes
+    // before the runtime's delete.
+    let ours = layer_owners(&lab, &archive, &[".credshim", ".credshim/credshim"]);
+    assert!(ours.is_empty(), "credshim's mount point in the image's layers: {ours:?}");
     let mine = layer_owners(&lab, &archive, &["tmp/out"]);
-    let theirs = saved_owners(&lab, lab.root_podman(&[]), "ref", &["tmp/out"]);
+    let ref_archive = save(&lab, lab.root_podman(&[]), "ref");
+    let theirs = layer_owners(&lab, &ref_archive, &["tmp/out"]);
     eprintln!("pod1's layers:\n{}\nreal root's layers:\n{}", mine.join("\n"), theirs.join("\n"));
     assert_eq!(theirs, ["1 tmp/out 100:0 none"], "real root's layers");
     assert_eq!(mine, ["1 tmp/out 0:0 100:-"], "pod1's layers (if the header says 100 now, update README's \"podman without subuids\")");
@@ -643,6 +648,13 @@ fn podman_build_runs_through_the_wrapper() {
         format!("{}: 1 of 3 layers rewritten, 1 entries with the owner of their user.rootlesscontainers record\n", fixed.display())
     );
     assert_eq!(layer_owners(&lab, &fixed, &["tmp/out"]), ["1 tmp/out 100:0 100:-"], "the fixed archive's layers");
+    // Every entry of the RUN's layer, with its header's owner, as in real
+    // root's.
+    let entries = |a: &std::path::Path| -> Vec<String> {
+        layer_owners(&lab, a, &[""]).iter().filter(|l| l.starts_with("1 ")).map(|l| l.rsplit_once(' ').expect("a line").0.to_string()).collect()
+    };
+    assert_eq!(entries(&fixed), entries(&ref_archive), "the RUN's layer: pod1's fixed vs real root's");
+    std::fs::remove_file(&ref_archive).expect("rm the archive");
 
     // Real root loads the fixed archive (podman checks every digest) and
     // sees www's file, as in its own build.

@@ -153,8 +153,31 @@ pub fn prepare(runtime: &Path, args: &[OsString], ownership: Store) -> Result<Ve
             Ok(args.to_vec())
         }
         Some(b"exec") => exec_args(runtime, args, sub),
+        Some(b"delete") => {
+            let (_, id_at) = options(args, sub + 1, &[]);
+            if let Some(id) = args.get(id_at) {
+                remove_mount_point(runtime, &args[..sub], id);
+            }
+            Ok(args.to_vec())
+        }
         _ => Ok(args.to_vec()),
     }
+}
+
+/// Before `delete` of an injected container: the empty file the runtime
+/// made in the root filesystem as the binary's mount point goes, and its
+/// directory if nothing else is in it, so that they do not end up in an
+/// image committed from the container (podman build, podman commit).
+fn remove_mount_point(runtime: &Path, globals: &[OsString], id: &OsStr) {
+    let Some((bundle, config)) = injected_config(runtime, globals, id) else { return };
+    let Some(root) = config.pointer("/root/path").and_then(|p| p.as_str()) else { return };
+    let dir = bundle.join(root).join(BINARY_IN_CONTAINER.trim_start_matches('/'));
+    let Some(dir) = dir.parent() else { return };
+    let file = dir.join(BINARY_IN_CONTAINER.rsplit('/').next().unwrap_or_default());
+    if std::fs::symlink_metadata(&file).is_ok_and(|m| m.is_file() && m.len() == 0) {
+        let _ = std::fs::remove_file(&file);
+    }
+    let _ = std::fs::remove_dir(dir);
 }
 
 /// `exec` into a container whose config has the injection: the process
@@ -193,9 +216,8 @@ fn exec_args(runtime: &Path, args: &[OsString], sub: usize) -> Result<Vec<OsStri
 }
 
 /// Asks the runtime (`GLOBALS state ID`) for the container's bundle and
-/// reads its config: the prefix of its wrapped process.args, if it has
-/// the injection.
-fn injected_prefix(runtime: &Path, globals: &[OsString], id: &OsStr) -> Option<Vec<String>> {
+/// reads its config, if it has the injection.
+fn injected_config(runtime: &Path, globals: &[OsString], id: &OsStr) -> Option<(PathBuf, serde_json::Value)> {
     let mut cmd = std::process::Command::new(runtime);
     cmd.args(globals).arg("state").arg(id);
     let out = output_within(cmd, std::time::Duration::from_secs(30))?;
@@ -203,9 +225,12 @@ fn injected_prefix(runtime: &Path, globals: &[OsString], id: &OsStr) -> Option<V
         .ok()
         .and_then(|v| v.get("bundle").and_then(|b| b.as_str()).map(PathBuf::from))?;
     let config = std::fs::read(super::config_of(&bundle)).ok().and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())?;
-    if !Method::Wrap(Store::Session).is_applied(&config) {
-        return None;
-    }
+    Method::Wrap(Store::Session).is_applied(&config).then_some((bundle, config))
+}
+
+/// The prefix of an injected container's process.args.
+fn injected_prefix(runtime: &Path, globals: &[OsString], id: &OsStr) -> Option<Vec<String>> {
+    let (_, config) = injected_config(runtime, globals, id)?;
     prefix_of(config.pointer("/process/args")?.as_array()?)
 }
 
