@@ -17,7 +17,7 @@
 use super::{plain, OciError};
 use credshim_shims::rootlesscontainers as rc;
 use sha2::{Digest, Sha256};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -190,18 +190,19 @@ impl Drop for Scratch {
 }
 
 /// What the first reading of a docker-archive finds: manifest.json, the
-/// small top-level JSON files (the image configs), and the names of the
-/// tar files that hold owner records.
+/// small top-level JSON files (the image configs, by name: the output
+/// writes them in that order), and the names of the tar files that hold
+/// owner records.
 struct Index {
     manifest: Vec<u8>,
-    json: HashMap<String, Vec<u8>>,
+    json: BTreeMap<String, Vec<u8>>,
     with_records: HashSet<String>,
 }
 
 fn read_index(input: &Path) -> Result<Index, String> {
     let f = File::open(input).map_err(|e| said(&e))?;
     let mut manifest = None;
-    let mut json = HashMap::new();
+    let mut json = BTreeMap::new();
     let mut with_records = HashSet::new();
     let mut archive = tar::Archive::new(f);
     for entry in archive.entries().map_err(|e| format!("not a tar archive: {}", said(&e)))? {

@@ -171,13 +171,13 @@ pub fn prepare(runtime: &Path, args: &[OsString], ownership: Store) -> Result<Ve
 fn remove_mount_point(runtime: &Path, globals: &[OsString], id: &OsStr) {
     let Some((bundle, config)) = injected_config(runtime, globals, id) else { return };
     let Some(root) = config.pointer("/root/path").and_then(|p| p.as_str()) else { return };
-    let dir = bundle.join(root).join(BINARY_IN_CONTAINER.trim_start_matches('/'));
-    let Some(dir) = dir.parent() else { return };
-    let file = dir.join(BINARY_IN_CONTAINER.rsplit('/').next().unwrap_or_default());
+    let file = bundle.join(root).join(BINARY_IN_CONTAINER.trim_start_matches('/'));
     if std::fs::symlink_metadata(&file).is_ok_and(|m| m.is_file() && m.len() == 0) {
         let _ = std::fs::remove_file(&file);
     }
-    let _ = std::fs::remove_dir(dir);
+    if let Some(dir) = file.parent() {
+        let _ = std::fs::remove_dir(dir);
+    }
 }
 
 /// `exec` into a container whose config has the injection: the process

@@ -91,8 +91,7 @@ pub fn chown_call(
 /// Whether the file at `path` is on a read-only mount or filesystem (what
 /// makes mnt_want_write fail with EROFS).
 fn read_only(path: &Path) -> bool {
-    use std::os::unix::ffi::OsStrExt;
-    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else { return false };
+    let Ok(c) = super::cpath(path) else { return false };
     // SAFETY: statvfs into a zeroed local struct, with a NUL-terminated path.
     let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
     unsafe { libc::statvfs(c.as_ptr(), &mut st) == 0 && st.f_flag & libc::ST_RDONLY != 0 }

@@ -124,8 +124,7 @@ pub fn create_call(tid: Tid, shim: Shim, args: &[u64; 6], creds: &Creds, mem: &m
 }
 
 fn open_dir(path: &Path) -> Option<OwnedFd> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = CString::new(path.as_os_str().as_bytes()).ok()?;
+    let c = super::cpath(path).ok()?;
     // SAFETY: open returns a new fd we own, or -1.
     let fd = unsafe { libc::open(c.as_ptr(), libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) };
     (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) })

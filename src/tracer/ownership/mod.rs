@@ -208,6 +208,8 @@ impl Owners {
     }
 }
 
+/// `path` for a libc call (EINVAL for a path with a NUL byte, as the
+/// kernel cannot be given one).
 fn cpath(path: &Path) -> std::io::Result<CString> {
     CString::new(path.as_os_str().as_bytes()).map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))
 }

@@ -7,8 +7,6 @@ use crate::mem::TraceeMem;
 use crate::ptrace::Tid;
 use credshim_shims::table::{Abi, Shim};
 use credshim_shims::UserMem;
-use std::ffi::CString;
-use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 pub fn stat_call(tid: Tid, abi: Abi, shim: Shim, args: &[u64; 6], mem: &mut TraceeMem, owners: &mut Owners) -> Option<i64> {
@@ -35,7 +33,7 @@ pub fn stat_call(tid: Tid, abi: Abi, shim: Shim, args: &[u64; 6], mem: &mut Trac
         }
         _ => return None,
     };
-    let c = CString::new(path.as_os_str().as_bytes()).ok()?;
+    let c = super::cpath(&path).ok()?;
     let nofollow = flags & libc::AT_SYMLINK_NOFOLLOW;
     let follow = nofollow == 0;
     let bytes = if shim == Shim::Statx {

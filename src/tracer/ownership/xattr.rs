@@ -9,8 +9,6 @@ use crate::ptrace::Tid;
 use credshim_shims::rootlesscontainers::XATTR_NAME;
 use credshim_shims::table::Shim;
 use credshim_shims::{Errno, UserMem};
-use std::ffi::CString;
-use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 pub fn xattr_call(tid: Tid, shim: Shim, args: &[u64; 6], mem: &mut TraceeMem, owners: &Owners) -> Option<i64> {
@@ -46,7 +44,7 @@ pub fn xattr_call(tid: Tid, shim: Shim, args: &[u64; 6], mem: &mut TraceeMem, ow
 /// listxattr without credshim's name: None when the name is not in the
 /// list (the kernel answers), else the list as the kernel would give it.
 fn listxattr_call(path: &std::path::Path, follow: bool, buf: u64, size: usize, mem: &mut TraceeMem) -> Option<i64> {
-    let c = CString::new(path.as_os_str().as_bytes()).ok()?;
+    let c = super::cpath(path).ok()?;
     let list = |b: &mut [u8]| -> isize {
         // SAFETY: a C string and a live buffer of the given size (or none).
         unsafe {
