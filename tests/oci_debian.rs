@@ -18,7 +18,7 @@
 
 mod harness;
 
-use harness::fixture::debian as fixture;
+use harness::fixture::{debian as fixture, DEMO_OWNERS, DEMO_STAT};
 use harness::oci::{edit, id, inject, inject_hook, run, sh, Lab, LIMIT};
 use harness::{state, wait_until, Guard, NS_UID};
 use serde_json::{json, Value};
@@ -205,17 +205,11 @@ impl Drop for Reaper<'_> {
 
 // ---- apt ------------------------------------------------------------------
 
-const APT: &str = "apt-get update && apt-get install -y credshim-demo && \
-                   stat -c '%u:%g %a %n' /usr/share/credshim-demo/* /usr/share/credshim-demo/private/data";
-
-/// The owners and modes the package's archive records (dpkg-deb -c).
-const APT_STAT: &str = "\
-1234:5678 600 /usr/share/credshim-demo/odd-file
-100:101 750 /usr/share/credshim-demo/private
-0:0 644 /usr/share/credshim-demo/root-file
-33:33 640 /usr/share/credshim-demo/www-file
-100:101 640 /usr/share/credshim-demo/private/data
-";
+/// The payload of the apt tests: install the fixture's package, then
+/// show its owners.
+fn apt() -> String {
+    format!("apt-get update && apt-get install -y credshim-demo && {DEMO_STAT}")
+}
 
 /// The `stat` lines of an apt run's output.
 fn stat_lines(stdout: &str) -> String {
@@ -230,13 +224,13 @@ fn apt_reference() -> &'static str {
     R.get_or_init(|| {
         let t0 = Instant::now();
         let lab = debian_lab("apt-ref", false);
-        let b = debian_bundle(&lab, "ref", false, &["sh", "-c", APT], &[]);
+        let b = debian_bundle(&lab, "ref", false, &["sh", "-c", &apt()], &[]);
         let mut c = Command::new("runc");
         c.args(["--root", &format!("{}/root-state", lab.dir.display()), "run", "-b"]).arg(&b).arg(id("apt-ref"));
         let o = run(c);
         assert!(o.ok, "the apt reference run by real root failed ({:?}):\n{}\n{}", o.code, o.stdout, o.stderr);
         let got = stat_lines(&o.stdout);
-        assert_eq!(got, APT_STAT, "the reference's stat lines:\n{}", o.stdout);
+        assert_eq!(got, DEMO_OWNERS, "the reference's stat lines:\n{}", o.stdout);
         eprintln!("apt reference (real root, no user namespace) in {:?}:\n{got}", t0.elapsed());
         got
     })
@@ -247,7 +241,7 @@ fn apt_under(way: Way) {
     let t0 = Instant::now();
     let tag = format!("apt-{way:?}").to_lowercase();
     let lab = debian_lab(&tag, true);
-    let b = debian_bundle(&lab, "b", true, &["sh", "-c", APT], &[]);
+    let b = debian_bundle(&lab, "b", true, &["sh", "-c", &apt()], &[]);
     let (program, log) = prepare(&lab, &b, way);
     let _reaper = Reaper { lab: &lab, id: id(&tag), pids: vec![] };
     let mut c = lab.as_user(&program);
@@ -278,7 +272,7 @@ fn apt_under(way: Way) {
 fn apt_fails_in_rootless_runc_without_credshim() {
     apt_reference();
     let lab = debian_lab("apt-plain", true);
-    let b = debian_bundle(&lab, "b", true, &["sh", "-c", APT], &[]);
+    let b = debian_bundle(&lab, "b", true, &["sh", "-c", &apt()], &[]);
     let _reaper = Reaper { lab: &lab, id: id("apt-plain"), pids: vec![] };
     let mut c = lab.as_user("runc");
     c.args(["--root", &lab.state(), "run", "-b"]).arg(&b).arg(id("apt-plain"));

@@ -20,7 +20,7 @@
 
 mod harness;
 
-use harness::fixture::debian as fixture;
+use harness::fixture::{debian as fixture, DEMO_OWNERS, DEMO_STAT};
 use harness::oci::{run, which, Out, LIMIT};
 use harness::{comm, state, wait_until, Guard, NS_UID};
 use serde_json::{json, Value};
@@ -863,6 +863,18 @@ fn build_args<'a>(repo: &'a str, tag: &'a str, ctx: &'a str) -> Vec<&'a str> {
     vec!["build", "--no-cache", "--network=none", "-v", repo, "-t", tag, ctx]
 }
 
+/// Real root's build of `ctx` (image `ref`, runc, ROOT_LIMITS): the output
+/// of its three steps (see `steps`).
+fn root_build(lab: &PodLab, repo: &str, ctx: &str) -> Vec<String> {
+    let mut args = vec!["--runtime", "runc"];
+    args.extend(build_args(repo, "ref", ctx));
+    args.extend(ROOT_LIMITS);
+    let o = lab.ok(lab.root_podman(&args), "podman build by real root");
+    let s = steps(&o.stdout);
+    assert_eq!(s.len(), 3, "three steps:\n{}", o.stdout);
+    s
+}
+
 /// What each `STEP n/m:` of a build printed (its RUN's output), in order;
 /// the FROM step's (nothing) included.
 fn steps(stdout: &str) -> Vec<String> {
@@ -881,20 +893,9 @@ fn steps(stdout: &str) -> Vec<String> {
 }
 
 const DEMO: &str = "/usr/share/credshim-demo";
-/// The stat of the package's files (and of two files of the base image
-/// with a non-root owner: shadow's group 42, nginx's 33:4).
-const DEMO_STAT: &str = "stat -c '%u:%g %a %n' /usr/share/credshim-demo/* /usr/share/credshim-demo/private/data";
+/// The stat of two files of the base image with a non-root owner
+/// (shadow's group 42, nginx's 33:4), beside the package's DEMO_STAT.
 const BASE_STAT: &str = "stat -c '%u:%g %a %n' /etc/gshadow /var/log/nginx/error.log";
-
-/// The owners and modes the package's archive records (dpkg-deb -c), as
-/// real root's build shows them.
-const DEMO_OWNERS: &str = "\
-1234:5678 600 /usr/share/credshim-demo/odd-file
-100:101 750 /usr/share/credshim-demo/private
-0:0 644 /usr/share/credshim-demo/root-file
-33:33 640 /usr/share/credshim-demo/www-file
-100:101 640 /usr/share/credshim-demo/private/data
-";
 
 /// The stat lines (of the package's or the base image's files) in `text`.
 fn stat_lines(text: &str) -> String {
@@ -983,12 +984,7 @@ fn debian_build_installs_a_package_through_the_wrapper() {
     assert_eq!(shim_steps.len(), 3, "three steps:\n{}", o.stdout);
 
     // Real root's build.
-    let mut args = vec!["--runtime", "runc"];
-    args.extend(build_args(&repo, "ref", &ctx));
-    args.extend(ROOT_LIMITS);
-    let o = lab.ok(lab.root_podman(&args), "podman build by real root");
-    let ref_steps = steps(&o.stdout);
-    assert_eq!(ref_steps.len(), 3, "three steps:\n{}", o.stdout);
+    let ref_steps = root_build(&lab, &repo, &ctx);
     assert_eq!(stat_lines(&ref_steps[1]), DEMO_OWNERS, "the reference's RUN 1");
     assert_eq!(stat_lines(&ref_steps[2]), DEMO_OWNERS, "the reference's RUN 2");
 
@@ -1072,14 +1068,9 @@ fn debian_build_adduser_su_and_chown_through_the_wrapper() {
     };
     let ids = |step: &str| -> String { step.lines().filter(|l| l.starts_with("uid=")).map(|l| format!("{l}\n")).collect() };
 
-    let mut args = vec!["--runtime", "runc"];
-    args.extend(build_args(&repo, "ref", &ctx));
-    args.extend(ROOT_LIMITS);
-    let o = lab.ok(lab.root_podman(&args), "podman build by real root");
-    let r = steps(&o.stdout);
-    assert_eq!(r.len(), 3, "three steps:\n{}", o.stdout);
-    assert_eq!(ids(&r[1]), USR_ID, "real root's su:\n{}", o.stdout);
-    assert_eq!((ls(&r[1]), ls(&r[2])), (vec!["100:101".to_string()], vec!["100:101".to_string()]), "real root's /f:\n{}", o.stdout);
+    let r = root_build(&lab, &repo, &ctx);
+    assert_eq!(ids(&r[1]), USR_ID, "real root's su:\n{}", r.concat());
+    assert_eq!((ls(&r[1]), ls(&r[2])), (vec!["100:101".to_string()], vec!["100:101".to_string()]), "real root's /f:\n{}", r.concat());
 
     let t = Instant::now();
     let o = lab.ok(lab.with(&lab.wrapper_s(), &build_args(&repo, "shimmed", &ctx)), "podman build through the wrapper");

@@ -7,6 +7,20 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Instant;
 
+/// The stat command that shows the owners and modes of the fixture
+/// repository's credshim-demo package once it is installed.
+pub const DEMO_STAT: &str = "stat -c '%u:%g %a %n' /usr/share/credshim-demo/* /usr/share/credshim-demo/private/data";
+
+/// What DEMO_STAT prints as real root after the install: the owners and
+/// modes the package's archive records (dpkg-deb -c).
+pub const DEMO_OWNERS: &str = "\
+1234:5678 600 /usr/share/credshim-demo/odd-file
+100:101 750 /usr/share/credshim-demo/private
+0:0 644 /usr/share/credshim-demo/root-file
+33:33 640 /usr/share/credshim-demo/www-file
+100:101 640 /usr/share/credshim-demo/private/data
+";
+
 /// The fixture's paths.
 pub struct Fixture {
     pub tar: PathBuf,
