@@ -5,13 +5,14 @@
 mod harness;
 
 use credprobe::runner::run_with_timeout;
-use harness::{command, host_bset, ns_wrapper, Scratch, NS_UID};
+use harness::{command, free_port, host_bset, ns_owner, ns_wrapper, Scratch};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 /// (name, shell command line) from tests/conformance/cases.tsv. `$D` is a
-/// scratch directory of the side's own (its files owned by the side's root).
+/// scratch directory of the side's own (its files owned by the side's root);
+/// `$PORT` a loopback port nothing listened on when the test began.
 fn cases() -> Vec<(&'static str, &'static str)> {
     include_str!("conformance/cases.tsv")
         .lines()
@@ -21,19 +22,21 @@ fn cases() -> Vec<(&'static str, &'static str)> {
 }
 
 /// A side's scratch directory: a set-user-ID-root copy of id(1), owned by
-/// `uid` (the host's root, or the uid the namespace maps to root).
-fn side_dir(s: &Scratch, name: &str, uid: u32, tar: &Path) -> String {
+/// `owner` (`UID:GID`: the host's root, or the account the namespace maps
+/// to root).
+fn side_dir(s: &Scratch, name: &str, owner: &str, tar: &Path) -> String {
+    let host = owner == "0:0";
     let d = s.dir.join(name);
     std::fs::create_dir_all(&d).expect("dir");
     std::fs::set_permissions(&d, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
     let f = d.join("id-suid");
     std::fs::copy("/usr/bin/id", &f).expect("copy id");
-    let st = Command::new("chown").arg(format!("{uid}:{uid}")).arg(&f).status().expect("chown");
+    let st = Command::new("chown").arg(owner).arg(&f).status().expect("chown");
     assert!(st.success());
     std::fs::set_permissions(&f, std::os::unix::fs::PermissionsExt::from_mode(0o4755)).expect("chmod u+s");
     // A container's rootfs belongs to its root: the namespace side gets an
     // /etc/shadow it can read, which the case bind-mounts (PAM's su reads it).
-    if uid != 0 {
+    if !host {
         std::fs::copy("/etc/shadow", d.join("shadow")).expect("shadow");
     }
     // nginx's config template and its page.
@@ -47,9 +50,9 @@ fn side_dir(s: &Scratch, name: &str, uid: u32, tar: &Path) -> String {
     std::fs::copy(peer, d.join("peercred.py")).expect("peercred.py");
     std::fs::create_dir_all(d.join("www")).expect("www");
     std::fs::write(d.join("www/index.html"), "hello from nginx\n").expect("page");
-    let st = Command::new("chown").arg("-R").arg(format!("{uid}:{uid}")).arg(&d).status().expect("chown");
+    let st = Command::new("chown").arg("-R").arg(owner).arg(&d).status().expect("chown");
     assert!(st.success());
-    if uid != 0 {
+    if !host {
         std::fs::set_permissions(d.join("shadow"), std::os::unix::fs::PermissionsExt::from_mode(0o640)).expect("chmod");
     }
     for p in [d.join("www"), d.join("www/index.html"), d.join("nginx.conf.in"), d.join("apt-update.sh"), d.join("owners.tar"), d.join("demo.deb"), d.join("peercred.py")] {
@@ -116,16 +119,17 @@ fn every_program_prints_what_it_prints_for_real_root() {
     let s = Scratch::new("conformance");
     let tar = owners_tar(&s);
     demo_deb(&s);
-    let host_d = side_dir(&s, "host", 0, &tar);
-    let ns_d = side_dir(&s, "ns", NS_UID, &tar);
+    let host_d = side_dir(&s, "host", "0:0", &tar);
+    let ns_d = side_dir(&s, "ns", &ns_owner(), &tar);
     assert!(cases().len() >= 20, "the case list is read");
+    let port = free_port().to_string();
     let mut failures = vec![];
     for ch in ["--intercept=notify", "--intercept=ptrace"] {
         let w = ns_wrapper(&s.credshim(), host_bset(), &[], &[ch]);
         for (name, line) in cases() {
             let run = |prefix: &[String], d: &str| {
                 let mut c = command(prefix, &["sh", "-c", line]);
-                c.env("D", d).current_dir("/");
+                c.env("D", d).env("PORT", &port).current_dir("/");
                 let (st, out) = run_with_timeout(c, Duration::from_secs(60)).expect("finishes");
                 (st.code(), out)
             };

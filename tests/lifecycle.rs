@@ -4,7 +4,7 @@
 mod harness;
 
 use credprobe::runner::run_with_timeout;
-use harness::{command, descendants, host_bset, kill, ns_plain, ns_wrapper, wait_until, Guard, Scratch, NS_UID};
+use harness::{command, descendants, host_bset, kill, ns_owner, ns_plain, ns_wrapper, wait_until, Guard, Scratch};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -158,7 +158,7 @@ fn a_virtual_user_from_the_command_line() {
 fn verbose_logs_each_emulated_call_like_strace() {
     let s = Scratch::new("log");
     let cs = s.credshim().to_string_lossy().into_owned();
-    // The namespace's root is uid NS_UID outside: let it write the log there.
+    // The namespace's root is the account outside: let it write the log there.
     std::fs::set_permissions(&s.dir, std::os::unix::fs::PermissionsExt::from_mode(0o1777)).expect("chmod");
     let log = s.dir.join("log.txt");
     let logs = log.to_string_lossy().into_owned();
@@ -223,7 +223,7 @@ fn initial_groups_leave_out_the_overflow_gid() {
     let cs = s.credshim().to_string_lossy().into_owned();
     let ns_with_a_group = |rest: &[&str]| {
         let mut c = Command::new("setpriv");
-        c.args([&format!("--reuid={}", harness::NS_UID), &format!("--regid={}", harness::NS_UID), "--groups=5", "unshare", "-r"]).args(rest);
+        c.args([&format!("--reuid={}", harness::ns_uid()), &format!("--regid={}", harness::ns_gid()), "--groups=5", "unshare", "-r"]).args(rest);
         output(c)
     };
     assert_eq!(ns_with_a_group(&["id", "-G"]).1, "0 65534\n", "natively the unmapped group shows as 65534");
@@ -257,7 +257,7 @@ fn without_seccomp_only_so_peercred_is_answered() {
     let peer = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/peercred.py");
     let d = s.dir.join("ns");
     std::fs::create_dir(&d).expect("mkdir");
-    assert!(Command::new("chown").arg(format!("{NS_UID}:{NS_UID}")).arg(&d).status().expect("chown").success());
+    assert!(Command::new("chown").arg(ns_owner()).arg(&d).status().expect("chown").success());
     let d = d.to_string_lossy().into_owned();
     let peer = peer.to_string_lossy().into_owned();
     let w = ns_wrapper(&s.credshim(), host_bset(), &[], &["--no-seccomp"]);

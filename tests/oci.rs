@@ -1,5 +1,5 @@
 //! Rootless OCI containers: the real runc, run by an unprivileged uid
-//! (harness::NS_UID) with a state directory of its own, on a busybox-only
+//! (harness::ns_uid(), the tests' account) with a state directory of its own, on a busybox-only
 //! rootfs; the reference is the same rootfs run by real root without a
 //! user namespace. Also: the static binary in a busybox rootfs, `oci
 //! inject`'s errors and byte-exactness, the runtime wrapper's lifecycle,
@@ -8,7 +8,7 @@
 mod harness;
 
 use harness::oci::{edit, id, inject, inject_hook, rootless_run, run, sh, Lab, Out, CAPS, LIMIT};
-use harness::{state, Guard, NS_UID};
+use harness::{as_account, state, Guard};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -38,11 +38,11 @@ fn static_binary_runs_in_a_busybox_only_rootfs() {
     }
     std::fs::create_dir_all(root.join(".credshim")).expect("mkdir");
     harness::install_exe(&lab.credshim(), &root.join(".credshim/credshim"));
-    // A single-id namespace (0 -> NS_UID) with its own pid namespace, so
+    // A single-id namespace (0 -> the account) with its own pid namespace, so
     // that a proc for it can be mounted in the rootfs; then chroot.
     let script = "mount -t proc proc \"$0/proc\" && exec chroot \"$0\" /.credshim/credshim -- sh -c 'id -u; su -s /bin/sh www -c id'";
     let mut c = Command::new("setpriv");
-    c.args([format!("--reuid={NS_UID}"), format!("--regid={NS_UID}"), "--clear-groups".into()])
+    c.args(as_account())
         .args(["unshare", "-r", "-m", "-p", "-f", "sh", "-c", script])
         .arg(&root);
     let o = run(c);
@@ -719,8 +719,8 @@ fn hook_inject_is_idempotent_and_remove_restores_the_bytes() {
 /// 125, no output file and no scratch file left beside it.
 #[test]
 fn fix_owners_refuses_what_it_cannot_rewrite() {
-    let dir = std::env::temp_dir().join(format!("credshim-fix-owners-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let scratch = harness::Scratch::new("fix-owners");
+    let dir = scratch.dir.join("w");
     std::fs::create_dir_all(dir.join("img")).expect("mkdir");
     let out = dir.join("out.tar");
     // A docker-archive whose one layer has a truncated owner record.
@@ -766,5 +766,4 @@ open(d + "/text", "w").write("not an archive\n" * 100)
         let left: Vec<_> = std::fs::read_dir(&dir).expect("dir").flatten().map(|e| e.file_name()).filter(|n| n != "img").collect();
         assert!(left.is_empty(), "{input:?}: left beside the output: {left:?}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

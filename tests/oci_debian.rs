@@ -20,7 +20,7 @@ mod harness;
 
 use harness::fixture::{debian as fixture, DEMO_OWNERS, DEMO_STAT};
 use harness::oci::{edit, id, inject, inject_hook, run, sh, Lab, LIMIT};
-use harness::{state, wait_until, Guard, NS_UID};
+use harness::{free_port, ns_gid, ns_uid, state, wait_until, Guard};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -61,7 +61,7 @@ fn lab_base() -> PathBuf {
 }
 
 /// A lab whose rootfs is the Debian fixture with the repository at
-/// /srv/repo: unpacked by NS_UID (so everything in it belongs to root of
+/// /srv/repo: unpacked by the account (so everything in it belongs to root of
 /// a rootless container) or, for the reference, by real root with the
 /// image's owners.
 fn debian_lab(tag: &str, rootless: bool) -> Lab {
@@ -80,16 +80,16 @@ fn debian_lab(tag: &str, rootless: bool) -> Lab {
     lab
 }
 
-/// Writes `text` at `rel` in the rootfs, owned by NS_UID (root inside).
+/// Writes `text` at `rel` in the rootfs, owned by the account (root inside).
 fn put(lab: &Lab, rel: &str, text: &str) {
     let p = lab.rootfs().join(rel);
     let dir = p.parent().expect("a parent");
     if !dir.exists() {
         std::fs::create_dir_all(dir).expect("mkdir");
-        std::os::unix::fs::chown(dir, Some(NS_UID), Some(NS_UID)).expect("chown dir");
+        std::os::unix::fs::chown(dir, Some(ns_uid()), Some(ns_gid())).expect("chown dir");
     }
     std::fs::write(&p, text).unwrap_or_else(|e| panic!("write {}: {e}", p.display()));
-    std::os::unix::fs::chown(&p, Some(NS_UID), Some(NS_UID)).expect("chown");
+    std::os::unix::fs::chown(&p, Some(ns_uid()), Some(ns_gid())).expect("chown");
 }
 
 /// A bundle of the lab's Debian rootfs: `runc spec` (rootless or not) with
@@ -107,7 +107,7 @@ fn debian_bundle(lab: &Lab, name: &str, rootless: bool, args: &[&str], env: &[&s
 
 /// Makes `bundle` run under credshim in `way`; returns the program to run
 /// it with (runc or the wrapper) and, for the hook, its log file (in a
-/// directory NS_UID owns).
+/// directory the account owns).
 fn prepare(lab: &Lab, bundle: &Path, way: Way) -> (PathBuf, Option<PathBuf>) {
     match way {
         Way::Inject => {
@@ -303,12 +303,6 @@ fn apt_with_the_hook_matches_the_reference() {
 
 const PAGE: &str = "credshim serves this from a rootless container\n";
 const ERROR_LOG: &str = "var/log/nginx/credshim-test-error.log";
-
-/// A port nothing listens on now.
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
-}
 
 /// The lab's rootfs with an nginx config that drops to www-data in two
 /// workers, and a page to serve. Returns the port.

@@ -6,7 +6,7 @@
 mod harness;
 
 use credprobe::runner::run_with_timeout;
-use harness::{command, host_bset, ns_wrapper, Scratch, NS_UID};
+use harness::{as_account, command, host_bset, ns_owner, ns_uid, ns_wrapper, Scratch};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -18,8 +18,8 @@ fn sh(prefix: &[String], dir: &Path, line: &str) -> (Option<i32>, String) {
     (st.code(), out)
 }
 
-fn chown_r(uid: u32, p: &Path) {
-    assert!(Command::new("chown").arg("-R").arg(format!("{uid}:{uid}")).arg(p).status().expect("chown").success());
+fn chown_r(owner: &str, p: &Path) {
+    assert!(Command::new("chown").arg("-R").arg(owner).arg(p).status().expect("chown").success());
 }
 
 const STAT_CASE: &str = "touch f && chown 33:44 f && ln -s f l && mkdir d && chown 55:66 d && chmod 4755 f && ./statown f l d";
@@ -39,7 +39,7 @@ fn the_raw_stat_family_shows_recorded_owners_like_real_root() {
             let ns = s.dir.join(format!("ns{abi}{}", &ch[12..]));
             std::fs::create_dir(&ns).expect("mkdir");
             std::fs::copy(&prog, ns.join("statown")).expect("copy");
-            chown_r(NS_UID, &ns);
+            chown_r(&ns_owner(), &ns);
             let got = sh(&ns_wrapper(&s.credshim(), host_bset(), &[], &[ch]), &ns, STAT_CASE);
             assert_eq!(got, want, "-m{abi} {ch}");
         }
@@ -51,7 +51,7 @@ fn xattr_mode_keeps_owners_on_the_files_and_hides_the_attribute() {
     let s = Scratch::new("ownership-xattr");
     let d = s.dir.join("x");
     std::fs::create_dir(&d).expect("mkdir");
-    chown_r(NS_UID, &d);
+    chown_r(&ns_owner(), &d);
     let w = ns_wrapper(&s.credshim(), host_bset(), &[], &["--ownership=xattr"]);
     let first = "touch f g && chown 33:33 f && mkdir -m 777 d && setpriv --reuid=44 --regid=45 --clear-groups touch d/new && setfattr -n user.other -v 1 g && echo ok";
     assert_eq!(sh(&w, &d, first), (Some(0), "ok\n".into()));
@@ -103,12 +103,12 @@ fn umoci_rootless_unpack_and_repack_round_trip_through_credshim() {
     let make = "umoci init --layout img && umoci new --image img:t && umoci unpack --image img:t b0 >/dev/null && mkdir b0/rootfs/srv && echo w > b0/rootfs/srv/www && echo h > b0/rootfs/srv/hundred && echo p > b0/rootfs/srv/plain && chown 33:33 b0/rootfs/srv/www && chown 100:101 b0/rootfs/srv/hundred && umoci repack --image img:t b0 && rm -rf b0";
     let made = sh(&[], &d, make);
     assert_eq!(made.0, Some(0), "{made:?}");
-    chown_r(NS_UID, &d);
+    chown_r(&ns_owner(), &d);
     // The unprivileged user unpacks it rootless: one owner on disk, the
     // others in user.rootlesscontainers.
-    let user: Vec<String> = ["setpriv", &format!("--reuid={NS_UID}"), &format!("--regid={NS_UID}"), "--clear-groups"].iter().map(|x| x.to_string()).collect();
+    let user: Vec<String> = std::iter::once("setpriv".to_string()).chain(as_account()).collect();
     let un = sh(&user, &d, "umoci unpack --rootless --image img:t b1 >/dev/null && stat -c '%u %n' b1/rootfs/srv/www");
-    assert_eq!(un, (Some(0), format!("{NS_UID} b1/rootfs/srv/www\n")));
+    assert_eq!(un, (Some(0), format!("{} b1/rootfs/srv/www\n", ns_uid())));
     let w = ns_wrapper(&s.credshim(), host_bset(), &[], &["--ownership=xattr"]);
     let got = sh(&w, &d, "cd b1/rootfs/srv && stat -c '%u:%g %n' hundred plain www && chown 44 plain && stat -c '%u:%g %n' plain && getfattr -d -m - plain www; echo $?");
     assert_eq!(got, (Some(0), "100:101 hundred\n0:0 plain\n33:33 www\n44:0 plain\n0\n".into()));

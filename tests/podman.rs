@@ -1,5 +1,6 @@
-//! podman (4.3) run by a user without a subuid range: harness::NS_UID, the
-//! account `pod1`, which podman maps alone ("Using rootless single mapping
+//! podman (4.3) run by a user without a subuid range: the tests' account
+//! (credprobe::lab::account, `pod1` unless CREDSHIM_TEST_USER names
+//! another; reused when suitable, else created), which podman maps alone ("Using rootless single mapping
 //! into the namespace"), so that su's setgroups fails. With
 //! credshim-runtime as podman's runtime (by path, by the name that
 //! contrib/podman/containers.conf registers, and as the account's default)
@@ -22,15 +23,13 @@ mod harness;
 
 use harness::fixture::{debian as fixture, DEMO_OWNERS, DEMO_STAT};
 use harness::oci::{run, which, Out, LIMIT};
-use harness::{comm, state, wait_until, Guard, NS_UID};
+use harness::{comm, free_port, ns_gid, ns_uid, state, wait_until, Guard};
 use serde_json::{json, Value};
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// The account podman runs as (uid NS_UID), created when missing.
-const USER: &str = "pod1";
 /// What busybox su prints for www when podman runs as real root (the
 /// reference asserts it).
 const WWW_ID: &str = "uid=100(www) gid=101(www) groups=50(staff),101(www)\n";
@@ -48,26 +47,9 @@ fn sh(cmd: &mut Command) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// pod1 exists with uid NS_UID and has no subuid/subgid range (by name or
-/// by uid): podman then maps its one uid and gid. Returns its gid.
-fn user_without_subids() -> u32 {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        if !Command::new("id").arg(USER).output().is_ok_and(|o| o.status.success()) {
-            sh(Command::new("useradd").args(["-m", "-U", "-u", &NS_UID.to_string(), USER]));
-        }
-        let uid = sh(Command::new("id").args(["-u", USER]));
-        assert_eq!(uid.trim(), NS_UID.to_string(), "{USER} must have uid {NS_UID} (harness::NS_UID)");
-        for file in ["/etc/subuid", "/etc/subgid"] {
-            let Ok(text) = std::fs::read_to_string(file) else { continue };
-            let mine = |l: &str| l.starts_with(&format!("{USER}:")) || l.starts_with(&format!("{NS_UID}:"));
-            if text.lines().any(mine) {
-                let kept: String = text.lines().filter(|l| !mine(l)).map(|l| format!("{l}\n")).collect();
-                std::fs::write(file, kept).unwrap_or_else(|e| panic!("{file}: {e}"));
-            }
-        }
-    });
-    sh(Command::new("id").args(["-g", USER])).trim().parse().expect("a gid")
+/// The account podman runs as (it has no subuid/subgid range).
+fn user() -> &'static str {
+    &credprobe::lab::account().name
 }
 
 /// Runs `cmd` for at most LIMIT and ignores the outcome (for Drop).
@@ -105,21 +87,15 @@ impl PodLab {
         for tool in ["podman", "conmon", "runc", "setpriv", "busybox"] {
             assert!(which(tool).is_some(), "{tool} is not installed: run `bash .ci/setup` (it installs podman, runc, busybox-static)");
         }
-        let gid = user_without_subids();
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("credshim-podman-{tag}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = credprobe::lab::scratch_dir(&std::env::temp_dir(), &format!("podman-{tag}"));
         std::fs::create_dir_all(dir.join("bin")).expect("lab dir");
         let lab = PodLab { dir, driver };
-        for d in [&lab.dir, &lab.dir.join("bin")] {
-            std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-        }
+        std::fs::set_permissions(lab.dir.join("bin"), std::fs::Permissions::from_mode(0o755)).expect("chmod");
         harness::install_exe(harness::credshim_bin(), &lab.dir.join("bin/credshim"));
         std::os::unix::fs::symlink("credshim", lab.wrapper()).expect("symlink");
         for d in ["home", "xdg", "store", "run", "tmp", "ctx"] {
             std::fs::create_dir_all(lab.dir.join(d)).expect("mkdir");
-            sh(Command::new("chown").arg(format!("{USER}:{gid}")).arg(lab.dir.join(d)));
+            sh(Command::new("chown").arg(harness::ns_owner()).arg(lab.dir.join(d)));
         }
         std::fs::set_permissions(lab.dir.join("xdg"), std::fs::Permissions::from_mode(0o700)).expect("chmod xdg");
         std::fs::write(lab.dir.join("storage.conf"), STORAGE_CONF).expect("storage.conf");
@@ -144,9 +120,10 @@ impl PodLab {
         let maps: Value = serde_json::from_str(o.stdout.trim()).expect("IDMappings is JSON");
         assert_eq!(
             maps,
-            json!({"uidmap": [{"container_id": 0, "host_id": NS_UID, "size": 1}],
-                   "gidmap": [{"container_id": 0, "host_id": gid, "size": 1}]}),
-            "podman does not map {USER} alone: does it have a subuid range?"
+            json!({"uidmap": [{"container_id": 0, "host_id": ns_uid(), "size": 1}],
+                   "gidmap": [{"container_id": 0, "host_id": ns_gid(), "size": 1}]}),
+            "podman does not map {} alone: does it have a subuid range?",
+            user()
         );
         let mut import = lab.podman(&["import"]);
         import.arg(lab.tar()).arg("bb");
@@ -175,7 +152,7 @@ impl PodLab {
         c.env_clear()
             .env("PATH", PATH)
             .current_dir(self.dir.join("home"))
-            .args([&format!("--reuid={USER}"), &format!("--regid={USER}"), "--init-groups", "env"])
+            .args([&format!("--reuid={}", user()), &format!("--regid={}", user()), "--init-groups", "env"])
             .arg(format!("HOME={}", self.path("home")))
             .arg(format!("XDG_RUNTIME_DIR={}", self.path("xdg")))
             .arg(format!("TMPDIR={}", self.path("tmp")))
@@ -250,10 +227,10 @@ impl PodLab {
     }
 
     /// The pid of the lab's pause process (it holds the lab's user
-    /// namespace).
+    /// namespace), by podman's pid file: podman itself, or catatonit where
+    /// that package is installed.
     fn pause(&self) -> Option<u32> {
-        let pid: u32 = std::fs::read_to_string(self.dir.join("xdg/libpod/tmp/pause.pid")).ok()?.trim().parse().ok()?;
-        (state(pid).is_some_and(|s| s != 'Z') && comm(pid).starts_with("podman")).then_some(pid)
+        credprobe::lab::pause_process(&self.dir)
     }
 
     /// Every live process in the lab's user namespace but the pause
@@ -311,13 +288,8 @@ impl Drop for PodLab {
         if self.dir.join("rstore").exists() {
             quietly(self.root_podman(&["rm", "--all", "--force", "--time", "0"]));
         }
-        for (pid, _) in self.strays() {
-            harness::kill(pid, libc::SIGKILL);
-        }
-        if let Some(pid) = self.pause() {
-            harness::kill(pid, libc::SIGKILL);
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
+        // The pause process and everything in its namespace, by pid.
+        credprobe::lab::remove(&self.dir);
     }
 }
 
@@ -373,7 +345,7 @@ fn su_fails_in_plain_podman_and_matches_real_root_through_credshim_runtime() {
     let user_conf = lab.dir.join("home/.config/containers");
     std::fs::create_dir_all(&user_conf).expect("mkdir");
     std::fs::write(user_conf.join("containers.conf"), snippet(&lab, true)).expect("write");
-    sh(Command::new("chown").arg("-R").arg(USER).arg(lab.dir.join("home/.config")));
+    sh(Command::new("chown").arg("-R").arg(user()).arg(lab.dir.join("home/.config")));
     let o = lab.ok(lab.podman(&["info", "--format", "{{.Host.OCIRuntime.Name}} {{.Host.OCIRuntime.Path}}"]), "podman info");
     assert_eq!(o.stdout.trim(), format!("credshim {}", lab.wrapper_s()));
     let mut args = vec!["run", "--rm", "--network=none", "bb"];
@@ -533,7 +505,7 @@ fn the_wrappers_errors_reach_podman_and_leave_nothing_behind() {
     let config = bundle.join("config.json");
     let bytes = br#"{"ociVersion":"1.0.2","process":{"args":["true"],"cwd":"/"},"root":{"path":"rootfs"}}"#;
     std::fs::write(&config, bytes).expect("write");
-    sh(Command::new("chown").arg("-R").arg(USER).arg(&bundle));
+    sh(Command::new("chown").arg("-R").arg(user()).arg(&bundle));
     std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o000)).expect("chmod 000");
     let before = std::fs::metadata(&config).expect("stat");
     let mut c = lab.as_user(lab.wrapper());
@@ -741,7 +713,9 @@ fn buildah_bud_and_run_through_the_wrapper() {
     // buildah from + run: su in a working container of the built image.
     let o = lab.ok(buildah(&lab, &["from", "--name", "work", "shimmed"]), "buildah from");
     assert_eq!(o.stdout.trim(), "work");
-    let mut su = vec!["run", "--runtime", "runc", "work", "--"];
+    // No network: buildah's default would be slirp4netns where it is
+    // installed, and su needs none.
+    let mut su = vec!["run", "--runtime", "runc", "--network=none", "work", "--"];
     su.extend(SU);
     let o = run(buildah(&lab, &su));
     assert!(!o.ok && o.stderr.contains("su: can't set groups: Operation not permitted"), "plain runc: {}{}", o.stdout, o.stderr);
@@ -749,7 +723,7 @@ fn buildah_bud_and_run_through_the_wrapper() {
     su[2] = &w;
     let o = lab.ok(buildah(&lab, &su), "buildah run");
     assert_eq!(o.stdout, WWW_ID);
-    let o = lab.ok(buildah(&lab, &["run", "--runtime", &w, "work", "--", "stat", "-c", "%u:%g %n", "/f", "/home/www"]), "buildah run stat");
+    let o = lab.ok(buildah(&lab, &["run", "--runtime", &w, "--network=none", "work", "--", "stat", "-c", "%u:%g %n", "/f", "/home/www"]), "buildah run stat");
     assert_eq!(o.stdout, "100:101 /f\n100:101 /home/www\n");
     lab.ok(buildah(&lab, &["rm", "work"]), "buildah rm");
     let empty: Vec<_> = std::fs::read_dir(lab.dir.join("tmp")).expect("tmp").flatten().map(|e| e.path()).collect();
@@ -1105,12 +1079,6 @@ fn debian_build_adduser_su_and_chown_through_the_wrapper() {
 
 const PAGE: &str = "credshim serves this from podman without subuids\n";
 
-/// A port nothing listens on now.
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
-}
-
 fn listening(port: u16) -> bool {
     std::net::TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200)).is_ok()
 }
@@ -1180,7 +1148,7 @@ fn debian_nginx_drops_to_www_data_through_the_wrapper() {
     }
     let logs = lab.dir.join("home/nginx-logs"); // pod1's: root's in the container
     std::fs::create_dir(&logs).expect("mkdir");
-    sh(Command::new("chown").arg(USER).arg(&logs));
+    sh(Command::new("chown").arg(user()).arg(&logs));
     let error_log = logs.join("error.log");
     let v_conf = format!("{}:/etc/credshim-test:ro", conf.display());
     let v_logs = format!("{}:/var/log/credshim-test", logs.display());

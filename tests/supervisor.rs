@@ -3,7 +3,7 @@
 
 mod harness;
 
-use harness::{command, descendants, host_bset, kill, ns_plain, ns_wrapper, state, wait_until, Guard, Scratch};
+use harness::{command, descendants, free_port, host_bset, kill, ns_plain, ns_wrapper, state, wait_until, Guard, Scratch};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::Command;
 use std::time::Duration;
@@ -51,10 +51,6 @@ fn as_pid1_sigterm_reaches_the_payload_and_its_status_is_the_containers() {
     out.read_to_string(&mut rest).expect("output");
     assert_eq!(rest, "got TERM\n");
     assert_eq!(st.code(), Some(5));
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
 fn get(port: u16) -> Option<String> {

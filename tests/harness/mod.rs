@@ -15,8 +15,26 @@ use credshim_shims::Creds;
 use std::path::Path;
 use std::time::Duration;
 
-/// The unprivileged uid outside that the namespace maps to 0.
-pub const NS_UID: u32 = 1001;
+/// The unprivileged uid outside that the namespace maps to 0: the tests'
+/// account (credprobe::lab::account: found or created, never assumed free).
+pub fn ns_uid() -> u32 {
+    credprobe::lab::account().uid
+}
+
+/// The account's gid, which the namespace maps to group 0.
+pub fn ns_gid() -> u32 {
+    credprobe::lab::account().gid
+}
+
+/// The account as chown(1) takes it: `UID:GID`.
+pub fn ns_owner() -> String {
+    format!("{}:{}", ns_uid(), ns_gid())
+}
+
+/// setpriv's options that become the account outside, with no groups.
+pub fn as_account() -> [String; 3] {
+    [format!("--reuid={}", ns_uid()), format!("--regid={}", ns_gid()), "--clear-groups".into()]
+}
 
 pub const CAP_NAMES: [&str; 41] = [
     "chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill", "setgid", "setuid", "setpcap",
@@ -50,8 +68,8 @@ pub fn host_bset() -> CapSet {
 }
 
 /// The command prefix that runs something as a rootless container's
-/// process under credshim: pinned to CPU 0, uid NS_UID outside, a single-id
-/// user namespace (unshare -r: 0 -> NS_UID, setgroups denied) with a
+/// process under credshim: pinned to CPU 0, the account outside, a single-id
+/// user namespace (unshare -r: 0 -> ns_uid(), setgroups denied) with a
 /// private mount namespace as a container has (-m); then, natively, setpriv
 /// drops from the bounding set what `host_bset` lacks (a namespace's root
 /// has every capability, this host's root does not), so that the kernel's
@@ -61,7 +79,7 @@ pub fn ns_wrapper(credshim: &Path, host_bset: CapSet, env: &[&str], args: &[&str
     let mut w: Vec<String> = ["taskset", "-c", "0", "setpriv"]
         .iter()
         .map(|s| s.to_string())
-        .chain([format!("--reuid={NS_UID}"), format!("--regid={NS_UID}"), "--clear-groups".into()])
+        .chain(as_account())
         .chain(["unshare", "-r", "-m"].iter().map(|s| s.to_string()))
         .collect();
     let missing: Vec<String> = (0..=CAP_LAST_CAP)
@@ -84,7 +102,7 @@ pub fn ns_plain() -> Vec<String> {
     ["taskset", "-c", "0", "setpriv"]
         .iter()
         .map(|s| s.to_string())
-        .chain([format!("--reuid={NS_UID}"), format!("--regid={NS_UID}"), "--clear-groups".into()])
+        .chain(as_account())
         .chain(["unshare".to_string(), "-r".to_string(), "-m".to_string()])
         .collect()
 }
@@ -118,12 +136,7 @@ pub struct Scratch {
 impl Scratch {
     pub fn new(tag: &str) -> Scratch {
         require_root("the tracer's tests");
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("credshim-{tag}-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("scratch dir");
-        let mode = std::os::unix::fs::PermissionsExt::from_mode(0o755);
-        std::fs::set_permissions(&dir, mode).expect("chmod scratch");
+        let dir = credprobe::lab::scratch_dir(&std::env::temp_dir(), tag);
         install_exe(credshim_bin(), &dir.join("credshim"));
         Scratch { dir }
     }
@@ -149,7 +162,7 @@ impl Scratch {
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
+        credprobe::lab::remove(&self.dir);
     }
 }
 
@@ -158,11 +171,16 @@ impl Drop for Scratch {
 pub fn sides(abi: Abi, env: &[&str], args: &[&str]) -> Sides {
     require_root("the tracer's oracle");
     let host = Probe::build(abi).expect("the probe builds");
-    let ns = host.for_userns(NS_UID, &[credshim_bin()]).expect("the namespace side is laid out");
+    let ns = host.for_userns(ns_uid(), ns_gid(), &[credshim_bin()]).expect("the namespace side is laid out");
     let out = host.one(&[], "", Duration::from_secs(20)).expect("the probe runs");
     let host_init = snapshot::parse(out.lines().nth(1).expect("a snapshot")).expect("readable");
     let wrapper = ns_wrapper(&ns.dir.join("credshim"), host_init.cap_bset, env, args);
     Sides { host, ns, host_init, wrapper }
+}
+
+/// A loopback port nothing listens on now (the kernel picks it).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
 /// Polls `cond` every 10 ms until it holds or `limit` passes.

@@ -1,9 +1,9 @@
 //! Rootless OCI containers with the real runc, for tests/oci.rs and
 //! tests/oci_debian.rs: a lab directory (rootfs, the static credshim and
-//! its `credshim-runtime` link, a state directory for NS_UID), bundles
+//! its `credshim-runtime` link, a state directory for the account), bundles
 //! from `runc spec`, config edits, and runs with a time limit.
 
-use super::{credshim_bin, Guard, NS_UID};
+use super::{as_account, credshim_bin, ns_owner, Guard};
 use credprobe::runner::require_root;
 use serde_json::{json, Value};
 use std::io::Read;
@@ -33,10 +33,10 @@ pub const CAPS: &[&str] = &[
     "CAP_AUDIT_WRITE",
 ];
 
-/// A scratch directory with a rootfs (owned by NS_UID, so that its files
+/// A scratch directory with a rootfs (owned by the account, so that its files
 /// belong to root inside a rootless container), a copy of the
 /// static credshim and a `credshim-runtime` symlink to it, and a runtime
-/// state directory and XDG_RUNTIME_DIR for NS_UID. Removed on drop.
+/// state directory and XDG_RUNTIME_DIR for the account. Removed on drop.
 pub struct Lab {
     pub dir: PathBuf,
 }
@@ -59,11 +59,11 @@ impl Lab {
         sh(Command::new("chroot").arg(&root).args(["/bin/busybox", "--install", "-s", "/bin"]));
         std::fs::write(root.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nwww:x:100:101::/home/www:/bin/sh\n").expect("passwd");
         std::fs::write(root.join("etc/group"), "root:x:0:\nstaff:x:50:www\nwww:x:101:\n").expect("group");
-        sh(Command::new("chown").arg("-R").arg(format!("{NS_UID}:{NS_UID}")).arg(&root));
+        sh(Command::new("chown").arg("-R").arg(ns_owner()).arg(&root));
         lab
     }
 
-    /// The lab with an empty rootfs directory owned by NS_UID, for the
+    /// The lab with an empty rootfs directory owned by the account, for the
     /// caller to fill, in the temporary directory.
     pub fn empty(tag: &str) -> Lab {
         Lab::empty_in(&std::env::temp_dir(), tag)
@@ -75,11 +75,7 @@ impl Lab {
         for tool in ["runc", "setpriv"] {
             assert!(which(tool).is_some(), "{tool} is not installed: run `bash .ci/setup` (it installs runc, crun, busybox-static)");
         }
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = base.join(format!("credshim-oci-{tag}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("scratch dir");
+        let dir = credprobe::lab::scratch_dir(base, &format!("oci-{tag}"));
         let lab = Lab { dir };
         super::install_exe(credshim_bin(), &lab.credshim());
         std::os::unix::fs::symlink("credshim", lab.dir.join("credshim-runtime")).expect("symlink");
@@ -88,9 +84,8 @@ impl Lab {
         }
         // Not the credshim link: it is the build's binary.
         for d in ["rootfs", "state", "xdg"] {
-            sh(Command::new("chown").arg("-R").arg(format!("{NS_UID}:{NS_UID}")).arg(lab.dir.join(d)));
+            sh(Command::new("chown").arg("-R").arg(ns_owner()).arg(lab.dir.join(d)));
         }
-        sh(Command::new("chmod").arg("0755").arg(&lab.dir));
         lab
     }
     pub fn rootfs(&self) -> PathBuf {
@@ -107,12 +102,12 @@ impl Lab {
     }
 
     /// A bundle directory NAME with a config from `runc spec` (with
-    /// `--rootless`, generated as NS_UID so that it maps 0 to NS_UID),
+    /// `--rootless`, generated as the account so that it maps 0 to it),
     /// sharing the lab's rootfs, running `args` without a terminal.
     pub fn bundle(&self, name: &str, rootless: bool, args: &[&str]) -> PathBuf {
         let b = self.dir.join(name);
         std::fs::create_dir_all(&b).expect("bundle dir");
-        sh(Command::new("chown").arg(format!("{NS_UID}:{NS_UID}")).arg(&b));
+        sh(Command::new("chown").arg(ns_owner()).arg(&b));
         let mut spec = if rootless { self.as_user("runc") } else { Command::new("runc") };
         spec.arg("spec").current_dir(&b);
         if rootless {
@@ -134,11 +129,11 @@ impl Lab {
         b
     }
 
-    /// `program` run as NS_UID (setpriv, no groups), with XDG_RUNTIME_DIR
+    /// `program` run as the account (setpriv, no groups), with XDG_RUNTIME_DIR
     /// and HOME in the lab: a rootless runtime's caller.
     pub fn as_user(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut c = Command::new("setpriv");
-        c.args([format!("--reuid={NS_UID}"), format!("--regid={NS_UID}"), "--clear-groups".into(), "env".into()])
+        c.args(as_account()).arg("env")
             .arg(format!("XDG_RUNTIME_DIR={}", self.dir.join("xdg").display()))
             .arg(format!("HOME={}", self.dir.join("xdg").display()))
             .arg(program);
@@ -148,7 +143,7 @@ impl Lab {
 
 impl Drop for Lab {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
+        credprobe::lab::remove(&self.dir);
     }
 }
 
@@ -218,7 +213,7 @@ pub fn id(tag: &str) -> String {
     format!("cs-{tag}-{}", std::process::id())
 }
 
-/// The rootless run of `bundle` by NS_UID: `runc --root STATE run -b B ID`
+/// The rootless run of `bundle` by the account: `runc --root STATE run -b B ID`
 /// through `program` (runc itself or the wrapper).
 pub fn rootless_run(lab: &Lab, program: &Path, pre: &[&str], bundle: &Path, name: &str) -> Out {
     let mut c = lab.as_user(program);

@@ -1,10 +1,11 @@
 //! Test support for the kernel oracle: the credprobe script language
 //! (SCRIPT.md), the model interpreter that prints what the C probe prints,
-//! a seeded random script generator, the exec targets, and a runner for the
-//! C probe with timeouts.
+//! a seeded random script generator, the exec targets, a runner for the
+//! C probe with timeouts, and the tests' account and scratch directories.
 
 pub mod gen;
 pub mod interp;
+pub mod lab;
 pub mod runner;
 pub mod script;
 pub mod snapshot;

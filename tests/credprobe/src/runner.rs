@@ -36,15 +36,8 @@ impl Probe {
     /// Compiles probe.c for `abi` and lays out every exec target (needs root
     /// for chown and setcap).
     pub fn build(abi: Abi) -> Result<Probe, String> {
-        let dir = std::env::temp_dir().join(format!(
-            "credprobe-{}-{}-{}",
-            std::process::id(),
-            if abi == Abi::I386 { 32 } else { 64 },
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
-        ));
-        std::fs::create_dir_all(&dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
-        let probe = Probe { abi, dir };
-        sh(Command::new("chmod").arg("0755").arg(&probe.dir))?;
+        let tag = if abi == Abi::I386 { "probe32" } else { "probe64" };
+        let probe = Probe { abi, dir: crate::lab::scratch_dir(&std::env::temp_dir(), tag) };
         let bin = probe.dir.join("credprobe");
         let mut cc = Command::new("gcc");
         cc.args(["-O2", "-Wall", "-Wextra", "-Werror", "-pthread", "-o"]).arg(&bin).arg(SOURCE);
@@ -124,11 +117,11 @@ fn set_xattr(path: &std::path::Path, name: &str, value: &[u8]) -> Result<(), Str
 
 impl Probe {
     /// The same probe and exec targets as a single-id user namespace mapping
-    /// `uid` to root sees them: every file owned by `uid`, the targets' real
+    /// `uid` and `gid` to root sees them: every file owned by them, the targets' real
     /// owners kept as virtual owners in `user.rootlesscontainers`, file
     /// capabilities set again (chown clears them). Also copies `extra` files
     /// (e.g. the credshim binary) into the directory.
-    pub fn for_userns(&self, uid: u32, extra: &[&std::path::Path]) -> Result<Probe, String> {
+    pub fn for_userns(&self, uid: u32, gid: u32, extra: &[&std::path::Path]) -> Result<Probe, String> {
         let dir = PathBuf::from(format!("{}-ns{uid}", self.dir.display()));
         std::fs::create_dir_all(&dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
         let probe = Probe { abi: self.abi, dir };
@@ -136,7 +129,7 @@ impl Probe {
         for t in targets::all() {
             let path = probe.dir.join(t.kind);
             std::fs::copy(self.dir.join("credprobe"), &path).map_err(|e| format!("copy to {}: {e}", path.display()))?;
-            sh(Command::new("chown").arg(format!("{uid}:{uid}")).arg(&path))?;
+            sh(Command::new("chown").arg(format!("{uid}:{gid}")).arg(&path))?;
             sh(Command::new("chmod").arg(format!("{:o}", t.perm)).arg(&path))?;
             if let Some((text, _)) = t.fcaps {
                 sh(Command::new("setcap").arg(text).arg(&path))?;
@@ -162,7 +155,7 @@ impl Probe {
 
 impl Drop for Probe {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
+        crate::lab::remove(&self.dir);
     }
 }
 
