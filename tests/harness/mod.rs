@@ -6,6 +6,7 @@
 
 pub mod fixture;
 pub mod oci;
+pub mod podman;
 
 use credprobe::runner::{require_root, Probe};
 use credprobe::snapshot;
