@@ -2,6 +2,7 @@
 
 use clap::{ArgAction, Args, Parser, Subcommand};
 use std::ffi::OsString;
+use credshim_shims::CapSet;
 use std::path::PathBuf;
 
 const ABOUT: &str = "Run a command whose privilege-dropping calls work in a rootless container.";
@@ -82,6 +83,29 @@ pub struct Cli {
     /// Start COMMAND with these supplementary groups (comma separated).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub groups: Option<Vec<u32>>,
+
+    /// With any --cap-* option, COMMAND starts as an OCI runtime (runc)
+    /// starts a container's process: from the container's root (every
+    /// capability of the bounding set), keep-caps across the change to
+    /// --uid/--gid/--groups, then these effective, permitted and
+    /// inheritable sets, then these ambient capabilities raised; exec then
+    /// gives it what the kernel gives. LIST: capability names, comma
+    /// separated (CAP_NET_BIND_SERVICE or net_bind_service; empty for none).
+    /// `credshim oci` writes them for a container's process.user.
+    #[arg(long, value_name = "LIST", value_parser = parse_caps)]
+    pub cap_effective: Option<CapSet>,
+
+    /// The permitted set (see --cap-effective).
+    #[arg(long, value_name = "LIST", value_parser = parse_caps)]
+    pub cap_permitted: Option<CapSet>,
+
+    /// The inheritable set (see --cap-effective).
+    #[arg(long, value_name = "LIST", value_parser = parse_caps)]
+    pub cap_inheritable: Option<CapSet>,
+
+    /// The ambient capabilities to raise (see --cap-effective).
+    #[arg(long, value_name = "LIST", value_parser = parse_caps)]
+    pub cap_ambient: Option<CapSet>,
 
     /// How emulated calls reach credshim: `notify` (seccomp user
     /// notifications, the fast path), `ptrace` (seccomp stops), or `auto`
@@ -283,9 +307,19 @@ indentation and mode; the file is replaced atomically. A second inject \
 changes nothing, and --remove gives back the original bytes (of a file \
 laid out as JSON writers do; a hand-spaced one comes back normalised).
 
+A process.user the container's user namespace cannot give (a uid, gid or \
+additionalGid it does not map: `USER www`, `podman run --user 33`), which \
+runc would refuse (\"unable to setup user: invalid argument\"), is given \
+to the runtime as ids the namespace maps (its root), without \
+additionalGids, and credshim starts the command as that user instead \
+(--uid, --gid, --groups and the --cap-* sets of process.capabilities, as \
+runc would have left it); the original is kept in the annotation \
+io.credshim.process.user for --remove. The namespace is the config's own \
+(linux.uidMappings) or, without one, the one the runtime runs in.
+
 Errors (invalid or truncated JSON, not an OCI config, no process, a \
-read-only config.json) are one line naming the file; the status is then \
-125 and the file is unchanged.";
+malformed process.user, a read-only config.json) are one line naming the \
+file; the status is then 125 and the file is unchanged.";
 
 /// Put a rootless OCI bundle's process under credshim.
 #[derive(Args, Debug)]
@@ -321,7 +355,9 @@ Run an OCI runtime (runc or crun) with ARGS, after injecting credshim: for \
 `create` and `run`, into the bundle (--bundle/-b, else the current \
 directory) as `credshim oci inject` does; for `exec` into a container \
 whose config has the injection, the new process runs under the injected \
-credshim too (trailing arguments or --process FILE); before `delete` the \
+credshim too (trailing arguments or --process FILE), as its own user where \
+the namespace cannot give it (--user, --additional-gids, the process file's \
+user, or the container's: see `oci inject`); before `delete` the \
 binary's mount point is removed from the root filesystem, so that an image \
 committed from the container does not carry it. The runtime's global \
 options before the subcommand (--root, --log, --log-format, --rootless, \
@@ -411,4 +447,8 @@ mod docs {
             check(&format!("contrib/completions/{file}"), &out);
         }
     }
+}
+
+fn parse_caps(list: &str) -> Result<credshim_shims::CapSet, String> {
+    crate::creds::caps_from_names(list.split(','))
 }

@@ -132,3 +132,33 @@ pub fn of_task(pid: i32) -> Option<Creds> {
         no_new_privs: field("NoNewPrivs:") == Some("1"),
     })
 }
+
+/// A capability set from capability names as OCI configs and capsh write
+/// them (`CAP_NET_BIND_SERVICE`, `net_bind_service`; any case). Empty names
+/// are skipped, so "" is the empty set.
+pub fn caps_from_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<CapSet, String> {
+    let mut set = CapSet::EMPTY;
+    for name in names.into_iter().map(str::trim).filter(|n| !n.is_empty()) {
+        let upper = name.to_ascii_uppercase();
+        let full = if upper.starts_with("CAP_") { upper } else { format!("CAP_{upper}") };
+        let cap: caps::Capability = full.parse().map_err(|_| format!("unknown capability '{name}'"))?;
+        if u32::from(cap.index()) > CAP_LAST_CAP {
+            return Err(format!("capability '{name}' is newer than credshim's model (up to {CAP_LAST_CAP})"));
+        }
+        set.raise(u32::from(cap.index()));
+    }
+    Ok(set)
+}
+
+/// The names of the capabilities in `set`, comma separated, as
+/// `caps_from_names` reads them.
+pub fn cap_names(set: CapSet) -> String {
+    caps::all()
+        .into_iter()
+        .filter(|c| u32::from(c.index()) <= CAP_LAST_CAP && set.raised(u32::from(c.index())))
+        .map(|c| (u32::from(c.index()), c.to_string()))
+        .collect::<std::collections::BTreeMap<_, _>>()
+        .into_values()
+        .collect::<Vec<_>>()
+        .join(",")
+}

@@ -125,9 +125,39 @@ fn oci_failed(what: &str, e: oci::OciError) -> ExitCode {
     ExitCode::from(e.exit_code())
 }
 
-/// The starting credentials: the launcher's own, or the virtual user asked for.
-fn initial_creds(cli: &cli::Cli) -> Creds {
+/// The starting credentials: the launcher's own, or the virtual user asked
+/// for; with --cap-*, as runc's finalizeNamespace leaves its process.
+fn initial_creds(cli: &cli::Cli) -> Result<Creds, Error> {
     let own = creds::from_kernel();
+    let caps = [cli.cap_effective, cli.cap_permitted, cli.cap_inheritable, cli.cap_ambient];
+    if caps.iter().any(Option::is_some) {
+        let none = credshim_shims::CapSet::EMPTY;
+        let user = credshim_shims::runtime::User {
+            uid: cli.uid.unwrap_or(own.uid.0),
+            gid: cli.gid.unwrap_or(own.gid.0),
+            groups: cli.groups.clone().unwrap_or_default(),
+        };
+        let caps = credshim_shims::runtime::Caps {
+            effective: caps[0].unwrap_or(none),
+            permitted: caps[1].unwrap_or(none),
+            inheritable: caps[2].unwrap_or(none),
+            ambient: caps[3].unwrap_or(none),
+        };
+        // finalizeNamespace starts from the container's root: every
+        // capability of the bounding set the runtime applied.
+        let root = Creds { cap_bset: own.cap_bset, no_new_privs: own.no_new_privs, ..Creds::init_root() };
+        let root = Creds { cap_permitted: own.cap_bset, cap_effective: own.cap_bset, ..root };
+        return credshim_shims::runtime::finalize_namespace(&root, &user, &caps).map_err(|(step, e)| {
+            let text = std::io::Error::from_raw_os_error(e.0).to_string();
+            let cause = text.split(" (os error").next().unwrap_or(&text).to_string();
+            Error::Usage(format!("the starting user {}:{} with its capabilities: {step}: {cause}, as a runtime fails", user.uid, user.gid))
+        });
+    }
+    Ok(legacy_user(cli, own))
+}
+
+/// --uid/--gid/--groups without --cap-*: a non-root user has no capabilities.
+fn legacy_user(cli: &cli::Cli, own: Creds) -> Creds {
     if cli.uid.is_none() && cli.gid.is_none() && cli.groups.is_none() {
         return own;
     }
@@ -153,7 +183,7 @@ fn run(cli: &cli::Cli) -> Result<Status, Error> {
         return Err(Error::HostRoot);
     }
     let own = creds::from_kernel();
-    let creds = initial_creds(cli);
+    let creds = initial_creds(cli)?;
     let program = cli.command[0].to_string_lossy().into_owned();
 
     // Installing a filter needs CAP_SYS_ADMIN in the namespace or no_new_privs.

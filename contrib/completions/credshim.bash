@@ -44,7 +44,7 @@ _credshim() {
 
     case "${cmd}" in
         credshim)
-            opts="-g -v -h -V --uid --gid --groups --intercept --ownership --no-seccomp --allow-host-root --exit-with-main --grace --signal-group --verbose --log-file --syslog --help --version oci doctor"
+            opts="-g -v -h -V --uid --gid --groups --cap-effective --cap-permitted --cap-inheritable --cap-ambient --intercept --ownership --no-seccomp --allow-host-root --exit-with-main --grace --signal-group --verbose --log-file --syslog --help --version oci doctor"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -59,6 +59,22 @@ _credshim() {
                     return 0
                     ;;
                 --groups)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cap-effective)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cap-permitted)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cap-inheritable)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cap-ambient)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

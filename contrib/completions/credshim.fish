@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_credshim_global_optspecs
-    string join \n uid= gid= groups= intercept= ownership= no-seccomp allow-host-root exit-with-main grace= g/signal-group v/verbose log-file= syslog h/help V/version
+    string join \n uid= gid= groups= cap-effective= cap-permitted= cap-inheritable= cap-ambient= intercept= ownership= no-seccomp allow-host-root exit-with-main grace= g/signal-group v/verbose log-file= syslog h/help V/version
 end
 
 function __fish_credshim_needs_command
@@ -27,6 +27,10 @@ end
 complete -c credshim -n "__fish_credshim_needs_command" -l uid -d 'Start COMMAND as this virtual uid (with no capabilities) instead of the launcher\'s own credentials' -r
 complete -c credshim -n "__fish_credshim_needs_command" -l gid -d 'Start COMMAND with this virtual gid' -r
 complete -c credshim -n "__fish_credshim_needs_command" -l groups -d 'Start COMMAND with these supplementary groups (comma separated)' -r
+complete -c credshim -n "__fish_credshim_needs_command" -l cap-effective -d 'With any --cap-* option, COMMAND starts as an OCI runtime (runc) starts a container\'s process: from the container\'s root (every capability of the bounding set), keep-caps across the change to --uid/--gid/--groups, then these effective, permitted and inheritable sets, then these ambient capabilities raised; exec then gives it what the kernel gives. LIST: capability names, comma separated (CAP_NET_BIND_SERVICE or net_bind_service; empty for none). `credshim oci` writes them for a container\'s process.user' -r
+complete -c credshim -n "__fish_credshim_needs_command" -l cap-permitted -d 'The permitted set (see --cap-effective)' -r
+complete -c credshim -n "__fish_credshim_needs_command" -l cap-inheritable -d 'The inheritable set (see --cap-effective)' -r
+complete -c credshim -n "__fish_credshim_needs_command" -l cap-ambient -d 'The ambient capabilities to raise (see --cap-effective)' -r
 complete -c credshim -n "__fish_credshim_needs_command" -l intercept -d 'How emulated calls reach credshim: `notify` (seccomp user notifications, the fast path), `ptrace` (seccomp stops), or `auto` (notify where the kernel allows it, else ptrace; logged once)' -r -f -a "auto\t''
 notify\t''
 ptrace\t''"

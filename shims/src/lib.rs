@@ -21,6 +21,7 @@
 //! | [`exec`] | fs/exec.c bprm_fill_uid + the credential part of execve |
 //! | [`chown`] | fs/open.c chown_common, fs/attr.c chown_ok and chgrp_ok |
 //! | [`inode`] | fs/inode.c inode_init_owner, mode_strip_sgid |
+//! | [`runtime`] | runc's libcontainer finalizeNamespace: a container's user and capabilities |
 //! | [`rootlesscontainers`] | the `user.rootlesscontainers` xattr (rootless-containers/proto) |
 //! | [`table`] | the shim table: which syscalls, per arch, and how they decode |
 #![forbid(unsafe_code)]
@@ -37,6 +38,7 @@ pub mod id;
 pub mod inode;
 pub mod mem;
 pub mod rootlesscontainers;
+pub mod runtime;
 pub mod securebits;
 pub mod sys;
 pub mod table;
