@@ -81,6 +81,10 @@ impl Config {
         if !value.is_object() {
             return Err(err("not a JSON object".into()));
         }
+        // process.user first: the spec's own check would not name it.
+        if let Some(process) = value.get("process") {
+            super::user::of_process(process).map_err(err)?;
+        }
         let spec: oci_spec::runtime::Spec =
             serde_json::from_value(value.clone()).map_err(|e| err(format!("not an OCI runtime config: {e}")))?;
         let Some(process) = spec.process() else {

@@ -42,13 +42,27 @@ pub fn wrap_prefix(ownership: crate::tracer::Store) -> Vec<String> {
 
 /// The prefix of a wrapped process.args (the binary through the first
 /// `--`), for another process of the same container (`exec`): it runs with
-/// the container's own options. None: `args` are not wrapped.
+/// the container's own options (`base` leaves out the virtual user's).
+/// None: `args` are not wrapped.
 pub fn prefix_of(args: &[Value]) -> Option<Vec<String>> {
     if !wrapped(args) {
         return None;
     }
     let end = args.iter().position(|a| a.as_str() == Some("--"))?;
     args[..=end].iter().map(|a| a.as_str().map(String::from)).collect()
+}
+
+/// A prefix without its virtual user's options (`--uid=`, `--cap-*=`, …).
+pub fn base(prefix: &[String]) -> Vec<String> {
+    prefix.iter().filter(|w| !super::user::is_user_option(w)).cloned().collect()
+}
+
+/// `prefix` (a base prefix, ending in `--`) with `options` before its `--`.
+pub fn with_options(prefix: &[String], options: &[String]) -> Vec<String> {
+    let mut p = prefix.to_vec();
+    let at = p.len().saturating_sub(1);
+    p.splice(at..at, options.iter().cloned());
+    p
 }
 
 /// The read-only bind mount of `binary` at BINARY_IN_CONTAINER.
@@ -80,10 +94,13 @@ impl Method {
                     Some(m) => *m = want,
                     None => mounts.push(want),
                 }
-                let args = args_mut(root)?;
-                if !wrapped(args) {
-                    let prefix = wrap_prefix(ownership).into_iter().map(Value::String);
-                    args.splice(0..0, prefix);
+                if !wrapped(args_mut(root)?) {
+                    // A process.user the namespace cannot give: mapped ids
+                    // for the runtime, the user for credshim.
+                    let user = super::user::apply(config)?.unwrap_or_default();
+                    let root = config.as_object_mut().ok_or("not a JSON object")?;
+                    let prefix = with_options(&wrap_prefix(ownership), &user);
+                    args_mut(root)?.splice(0..0, prefix.into_iter().map(Value::String));
                 }
                 Ok(())
             }
@@ -103,6 +120,8 @@ impl Method {
                     let end = args.iter().position(|a| a.as_str() == Some("--")).map_or(1, |i| i + 1);
                     args.drain(..end);
                 }
+                super::user::undo(config)?;
+                let root = config.as_object_mut().ok_or("not a JSON object")?;
                 let last_key_is_mounts = root.keys().next_back().map(String::as_str) == Some("mounts");
                 if let Some(Value::Array(mounts)) = root.get_mut("mounts") {
                     mounts.retain(|m| !is_ours(m));

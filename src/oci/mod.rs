@@ -1,13 +1,15 @@
 //! `credshim oci …`: rootless OCI containers under credshim.
 //! `config`: config.json load/check/save; `inject`: the edit itself;
 //! `runtime`: the runc/crun wrapper that injects on create and run;
-//! `hook`: the bundle side of `--mode hook` (the hook itself: src/attach.rs).
+//! `hook`: the bundle side of `--mode hook` (the hook itself: src/attach.rs);
+//! `user`: a process.user the namespace cannot give.
 
 pub mod config;
 pub mod hook;
 pub mod inject;
 pub mod owners;
 pub mod runtime;
+pub mod user;
 
 use inject::Method;
 use std::path::{Path, PathBuf};

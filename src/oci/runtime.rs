@@ -6,7 +6,8 @@
 //! exec'd. Everything else goes through untouched, and `create`/`run`
 //! arguments are passed on byte for byte.
 
-use super::inject::{prefix_of, Method, BINARY_IN_CONTAINER};
+use super::inject::{base, prefix_of, with_options, Method, BINARY_IN_CONTAINER};
+use super::user::{self, User};
 use crate::tracer::Store;
 use super::{plain, OciError};
 use std::ffi::{OsStr, OsString};
@@ -184,18 +185,27 @@ fn remove_mount_point(runtime: &Path, globals: &[OsString], id: &OsStr) {
 /// runs under the injected credshim too, with the options of the
 /// container's own (its ownership mode: with `xattr` both see the same
 /// owners). Trailing args get the prefix; a `--process FILE` is rewritten
-/// into a memfd passed as /proc/self/fd/N. A container that cannot be
-/// inspected is left to the runtime, which reports its own error.
+/// into a memfd passed as /proc/self/fd/N. A user the namespace cannot
+/// give (the process file's, `--user`/`--additional-gids`, or the
+/// container's own) becomes mapped ids for the runtime and the virtual
+/// user for credshim, as for the container's process. A container that
+/// cannot be inspected is left to the runtime, which reports its own error.
 fn exec_args(runtime: &Path, args: &[OsString], sub: usize) -> Result<Vec<OsString>, OciError> {
     let (opts, id_at) = options(args, sub + 1, EXEC_VALUES);
     let Some(id) = args.get(id_at) else { return Ok(args.to_vec()) };
-    let Some(prefix) = injected_prefix(runtime, &args[..sub], id) else {
+    let Some((bundle, config)) = injected_config(runtime, &args[..sub], id) else {
         return Ok(args.to_vec());
     };
+    let Some(prefix) = config.pointer("/process/args").and_then(|a| a.as_array()).and_then(|a| prefix_of(a)) else {
+        return Ok(args.to_vec());
+    };
+    let prefix = base(&prefix);
+    let maps = user::maps_of(&config);
+    let bad = |cause: String| OciError::Config { path: super::config_of(&bundle), cause };
     let mut out = args.to_vec();
     if let Some(p) = opts.iter().rev().find(|o| o.name == "process" || o.name == "p") {
         let Some((file, inline)) = p.value else { return Ok(out) };
-        let fd_path = wrapped_process_file(Path::new(file), &prefix)?;
+        let fd_path = wrapped_process_file(Path::new(file), &prefix, &maps)?;
         match inline {
             Inline::Yes => {
                 let mut w = args[p.at].as_bytes().split(|&b| b == b'=').next().unwrap_or(b"--process").to_vec();
@@ -211,7 +221,67 @@ fn exec_args(runtime: &Path, args: &[OsString], sub: usize) -> Result<Vec<OsStri
     if command.is_empty() || command[0].as_bytes() == BINARY_IN_CONTAINER.as_bytes() {
         return Ok(out);
     }
+    // runc exec starts from the container's process (its original user)
+    // and applies --user UID[:GID], --additional-gids and --cap.
+    let process = config.get("process").cloned().unwrap_or_default();
+    let mut virt = match user::saved(&config).map_err(bad)? {
+        Some(u) => u,
+        None => user::of_process(&process).map_err(bad)?.unwrap_or(User { uid: 0, gid: 0, groups: vec![] }),
+    };
+    let mut caps = user::caps_of(&process).map_err(bad)?;
+    let mut drop = vec![];
+    let mut user_at = None;
+    for o in &opts {
+        let Some((v, inline)) = o.value else { continue };
+        let v = v.to_string_lossy();
+        match o.name {
+            "user" | "u" => {
+                let (u, g) = v.split_once(':').map_or((v.as_ref(), None), |(u, g)| (u, Some(g)));
+                // Not numeric: the runtime says what is wrong with it.
+                let Ok(u) = u.parse::<u32>() else { return Ok(out) };
+                virt.uid = u;
+                if let Some(g) = g {
+                    let Ok(g) = g.parse::<u32>() else { return Ok(out) };
+                    virt.gid = g;
+                }
+                user_at = Some((o.at, inline));
+            }
+            "additional-gids" | "g" => {
+                let Ok(g) = v.parse::<u32>() else { return Ok(out) };
+                virt.groups.push(g);
+                drop.push(o.at);
+                if inline == Inline::No {
+                    drop.push(o.at + 1);
+                }
+            }
+            "cap" | "c" => {
+                let set = crate::creds::caps_from_names([v.as_ref()]).map_err(|e| OciError::Other(format!("exec --cap: {e}")))?;
+                // runc exec --cap: effective, permitted, and ambient where
+                // the process has inheritable capabilities.
+                let has_inheritable = process.pointer("/capabilities/inheritable").is_some();
+                caps[0] = caps[0].combine(set);
+                caps[1] = caps[1].combine(set);
+                if has_inheritable {
+                    caps[3] = caps[3].combine(set);
+                }
+            }
+            _ => {}
+        }
+    }
+    let prefix = if user::unmapped(&virt, &maps) {
+        if let Some((at, inline)) = user_at {
+            let ids = format!("{}:{}", maps.0.give(virt.uid), maps.1.give(virt.gid));
+            match inline {
+                Inline::Yes => out[at] = OsString::from(format!("--user={ids}")),
+                Inline::No => out[at + 1] = OsString::from(ids),
+            }
+        }
+        with_options(&prefix, &user::options(&virt, &caps))
+    } else {
+        prefix
+    };
     out.splice(id_at + 1..id_at + 1, prefix.into_iter().map(OsString::from));
+    let out = out.into_iter().enumerate().filter(|(i, _)| !drop.contains(i)).map(|(_, a)| a).collect();
     Ok(out)
 }
 
@@ -226,12 +296,6 @@ fn injected_config(runtime: &Path, globals: &[OsString], id: &OsStr) -> Option<(
         .and_then(|v| v.get("bundle").and_then(|b| b.as_str()).map(PathBuf::from))?;
     let config = std::fs::read(super::config_of(&bundle)).ok().and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())?;
     Method::Wrap(Store::Session).is_applied(&config).then_some((bundle, config))
-}
-
-/// The prefix of an injected container's process.args.
-fn injected_prefix(runtime: &Path, globals: &[OsString], id: &OsStr) -> Option<Vec<String>> {
-    let (_, config) = injected_config(runtime, globals, id)?;
-    prefix_of(config.pointer("/process/args")?.as_array()?)
 }
 
 /// The standard output of `cmd` if it succeeds within `limit` (it is
@@ -262,12 +326,22 @@ pub(crate) fn output_within(mut cmd: std::process::Command, limit: std::time::Du
     status.filter(|s| s.success()).map(|_| out)
 }
 
-/// FILE (an OCI process JSON) with its args under the injected binary,
-/// in a memfd that stays open across exec; returns /proc/self/fd/N.
-fn wrapped_process_file(file: &Path, prefix: &[String]) -> Result<OsString, OciError> {
+/// FILE (an OCI process JSON) with its args under the injected binary
+/// (`prefix`, a base prefix, and the options of its user where `maps`
+/// cannot give it, the runtime then getting mapped ids), in a memfd that
+/// stays open across exec; returns /proc/self/fd/N.
+fn wrapped_process_file(file: &Path, prefix: &[String], maps: &(user::IdMap, user::IdMap)) -> Result<OsString, OciError> {
     let err = |cause: String| OciError::Config { path: file.to_path_buf(), cause };
     let bytes = std::fs::read(file).map_err(|e| err(plain(&e)))?;
     let mut v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| err(format!("not valid JSON: {e}")))?;
+    let mut prefix = prefix.to_vec();
+    if let Some(u) = user::of_process(&v).map_err(err)? {
+        if user::unmapped(&u, maps) {
+            let caps = user::caps_of(&v).map_err(err)?;
+            prefix = with_options(&prefix, &user::options(&u, &caps));
+            user::give_mapped(&mut v, &u, maps).map_err(err)?;
+        }
+    }
     let args = v.get_mut("args").and_then(|a| a.as_array_mut()).ok_or_else(|| err("no \"args\" array".into()))?;
     if args.first().and_then(|a| a.as_str()) != Some(BINARY_IN_CONTAINER) {
         args.splice(0..0, prefix.iter().cloned().map(serde_json::Value::String));
