@@ -197,6 +197,15 @@ fn run(cli: &cli::Cli) -> Result<Status, Error> {
     let action = if mode == Mode::Notify { seccomp::Action::Notify } else { seccomp::Action::Trace };
     let prog = seccomp::filter(action, classes);
     let filter = matches!(mode, Mode::Notify | Mode::Seccomp).then_some(prog.as_slice());
+    // An exec that raised credshim's capabilities (a runtime that gave the
+    // container's root none, as for a process.user credshim emulates)
+    // left it non-dumpable (fs/exec.c: secureexec), and its children
+    // inherit that: without CAP_SYS_PTRACE it could not seize them.
+    // SAFETY: prctl on ourselves.
+    if unsafe { libc::prctl(libc::PR_GET_DUMPABLE, 0, 0, 0, 0) } != 1 {
+        ::log::info!("credshim is not dumpable (its exec raised its capabilities): making it dumpable so that it can trace its children");
+        unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 1, 0, 0, 0) };
+    }
     // SAFETY: getpid and prctl on ourselves.
     if unsafe { libc::getpid() } != 1 {
         // Orphans of the tree (double-forked daemons) come to us, stay

@@ -205,7 +205,8 @@ fn exec_args(runtime: &Path, args: &[OsString], sub: usize) -> Result<Vec<OsStri
     let mut out = args.to_vec();
     if let Some(p) = opts.iter().rev().find(|o| o.name == "process" || o.name == "p") {
         let Some((file, inline)) = p.value else { return Ok(out) };
-        let fd_path = wrapped_process_file(Path::new(file), &prefix, &maps)?;
+        let emulated = user::saved(&config).map_err(bad)?.is_some();
+        let fd_path = wrapped_process_file(Path::new(file), &prefix, &maps, emulated)?;
         match inline {
             Inline::Yes => {
                 let mut w = args[p.at].as_bytes().split(|&b| b == b'=').next().unwrap_or(b"--process").to_vec();
@@ -268,7 +269,11 @@ fn exec_args(runtime: &Path, args: &[OsString], sub: usize) -> Result<Vec<OsStri
             _ => {}
         }
     }
-    let prefix = if user::unmapped(&virt, &maps) {
+    // Where the container's own process is emulated, every exec names its
+    // user too: the runtime's rootless setgroups is skipped, and the
+    // process would keep the groups it inherits.
+    let emulated = user::saved(&config).map_err(bad)?.is_some();
+    let prefix = if emulated || user::unmapped(&virt, &maps) {
         if let Some((at, inline)) = user_at {
             let ids = format!("{}:{}", maps.0.give(virt.uid), maps.1.give(virt.gid));
             match inline {
@@ -330,13 +335,13 @@ pub(crate) fn output_within(mut cmd: std::process::Command, limit: std::time::Du
 /// (`prefix`, a base prefix, and the options of its user where `maps`
 /// cannot give it, the runtime then getting mapped ids), in a memfd that
 /// stays open across exec; returns /proc/self/fd/N.
-fn wrapped_process_file(file: &Path, prefix: &[String], maps: &(user::IdMap, user::IdMap)) -> Result<OsString, OciError> {
+fn wrapped_process_file(file: &Path, prefix: &[String], maps: &(user::IdMap, user::IdMap), emulated: bool) -> Result<OsString, OciError> {
     let err = |cause: String| OciError::Config { path: file.to_path_buf(), cause };
     let bytes = std::fs::read(file).map_err(|e| err(plain(&e)))?;
     let mut v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| err(format!("not valid JSON: {e}")))?;
     let mut prefix = prefix.to_vec();
     if let Some(u) = user::of_process(&v).map_err(err)? {
-        if user::unmapped(&u, maps) {
+        if emulated || user::unmapped(&u, maps) {
             let caps = user::caps_of(&v).map_err(err)?;
             prefix = with_options(&prefix, &user::options(&u, &caps));
             user::give_mapped(&mut v, &u, maps).map_err(err)?;
