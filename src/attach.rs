@@ -36,15 +36,29 @@ pub fn parse_state(state: &str) -> Result<(Tid, Option<std::path::PathBuf>), Err
 /// (SCMP_ACT_TRACE rules, as `oci inject --mode hook` or `oci
 /// seccomp-profile` write them)? Without them the tracer must stop at every
 /// system call instead (slow, but nothing passes unseen).
-fn traces_shim_table(bundle: Option<&std::path::Path>) -> bool {
-    let Some(config) = bundle.and_then(|b| std::fs::read(b.join("config.json")).ok()) else { return false };
-    let Ok(v) = serde_json::from_slice::<serde_json::Value>(&config) else { return false };
+fn traces_shim_table(config: Option<&serde_json::Value>) -> bool {
+    let Some(v) = config else { return false };
     v.pointer("/linux/seccomp/syscalls").and_then(|s| s.as_array()).is_some_and(|rules| {
         rules.iter().any(|r| {
             r.get("action").and_then(|a| a.as_str()) == Some("SCMP_ACT_TRACE")
                 && r.get("names").and_then(|n| n.as_array()).is_some_and(|n| n.iter().any(|x| x.as_str() == Some("setuid")))
         })
     })
+}
+
+/// The bundle's config.json, if it can be read.
+fn config_of(bundle: Option<&std::path::Path>) -> Option<serde_json::Value> {
+    let text = std::fs::read(bundle?.join("config.json")).ok()?;
+    serde_json::from_slice(&text).ok()
+}
+
+/// process.user.additionalGids: the groups the runtime gives the process.
+/// A rootless runtime skips its setgroups (the namespace denies it; runc's
+/// setupUser says so), where real root's runtime sets them: the init's
+/// virtual groups are these from the start, as they would be after it.
+fn process_groups(config: Option<&serde_json::Value>) -> Option<Vec<u32>> {
+    let process = config?.get("process")?;
+    crate::oci::user::of_process(process).ok().flatten().map(|u| u.groups)
 }
 
 /// Seizes every thread of `pid`, including threads that start meanwhile.
@@ -110,7 +124,9 @@ pub fn hook(ownership: Store) -> Result<(), Error> {
         .read_to_string(&mut state)
         .map_err(|e| Error::Setup { what: "oci hook: reading the container state".into(), source: e })?;
     let (pid, bundle) = parse_state(&state)?;
-    let mode = if traces_shim_table(bundle.as_deref()) { Mode::Seccomp } else { Mode::Syscall };
+    let config = config_of(bundle.as_deref());
+    let mode = if traces_shim_table(config.as_ref()) { Mode::Seccomp } else { Mode::Syscall };
+    let groups = process_groups(config.as_ref());
     let mut fds = [0; 2];
     // SAFETY: a pipe into a local array.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
@@ -132,7 +148,7 @@ pub fn hook(ownership: Store) -> Result<(), Error> {
                     _ => libc::_exit(0),
                 }
             }
-            let code = daemon(pid, wr, ownership, mode);
+            let code = daemon(pid, wr, ownership, mode, groups);
             // SAFETY: ending the daemon without unwinding into the hook's code.
             unsafe { libc::_exit(code) };
         }
@@ -157,7 +173,7 @@ pub fn hook(ownership: Store) -> Result<(), Error> {
 }
 
 /// The detached tracer: attach, report, enter the namespace, follow.
-fn daemon(pid: Tid, report: OwnedFd, ownership: Store, mode: Mode) -> i32 {
+fn daemon(pid: Tid, report: OwnedFd, ownership: Store, mode: Mode, groups: Option<Vec<u32>>) -> i32 {
     let mut report = std::fs::File::from(report);
     // Standard streams: the runtime waits for them to close.
     if let Ok(null) = std::fs::OpenOptions::new().read(true).write(true).open("/dev/null") {
@@ -177,7 +193,7 @@ fn daemon(pid: Tid, report: OwnedFd, ownership: Store, mode: Mode) -> i32 {
         let _ = write!(report, "oci hook: cannot enter the user namespace of pid {pid}: {e}");
         return 1;
     }
-    let Some(mut tracer) = Tracer::attached(mode, pid, &tids, ownership) else {
+    let Some(mut tracer) = Tracer::attached(mode, pid, &tids, ownership, groups.as_deref()) else {
         let _ = write!(report, "oci hook: cannot read the credentials of pid {pid}");
         return 1;
     };

@@ -171,3 +171,25 @@ fn exec_as_an_unmapped_user_through_the_wrapper_matches_real_root() {
         assert_eq!(got.stdout, want.stdout, "exec {flags:?}");
     }
 }
+
+/// `--mode hook` cannot start such a user in a bundle of its own user
+/// namespace (runc refuses it before any call reaches the tracer): one
+/// line, status 125, the file kept. Shown first: runc's own refusal.
+#[test]
+fn the_hook_mode_refuses_an_unmapped_user_runc_would_refuse() {
+    let lab = Lab::new("user-hook");
+    let b = lab.bundle("h", true, &["id"]);
+    set_user(&b, json!({"uid": 33, "gid": 33}), None);
+    let o = rootless_run(&lab, Path::new("runc"), &[], &b, "h-plain");
+    assert!(!o.ok && o.stderr.contains("unable to setup user"), "plain rootless runc: {}", o.stderr);
+    let cfg = b.join("config.json");
+    let before = sha(&cfg);
+    let o = inject(&lab, &b, &["--mode", "hook"]);
+    assert_eq!(o.code, Some(125), "{}", o.stderr);
+    assert_eq!(o.stderr.lines().count(), 1, "{}", o.stderr);
+    assert!(o.stderr.contains("process.user 33:33 is not mapped") && o.stderr.contains("use --mode wrap"), "{}", o.stderr);
+    assert_eq!(sha(&cfg), before, "the file was changed");
+    // A mapped user is fine.
+    set_user(&b, json!({"uid": 0, "gid": 0}), None);
+    assert!(inject(&lab, &b, &["--mode", "hook"]).ok);
+}

@@ -8,7 +8,8 @@
 
 mod harness;
 
-use harness::oci::{run, Out};
+use harness::oci::{run, Out, LIMIT};
+use serde_json::{json, Value};
 use harness::podman::*;
 use std::process::Command;
 
@@ -213,4 +214,52 @@ fn a_containerfile_user_builds_as_with_real_root() {
     lab.ok(buildah(&lab, &["rm", "work"]), "buildah rm");
     lab.ok(root_buildah(&["rm", "work"]), "real root's buildah rm");
     lab.settled("the USER build", &[]);
+}
+
+/// podman's hooks-dir route (contrib/oci-hooks.d, the profile of `credshim
+/// oci seccomp-profile`): runc's own setgid/setuid/capset reach the hook's
+/// tracer (podman sets no noNewPrivileges, so runc installs the filter
+/// before it sets the user) and are emulated; the groups runc skips in the
+/// namespace come from the config. Nothing of credshim is in the container.
+#[test]
+fn the_hooks_dir_route_starts_a_user_as_real_root_does() {
+    let lab = PodLab::new("userhook");
+    with_capsh(&lab);
+    let hooks = lab.dir.join("hooks.d");
+    std::fs::create_dir_all(&hooks).expect("mkdir");
+    let log = lab.dir.join("tmp/hook.log");
+    let mut hook: Value = serde_json::from_str(include_str!("../contrib/oci-hooks.d/credshim.json")).expect("JSON");
+    hook["hook"]["path"] = json!(lab.path("bin/credshim"));
+    hook["hook"]["args"].as_array_mut().expect("args").extend([json!("-v"), json!("--log-file"), json!(log)]);
+    std::fs::write(hooks.join("credshim.json"), hook.to_string()).expect("write hook");
+    let profile = lab.dir.join("seccomp.json");
+    let o = run({
+        let mut c = Command::new(lab.dir.join("bin/credshim"));
+        c.args(["oci", "seccomp-profile"]);
+        c
+    });
+    assert!(o.ok, "oci seccomp-profile: {}", o.stderr);
+    std::fs::write(&profile, &o.stdout).expect("write profile");
+    for p in [&hooks, &hooks.join("credshim.json"), &profile] {
+        std::fs::set_permissions(p, std::os::unix::fs::PermissionsExt::from_mode(if p.is_dir() { 0o755 } else { 0o644 })).expect("chmod");
+    }
+    let hooks_s = hooks.to_string_lossy().into_owned();
+    let profile_opt = format!("seccomp={}", profile.display());
+    let cmd = ["sh", "-c", "id; touch /tmp/f; stat -c '%u:%g' /tmp/f; capsh --print | grep -E '^(Current|Ambient)'"];
+    for flags in [&[][..], &["--user", "100", "--group-add", "50"], &["--user", "33:44"], &["--user", "100", "--cap-add", "net_bind_service"]] {
+        let mut with_hook = vec!["--hooks-dir", hooks_s.as_str(), "--annotation", "io.credshim=true", "--security-opt", profile_opt.as_str()];
+        with_hook.extend(flags);
+        let mut args = vec!["run", "--rm", "--network=none"];
+        args.extend(with_hook);
+        args.push("bbcap");
+        args.extend(cmd);
+        let mine = run(lab.with("runc", &args));
+        assert!(mine.ok, "the hooks-dir route with {flags:?} failed ({:?}): {}", mine.code, mine.stderr);
+        let (_, theirs) = both(&lab, "runc", flags, &cmd);
+        assert_eq!(mine.stdout, without_dropped(&theirs.stdout, &mine.stderr, flags), "the hooks-dir route with {flags:?} vs real root");
+    }
+    let text = std::fs::read_to_string(&log).expect("the hook's log");
+    assert!(text.contains("setuid(100) = 0") && text.contains("setgid(101) = 0"), "runc's own calls were emulated: {text}");
+    assert!(harness::wait_until(LIMIT, || lab.strays().is_empty()), "left behind: {:?}", lab.strays());
+    lab.settled("the hooks-dir runs as users", &[]);
 }

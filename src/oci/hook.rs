@@ -179,6 +179,7 @@ pub fn apply(config: &mut Value, binary: &Path, ownership: Store) -> Result<(), 
     if is_applied(config) {
         return Ok(());
     }
+    refuse_unreachable_user(config)?;
     let root = config.as_object_mut().ok_or("not a JSON object")?;
     let had_annotations = root.contains_key("annotations");
     let original = json!({
@@ -196,6 +197,30 @@ pub fn apply(config: &mut Value, binary: &Path, ownership: Store) -> Result<(), 
     let ann = root.entry("annotations").or_insert_with(|| json!({}));
     ann.as_object_mut().ok_or("\"annotations\" is not an object")?.insert(ORIGINAL.into(), Value::String(original.to_string()));
     Ok(())
+}
+
+/// A process.user the namespace cannot give works through the hook only
+/// where runc's own setgroups/setgid/setuid reach the tracer: runc installs
+/// the seccomp filter before its setupUser unless noNewPrivileges is set
+/// (then after it, and the calls fail natively), and with a user namespace
+/// of the config's own runc refuses an unmapped user before any call
+/// ("cannot set uid to unmapped user in user namespace"). podman's
+/// hooks-dir route (no noNewPrivileges, the namespace podman runs in) is
+/// the case that works.
+fn refuse_unreachable_user(config: &Value) -> Result<(), String> {
+    let Some(process) = config.get("process") else { return Ok(()) };
+    let Some(user) = super::user::of_process(process)? else { return Ok(()) };
+    if !super::user::unmapped(&user, &super::user::maps_of(config)) {
+        return Ok(());
+    }
+    let nnp = process.get("noNewPrivileges").and_then(Value::as_bool) == Some(true);
+    let own_userns = config.pointer("/linux/uidMappings").and_then(Value::as_array).is_some_and(|m| !m.is_empty());
+    let why = match (nnp, own_userns) {
+        (_, true) => "runc refuses a user its namespace does not map before any call reaches the hook's tracer",
+        (true, false) => "with noNewPrivileges runc installs the seccomp filter after it sets the user, so its calls fail before the hook's tracer sees them",
+        (false, false) => return Ok(()),
+    };
+    Err(format!("process.user {}:{} is not mapped in the container's user namespace, and {why}: use --mode wrap", user.uid, user.gid))
 }
 
 pub fn is_applied(config: &Value) -> bool {

@@ -109,11 +109,19 @@ impl Tracer {
 
     /// A tree credshim did not start: `tids` (every thread of `main`) are
     /// seized and running; their credentials are read from the kernel.
-    pub fn attached(mode: Mode, main: Tid, tids: &[Tid], ownership: Store) -> Option<Tracer> {
-        let creds = crate::creds::of_task(main)?;
+    /// `groups`: the supplementary groups the tasks start with (None: as
+    /// the kernel shows them).
+    pub fn attached(mode: Mode, main: Tid, tids: &[Tid], ownership: Store, groups: Option<&[u32]>) -> Option<Tracer> {
+        let with_groups = |mut c: Creds| {
+            if let Some(g) = groups {
+                c.groups = credshim_shims::cred::sorted_groups(g.iter().map(|&g| credshim_shims::Kgid(g)).collect());
+            }
+            c
+        };
+        let creds = with_groups(crate::creds::of_task(main)?);
         let mut t = Tracer::new(mode, main, creds.clone(), None, ownership);
         for &tid in tids {
-            let c = crate::creds::of_task(tid).unwrap_or_else(|| creds.clone());
+            let c = crate::creds::of_task(tid).map(with_groups).unwrap_or_else(|| creds.clone());
             t.tasks.insert(tid, c, true);
         }
         t.attached = true;
