@@ -286,7 +286,8 @@ fn inject_is_idempotent_and_remove_restores_the_bytes() {
     v["process"]["x-unknown-process-field"] = json!(true);
     v["process"]["env"] = json!(["A=1", "B=two words"]);
     v["process"]["cwd"] = json!("/tmp");
-    v["process"]["user"] = json!({"uid": 0, "gid": 0, "additionalGids": [5]});
+    // A user the namespace maps (an unmapped one: tests/oci_user.rs).
+    v["process"]["user"] = json!({"uid": 0, "gid": 0, "additionalGids": [0]});
     std::fs::write(other.join("config.json"), serde_json::to_string_pretty(&v).expect("json") + "\n").expect("write");
     std::fs::set_permissions(other.join("config.json"), std::os::unix::fs::PermissionsExt::from_mode(0o640)).expect("chmod");
 
