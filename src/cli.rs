@@ -351,9 +351,9 @@ pub struct Inject {
 }
 
 const RUNTIME_LONG: &str = "\
-Run an OCI runtime (runc or crun) with ARGS, after injecting credshim: for \
-`create` and `run`, into the bundle (--bundle/-b, else the current \
-directory) as `credshim oci inject` does; for `exec` into a container \
+Run an OCI runtime (runc or crun) with ARGS, after injecting credshim where \
+the container needs it: for `create` and `run`, into the bundle \
+(--bundle/-b, else the current directory) as `credshim oci inject` does; for `exec` into a container \
 whose config has the injection, the new process runs under the injected \
 credshim too (trailing arguments or --process FILE), as its own user where \
 the namespace cannot give it (--user, --additional-gids, the process file's \
@@ -373,6 +373,21 @@ layers, so the owners set in it must outlive credshim. podman's layers \
 carry the attribute; a later container run through the wrapper shows \
 those owners again.
 
+Which containers are injected: those whose user namespace cannot give \
+every id they use. The namespace is the config's own (linux.uidMappings \
+and gidMappings) or, without one, the one the wrapper runs in (rootless \
+podman's); the ids are process.user's and those of the image's /etc/passwd \
+and /etc/group. So: no user namespace (rootful podman, real root) -> the \
+runtime alone; an account with subuid ranges (65,537 ids) whose image fits \
+-> the runtime alone; one id (no ranges), or an image with ids beyond the \
+range -> injected. The config is not touched when it goes to the runtime \
+alone. To force a way: the annotation io.credshim.mode=auto|inject|hook|off \
+(podman run --annotation), else $CREDSHIM_MODE, else `mode = ...` in \
+/etc/credshim/runtime.conf ($CREDSHIM_RUNTIME_CONF names another file). \
+An unknown value fails the create with one line naming it. Each decision \
+is logged with its reason, once per container: to --log-file, else to \
+syslog where there is one.
+
 Invoked through a symlink named credshim-runtime, credshim behaves as \
 `credshim oci runtime -- ARGS`, so it can be given to tools that take a \
 runtime path (podman --runtime, buildah --runtime).";
@@ -390,6 +405,11 @@ pub struct Runtime {
     /// --ownership). Default: $CREDSHIM_OWNERSHIP, else xattr.
     #[arg(long, value_enum, value_name = "MODE")]
     pub ownership: Option<Ownership>,
+
+    /// Where to log the wrapper's decision for each container (default:
+    /// syslog where there is one, else nowhere).
+    #[arg(long, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
 
     /// The runtime's arguments, as runc or crun takes them.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARGS")]

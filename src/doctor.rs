@@ -147,6 +147,49 @@ fn version_of(name: &str) -> Check {
 }
 
 /// Prints the report; 0 when the basic mode (ptrace) works, else 1.
+/// Subordinate ids of an account in /etc/subuid or /etc/subgid (by name
+/// or by uid), as rootless podman reads them.
+fn subordinate(file: &str, name: &str, id: u32) -> u64 {
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.trim().split(':').collect();
+            (f.len() == 3 && (f[0] == name || f[0] == id.to_string())).then(|| f[2].parse::<u64>().ok()).flatten()
+        })
+        .sum()
+}
+
+/// What `credshim-runtime` does for the containers of the account running
+/// doctor (the rule of `credshim oci runtime --help`).
+fn wrapper_for_this_account() -> String {
+    // SAFETY: getuid/getgid have no preconditions.
+    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+    let name = std::fs::read_to_string("/etc/passwd")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            (f.len() > 2 && f[2] == uid.to_string()).then(|| f[0].to_string())
+        })
+        .unwrap_or_else(|| uid.to_string());
+    let head = format!("The runtime wrapper for {name} (uid {uid}):");
+    if uid == 0 && crate::creds::in_initial_user_ns() {
+        return format!("{head}\n  real root: podman runs containers without a user namespace, so their containers go straight to the runtime (unless io.credshim.mode says otherwise)");
+    }
+    let (u, g) = (subordinate("/etc/subuid", &name, uid), subordinate("/etc/subgid", &name, gid));
+    if u == 0 || g == 0 {
+        return format!(
+            "{head}\n  no subordinate uid range in /etc/subuid (uids: {u}, gids: {g}): podman maps 1 uid and 1 gid, so containers are injected (credshim runs their processes)"
+        );
+    }
+    format!(
+        "{head}\n  {u} subordinate uids and {g} gids: podman maps {} uids and {} gids, so containers whose users and groups fit go straight to the runtime; an image that uses more ids is injected",
+        u + 1,
+        g + 1
+    )
+}
+
 pub fn run() -> u8 {
     let nnp = !crate::creds::from_kernel().capable(CAP_SYS_ADMIN);
     let mut checks = vec![user_namespaces()];
@@ -234,6 +277,7 @@ pub fn run() -> u8 {
         _ => "works (credshim oci inject --mode hook)",
     };
     println!("  OCI hook mode (attach from outside):     {hook}");
+    println!("{}", wrapper_for_this_account());
     if basic {
         0
     } else {

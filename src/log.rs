@@ -19,6 +19,22 @@ fn level(verbose: u8) -> LevelFilter {
     }
 }
 
+/// For the runtime wrapper, whose standard error is the engine's: its
+/// decisions at info level to `file`, else to syslog, else nowhere.
+pub fn init_quiet(file: Option<&Path>) {
+    let level = LevelFilter::Info;
+    if let Some(path) = file {
+        if let Ok(f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+            let mut b = env_logger::Builder::new();
+            b.filter_level(level).format(|buf, rec| writeln!(buf, "credshim: {}", rec.args()));
+            b.target(env_logger::Target::Pipe(Box::new(f)));
+            let _ = b.try_init();
+        }
+        return;
+    }
+    let _ = syslog::init(syslog::Facility::LOG_DAEMON, level, Some("credshim-runtime"));
+}
+
 pub fn init(verbose: u8, file: Option<&Path>, syslog: bool) -> Result<(), Error> {
     let level = level(verbose);
     if syslog {

@@ -31,7 +31,7 @@ fn main() -> ExitCode {
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let invoked_as = argv.first().map(std::path::Path::new).and_then(|p| p.file_name());
     if invoked_as.is_some_and(|n| n == "credshim-runtime") {
-        return oci_failed("oci runtime", oci::runtime::run(None, None, &argv[1..]));
+        return oci_failed("oci runtime", oci::runtime::run(None, None, None, &argv[1..]));
     }
     if argv.get(1).is_some_and(|a| cli::SUBCOMMANDS.iter().any(|s| a == s)) {
         return match cli::Sub::try_parse_from(argv) {
@@ -114,7 +114,7 @@ fn subcommand(sub: cli::Sub) -> ExitCode {
             }
         }
         SubCommand::Oci(Oci::Runtime(r)) => {
-            oci_failed("oci runtime", oci::runtime::run(r.runtime.as_deref(), r.ownership.map(cli::Ownership::store), &r.args))
+            oci_failed("oci runtime", oci::runtime::run(r.runtime.as_deref(), r.ownership.map(cli::Ownership::store), r.log_file.as_deref(), &r.args))
         }
     }
 }

@@ -192,7 +192,7 @@ _credshim() {
             return 0
             ;;
         credshim__subcmd__oci__subcmd__runtime)
-            opts="-h --runtime --ownership --help"
+            opts="-h --runtime --ownership --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -204,6 +204,10 @@ _credshim() {
                     ;;
                 --ownership)
                     COMPREPLY=($(compgen -W "off session xattr" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -67,6 +67,7 @@ complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_s
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from runtime" -l ownership -d 'Where the containers\' file ownership is kept (credshim\'s --ownership). Default: $CREDSHIM_OWNERSHIP, else xattr' -r -f -a "off\t''
 session\t''
 xattr\t''"
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from runtime" -l log-file -d 'Where to log the wrapper\'s decision for each container (default: syslog where there is one, else nowhere)' -r -F
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from runtime" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from hook" -l ownership -d 'Where the container\'s file ownership is kept (as credshim\'s own --ownership)' -r -f -a "off\t''
 session\t''

@@ -2,9 +2,11 @@
 //! `config`: config.json load/check/save; `inject`: the edit itself;
 //! `runtime`: the runc/crun wrapper that injects on create and run;
 //! `hook`: the bundle side of `--mode hook` (the hook itself: src/attach.rs);
-//! `user`: a process.user the namespace cannot give.
+//! `user`: a process.user the namespace cannot give; `decide`: whether the
+//! wrapper injects at all.
 
 pub mod config;
+pub mod decide;
 pub mod hook;
 pub mod inject;
 pub mod owners;

@@ -136,7 +136,7 @@ pub fn prepare(runtime: &Path, args: &[OsString], ownership: Store) -> Result<Ve
     let (_, sub) = options(args, 0, GLOBAL_VALUES);
     match args.get(sub).map(|s| s.as_bytes()) {
         Some(b"create") | Some(b"run") => {
-            let (opts, _) = options(args, sub + 1, CREATE_VALUES);
+            let (opts, id_at) = options(args, sub + 1, CREATE_VALUES);
             if opts.iter().any(|o| o.name == "help" || o.name == "h") {
                 return Ok(args.to_vec());
             }
@@ -150,7 +150,14 @@ pub fn prepare(runtime: &Path, args: &[OsString], ownership: Store) -> Result<Ve
                 Some(c) => bundle.join(c),
                 None => super::config_of(&bundle),
             };
-            super::inject_config(&config, Method::Wrap(ownership), None, false)?;
+            let loaded = super::config::Config::load(&config)?;
+            let (method, why) = super::decide::decide(&loaded.value, &bundle, ownership)
+                .map_err(|cause| OciError::Config { path: config.clone(), cause })?;
+            let id = args.get(id_at).map(|i| i.to_string_lossy().into_owned()).unwrap_or_default();
+            log::info!("container {id}: {why}");
+            if let Some(method) = method {
+                super::inject_config(&config, method, None, false)?;
+            }
             Ok(args.to_vec())
         }
         Some(b"exec") => exec_args(runtime, args, sub),
@@ -384,7 +391,8 @@ pub fn ownership(explicit: Option<Store>) -> Result<Store, OciError> {
 
 /// Resolves the runtime, prepares the arguments, and execs the runtime.
 /// Returns only on failure.
-pub fn run(explicit: Option<&Path>, ownership: Option<Store>, args: &[OsString]) -> OciError {
+pub fn run(explicit: Option<&Path>, ownership: Option<Store>, log_file: Option<&Path>, args: &[OsString]) -> OciError {
+    crate::log::init_quiet(log_file);
     let ownership = match self::ownership(ownership) {
         Ok(o) => o,
         Err(e) => return e,

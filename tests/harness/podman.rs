@@ -14,7 +14,7 @@
 //! or the wrapper (which picks runc).
 
 use super::oci::{run, which, Out, LIMIT};
-use super::{ns_gid, ns_uid, state, wait_until, Guard};
+use super::{state, wait_until, Guard};
 use serde_json::{json, Value};
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
@@ -59,6 +59,10 @@ pub struct PodLab {
     pub dir: PathBuf,
     /// The storage driver of both podmans (pod1's and the reference's).
     pub driver: &'static str,
+    /// The account podman runs as.
+    pub account: &'static credprobe::lab::Account,
+    /// Whether it has subordinate ids (podman then maps 65,537).
+    pub subids: bool,
 }
 
 impl PodLab {
@@ -77,19 +81,30 @@ impl PodLab {
     /// account cannot store a layer with a non-root owner in it (see
     /// `debian_build_installs_a_package_through_the_wrapper`).
     pub fn with_driver(tag: &str, driver: &'static str) -> PodLab {
+        PodLab::of(tag, driver, credprobe::lab::account(), false)
+    }
+
+    /// The lab of the account with a subordinate range
+    /// (credprobe::lab::account_with_subids): podman maps its uid to root
+    /// and 65,536 more ids above it.
+    pub fn with_subids(tag: &str) -> PodLab {
+        PodLab::of(tag, "vfs", credprobe::lab::account_with_subids(), true)
+    }
+
+    fn of(tag: &str, driver: &'static str, account: &'static credprobe::lab::Account, subids: bool) -> PodLab {
         credprobe::runner::require_root("the podman tests (they create pod1, edit /etc/subuid and run the reference podman as real root)");
         for tool in ["podman", "conmon", "runc", "setpriv", "busybox"] {
             assert!(which(tool).is_some(), "{tool} is not installed: run `bash .ci/setup` (it installs podman, runc, busybox-static)");
         }
         let dir = credprobe::lab::scratch_dir(&std::env::temp_dir(), &format!("podman-{tag}"));
         std::fs::create_dir_all(dir.join("bin")).expect("lab dir");
-        let lab = PodLab { dir, driver };
+        let lab = PodLab { dir, driver, account, subids };
         std::fs::set_permissions(lab.dir.join("bin"), std::fs::Permissions::from_mode(0o755)).expect("chmod");
         super::install_exe(super::credshim_bin(), &lab.dir.join("bin/credshim"));
         std::os::unix::fs::symlink("credshim", lab.wrapper()).expect("symlink");
         for d in ["home", "xdg", "store", "run", "tmp", "ctx"] {
             std::fs::create_dir_all(lab.dir.join(d)).expect("mkdir");
-            sh(Command::new("chown").arg(super::ns_owner()).arg(lab.dir.join(d)));
+            sh(Command::new("chown").arg(format!("{}:{}", account.uid, account.gid)).arg(lab.dir.join(d)));
         }
         std::fs::set_permissions(lab.dir.join("xdg"), std::fs::Permissions::from_mode(0o700)).expect("chmod xdg");
         std::fs::write(lab.dir.join("storage.conf"), STORAGE_CONF).expect("storage.conf");
@@ -110,15 +125,20 @@ impl PodLab {
         // The first podman command starts the lab's pause process and says
         // what users see.
         let o = lab.ok(lab.podman(&["info", "--format", "{{json .Host.IDMappings}}"]), "podman info");
-        assert!(o.stderr.contains("Using rootless single mapping into the namespace"), "podman info did not warn: {}", o.stderr);
         let maps: Value = serde_json::from_str(o.stdout.trim()).expect("IDMappings is JSON");
-        assert_eq!(
-            maps,
-            json!({"uidmap": [{"container_id": 0, "host_id": ns_uid(), "size": 1}],
-                   "gidmap": [{"container_id": 0, "host_id": ns_gid(), "size": 1}]}),
-            "podman does not map {} alone: does it have a subuid range?",
-            user()
-        );
+        if subids {
+            let sizes = |k: &str| maps[k].as_array().map(|a| a.iter().map(|m| m["size"].as_u64().unwrap_or(0)).sum::<u64>());
+            assert_eq!((sizes("uidmap"), sizes("gidmap")), (Some(65537), Some(65537)), "podman does not map {}'s ranges: {maps}", account.name);
+        } else {
+            assert!(o.stderr.contains("Using rootless single mapping into the namespace"), "podman info did not warn: {}", o.stderr);
+            assert_eq!(
+                maps,
+                json!({"uidmap": [{"container_id": 0, "host_id": account.uid, "size": 1}],
+                       "gidmap": [{"container_id": 0, "host_id": account.gid, "size": 1}]}),
+                "podman does not map {} alone: does it have a subuid range?",
+                account.name
+            );
+        }
         let mut import = lab.podman(&["import"]);
         import.arg(lab.tar()).arg("bb");
         lab.ok(import, "podman import (as pod1)");
@@ -146,7 +166,7 @@ impl PodLab {
         c.env_clear()
             .env("PATH", PATH)
             .current_dir(self.dir.join("home"))
-            .args([&format!("--reuid={}", user()), &format!("--regid={}", user()), "--init-groups", "env"])
+            .args([&format!("--reuid={}", self.account.name), &format!("--regid={}", self.account.name), "--init-groups", "env"])
             .arg(format!("HOME={}", self.path("home")))
             .arg(format!("XDG_RUNTIME_DIR={}", self.path("xdg")))
             .arg(format!("TMPDIR={}", self.path("tmp")))

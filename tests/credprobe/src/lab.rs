@@ -20,6 +20,9 @@ pub const PREFIX: &str = "credshim-test-";
 
 /// The account's name unless `CREDSHIM_TEST_USER` names another.
 pub const DEFAULT_USER: &str = "pod1";
+/// The account with subordinate ids unless `CREDSHIM_TEST_USER_SUBIDS`
+/// names another.
+pub const DEFAULT_USER_SUBIDS: &str = "pod2";
 
 /// The unprivileged account the tests run things as.
 #[derive(Debug, Clone)]
@@ -46,6 +49,47 @@ pub fn account() -> &'static Account {
     match a {
         Ok(a) => a,
         Err(e) => panic!("the tests' account: {e}"),
+    }
+}
+
+/// A second account, `$CREDSHIM_TEST_USER_SUBIDS` (default pod2), found or
+/// created as `account` is, that has a range of 65,536 subordinate uids
+/// and gids (added where it has none, after every range already there):
+/// rootless podman then maps 65,537 ids.
+pub fn account_with_subids() -> &'static Account {
+    static A: OnceLock<Result<Account, String>> = OnceLock::new();
+    let a = A.get_or_init(|| {
+        sweep();
+        let name = std::env::var("CREDSHIM_TEST_USER_SUBIDS").unwrap_or_else(|_| DEFAULT_USER_SUBIDS.to_string());
+        let a = find_or_create(&name)?;
+        for file in ["/etc/subuid", "/etc/subgid"] {
+            let text = std::fs::read_to_string(file).unwrap_or_default();
+            let mine = |l: &str| l.starts_with(&format!("{}:", a.name)) || l.starts_with(&format!("{}:", a.uid));
+            if text.lines().any(mine) {
+                continue;
+            }
+            let end = text
+                .lines()
+                .filter_map(|l| {
+                    let f: Vec<&str> = l.split(':').collect();
+                    Some(f.get(1)?.parse::<u64>().ok()? + f.get(2)?.parse::<u64>().ok()?)
+                })
+                .max()
+                .unwrap_or(0)
+                .max(100_000);
+            let line = format!("{}:{end}:65536\n", a.name);
+            let mut new = text.clone();
+            if !new.is_empty() && !new.ends_with('\n') {
+                new.push('\n');
+            }
+            new.push_str(&line);
+            std::fs::write(file, new).map_err(|e| format!("{file}: {e}"))?;
+        }
+        Ok(a)
+    });
+    match a {
+        Ok(a) => a,
+        Err(e) => panic!("the tests' account with subordinate ids: {e}"),
     }
 }
 
@@ -153,9 +197,11 @@ pub fn sweep() {
             }
         }
         if !other_live_runs {
-            if let Some((uid, _)) = lookup(&std::env::var("CREDSHIM_TEST_USER").unwrap_or_else(|_| DEFAULT_USER.to_string())) {
-                if uid != 0 {
-                    kill_until_gone("the tests' account", |pid| uids(pid).is_some_and(|u| u.contains(&uid)));
+            for (var, default) in [("CREDSHIM_TEST_USER", DEFAULT_USER), ("CREDSHIM_TEST_USER_SUBIDS", DEFAULT_USER_SUBIDS)] {
+                if let Some((uid, _)) = lookup(&std::env::var(var).unwrap_or_else(|_| default.to_string())) {
+                    if uid != 0 {
+                        kill_until_gone("the tests' accounts", |pid| uids(pid).is_some_and(|u| u.contains(&uid)));
+                    }
                 }
             }
         }
