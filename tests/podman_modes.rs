@@ -51,7 +51,7 @@ fn same_as_runc(podman: &dyn Fn(&[&str]) -> Command, lab: &PodLab, wrapper: &str
         a.extend(args);
         run(podman(&a))
     };
-    for args in [&["run", "--rm", "--network=none", "bb", "su", "-s", "/bin/sh", "www", "-c", "id"][..], &["run", "--rm", "--network=none", "--user", "100", "bb", "id"]] {
+    for args in [&["run", "--rm", "--network=none", "bb", "su", "-s", "/bin/sh", "www", "-c", "id"][..], &["run", "--rm", "--network=none", "--user", "100", "bb", "id"], &["run", "--rm", "--network=none", "--user", "33", "bb", "id"]] {
         let want = out("runc", args);
         assert!(want.ok, "--runtime runc {args:?}: {}", want.stderr);
         let got = out(wrapper, args);
