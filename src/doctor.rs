@@ -100,7 +100,7 @@ fn ptrace_try() -> (bool, bool, String) {
     }
     let seize = crate::ptrace::seize(pid);
     let result = match seize {
-        Err(e) => (false, false, format!("PTRACE_SEIZE: {e:?}")),
+        Err(e) => (false, false, format!("PTRACE_SEIZE: {e}")),
         Ok(()) => {
             // SAFETY: PTRACE_INTERRUPT on our tracee.
             unsafe { libc::ptrace(libc::PTRACE_INTERRUPT, pid, 0, 0) };

@@ -14,6 +14,9 @@ pub enum Error {
     Setup { what: String, source: io::Error },
     #[error("{0}")]
     Usage(String),
+    /// PTRACE_SEIZE of the command refused, with the cause in words.
+    #[error("cannot trace '{program}': {cause}")]
+    Trace { program: String, cause: String },
 }
 
 /// An error's text without Rust's " (os error N)" suffix: what strerror says.

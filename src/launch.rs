@@ -140,17 +140,20 @@ pub fn launch(
         }
     }
     let seized = ptrace::seize(pid);
+    // Why not, while the child is still there to look at.
+    let refused = seized.as_ref().err().map(|e| seize_refused(&program.to_string_lossy(), pid, e));
     // SAFETY: writing one byte to our end of the pipe, then closing it.
     unsafe {
         if seized.is_ok() {
             libc::write(go[1], b"g".as_ptr() as *const libc::c_void, 1);
         } else {
             libc::kill(pid, libc::SIGKILL);
+            libc::waitpid(pid, std::ptr::null_mut(), libc::__WALL);
         }
         libc::close(go[1]);
     }
-    if let Err(e) = seized {
-        return Err(setup(&format!("PTRACE_SEIZE of '{}'", program.to_string_lossy()), io::Error::other(format!("{e:?}"))));
+    if let Some(e) = refused {
+        return Err(e);
     }
     let listener = if listener {
         // The child sends it right after it installs the filter (or dies
@@ -163,6 +166,30 @@ pub fn launch(
         None
     };
     Ok(Launched { pid, listener, exec_err: err[0] })
+}
+
+/// PTRACE_SEIZE of our child `pid` failed: the cause in words, and what to
+/// do about it.
+fn seize_refused(program: &str, pid: libc::pid_t, e: &ptrace::PtraceError) -> Error {
+    let trace = |cause: String| Error::Trace { program: program.to_string(), cause };
+    let errno = match e {
+        ptrace::PtraceError::Gone(_) => return trace("it died before credshim could attach".into()),
+        ptrace::PtraceError::Other { source, .. } => source.raw_os_error(),
+    };
+    if errno != Some(libc::EPERM) {
+        return trace(format!("PTRACE_SEIZE failed: {e}"));
+    }
+    if let Some(t) = crate::nested::tracer_of(&pid.to_string()) {
+        return trace(format!("it is already traced by {t}, and a task has one tracer only"));
+    }
+    match std::fs::read_to_string("/proc/sys/kernel/yama/ptrace_scope").ok().as_deref().map(str::trim) {
+        Some("3") => return trace("YAMA ptrace_scope is 3: ptrace is disabled on this machine until reboot (kernel.yama.ptrace_scope)".into()),
+        Some("2") => {
+            return trace("YAMA ptrace_scope is 2: only a process with CAP_SYS_PTRACE may trace (set kernel.yama.ptrace_scope to 1, or give credshim CAP_SYS_PTRACE)".into())
+        }
+        _ => {}
+    }
+    trace("the kernel refused (EPERM): credshim lacks CAP_SYS_PTRACE and the command's credentials or dumpability differ from its own; run credshim as the user that runs the command, with CAP_SYS_PTRACE in the container's bounding set, or check `credshim doctor`".into())
 }
 
 /// Sends `fd` over the unix socket `sock` (in the child, between fork and

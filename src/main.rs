@@ -11,6 +11,7 @@ mod idmap;
 mod launch;
 mod log;
 mod mem;
+mod nested;
 mod notify;
 mod oci;
 mod ptrace;
@@ -176,8 +177,35 @@ fn legacy_user(cli: &cli::Cli, own: Creds) -> Creds {
     c
 }
 
+/// credshim started under a tracer (src/nested.rs): under another
+/// credshim it supervises the command and leaves the emulation to it;
+/// under any other tracer it cannot work, and says why.
+fn nested_run(cli: &cli::Cli, outer: nested::Tracer) -> Result<Status, Error> {
+    let program = cli.command[0].to_string_lossy().into_owned();
+    if let nested::Tracer::Other { .. } = outer {
+        return Err(Error::Trace {
+            program,
+            cause: format!("credshim itself is traced by {outer}, and a task has one tracer only; run credshim without that tracer (a tracer started under credshim fails the same way)"),
+        });
+    }
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    nested::refuse_options(&argv, &outer)?;
+    ::log::info!("running under {outer}, which emulates this process tree: supervising '{program}' without tracing it");
+    let caps = [cli.cap_effective, cli.cap_permitted, cli.cap_inheritable, cli.cap_ambient];
+    let user = nested::StartUser {
+        uid: cli.uid,
+        gid: cli.gid,
+        groups: cli.groups.clone(),
+        caps: caps.iter().any(Option::is_some).then(|| caps.map(|c| c.map_or(0, |s| s.0))),
+    };
+    nested::Supervised { command: &cli.command, user, exit_with_main: cli.exit_with_main, grace: std::time::Duration::from_secs(cli.grace), signal_group: cli.signal_group }.run()
+}
+
 fn run(cli: &cli::Cli) -> Result<Status, Error> {
     log::init(cli.verbose, cli.log_file.as_deref(), cli.syslog)?;
+    if let Some(outer) = nested::tracer_of("self") {
+        return nested_run(cli, outer);
+    }
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } == 0 && creds::in_initial_user_ns() && !cli.allow_host_root {
         return Err(Error::HostRoot);

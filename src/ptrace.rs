@@ -14,6 +14,19 @@ pub enum PtraceError {
     Other { tid: Tid, op: &'static str, source: io::Error },
 }
 
+/// The operation and strerror's words, never a Debug dump.
+impl std::fmt::Display for PtraceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PtraceError::Gone(tid) => write!(f, "task {tid} is gone"),
+            PtraceError::Other { tid, op, source } => {
+                let s = source.to_string();
+                write!(f, "{op} of task {tid}: {}", s.split(" (os error").next().unwrap_or(&s))
+            }
+        }
+    }
+}
+
 pub type Result<T> = std::result::Result<T, PtraceError>;
 
 const PTRACE_GETEVENTMSG: libc::c_uint = 0x4201;
