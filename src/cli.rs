@@ -22,7 +22,7 @@ const AFTER: &str = "\
 Examples:
   credshim -- nginx -g 'daemon off;'
   credshim -- su -s /bin/sh www-data -c id
-  credshim --uid 1000 --gid 1000 --groups 27,100 -- id
+  credshim --uid www-data --gid www-data --groups adm,users -- id
   CREDSHIM_LOG=debug credshim -- setpriv --reuid=33 --regid=33 --clear-groups id
 
 Signals: HUP, INT, QUIT, TERM, USR1, USR2, WINCH, ALRM, PIPE, CONT, PWR and \
@@ -36,8 +36,10 @@ Subcommands (given first, in place of options and COMMAND):
   credshim oci runtime -- ARGS    a runc/crun wrapper that injects on create and run
                                   (also as a symlink named credshim-runtime)
   credshim doctor                 what this machine supports
-A command named oci or doctor runs as usual after --: credshim -- doctor.
-See credshim-oci-inject(1), credshim-oci-runtime(1), credshim-oci-hook(1), credshim-oci-seccomp-profile(1), credshim-doctor(1).
+  credshim demo                   a privilege drop in a throwaway rootless namespace,
+                                  without credshim and with it
+A command named oci, doctor or demo runs as usual after --: credshim -- doctor.
+See credshim-oci-inject(1), credshim-oci-runtime(1), credshim-oci-hook(1), credshim-oci-seccomp-profile(1), credshim-doctor(1), credshim-demo(1).
 
 Exit status: the command's own status, or 128+N if it died by signal N \
 (credshim then dies by the same signal); 125 if credshim failed (a \
@@ -71,17 +73,28 @@ impl Ownership {
 #[derive(Parser, Debug)]
 #[command(name = "credshim", version, about = ABOUT, long_about = LONG_ABOUT, after_help = AFTER)]
 pub struct Cli {
-    /// Start COMMAND as this virtual uid (with no capabilities) instead of
-    /// the launcher's own credentials.
-    #[arg(long, value_name = "UID")]
+    /// Start COMMAND as this virtual user (with no capabilities) instead
+    /// of the launcher's own credentials: a uid, or a name from
+    /// /etc/passwd (as setpriv --reuid takes it).
+    #[arg(long = "uid", value_name = "USER")]
+    pub uid_arg: Option<String>,
+
+    /// Start COMMAND with this virtual group: a gid, or a name from
+    /// /etc/group.
+    #[arg(long = "gid", value_name = "GROUP")]
+    pub gid_arg: Option<String>,
+
+    /// Start COMMAND with these supplementary groups (comma separated gids
+    /// or names from /etc/group).
+    #[arg(long = "groups", value_name = "LIST", value_delimiter = ',')]
+    pub groups_arg: Option<Vec<String>>,
+
+    /// --uid, --gid and --groups as numbers (`Cli::resolve_ids`).
+    #[arg(skip)]
     pub uid: Option<u32>,
-
-    /// Start COMMAND with this virtual gid.
-    #[arg(long, value_name = "GID")]
+    #[arg(skip)]
     pub gid: Option<u32>,
-
-    /// Start COMMAND with these supplementary groups (comma separated).
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    #[arg(skip)]
     pub groups: Option<Vec<u32>>,
 
     /// With any --cap-* option, COMMAND starts as an OCI runtime (runc)
@@ -171,7 +184,7 @@ pub struct Cli {
 /// The first words that select a subcommand instead of the main command
 /// line (dispatched before it is parsed, so `credshim [OPTIONS] COMMAND`
 /// is unchanged).
-pub const SUBCOMMANDS: &[&str] = &["oci", "doctor"];
+pub const SUBCOMMANDS: &[&str] = &["oci", "doctor", "demo"];
 
 /// `credshim oci …` and `credshim doctor`.
 #[derive(Parser, Debug)]
@@ -191,6 +204,13 @@ pub enum SubCommand {
     /// notifications, PTRACE_GET_SYSCALL_INFO, runc and crun). Exit status
     /// 0 when the basic mode (credshim -- COMMAND) works, 1 when not.
     Doctor,
+    /// Show the problem and the fix side by side: in a throwaway
+    /// single-id user namespace (`unshare --map-root-user`, what a
+    /// rootless container has), `setpriv --reuid=33 --regid=33
+    /// --clear-groups id` runs first natively (it fails) and then under
+    /// this credshim (it prints uid 33). Nothing is installed or changed.
+    /// Exit status 0 when both did what they show.
+    Demo,
 }
 
 #[derive(Subcommand, Debug)]
@@ -441,7 +461,7 @@ mod docs {
         clap_mangen::Man::new(Cli::command()).render(&mut out).expect("renders");
         check("man/credshim.1", &out);
         let sub = super::Sub::command();
-        for path in [&["oci", "inject"][..], &["oci", "runtime"], &["oci", "hook"], &["oci", "seccomp-profile"], &["oci", "fix-owners"], &["doctor"]] {
+        for path in [&["oci", "inject"][..], &["oci", "runtime"], &["oci", "hook"], &["oci", "seccomp-profile"], &["oci", "fix-owners"], &["doctor"], &["demo"]] {
             let mut cmd = &sub;
             for word in path {
                 cmd = cmd.find_subcommand(word).expect("a subcommand");
@@ -466,6 +486,45 @@ mod docs {
             clap_complete::generate(shell, &mut all, "credshim", &mut out);
             check(&format!("contrib/completions/{file}"), &out);
         }
+    }
+}
+
+/// The id of `name` in a passwd or group file (the third field), or the
+/// number `name` is.
+fn id_of(name: &str, file: &str) -> Option<u32> {
+    if let Ok(n) = name.parse::<u32>() {
+        return Some(n);
+    }
+    std::fs::read_to_string(file).ok()?.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        (f.len() > 2 && f[0] == name).then(|| f[2].parse().ok()).flatten()
+    })
+}
+
+impl Cli {
+    /// Turns the names of --uid, --gid and --groups into ids, from the
+    /// passwd and group files of credshim's own root (the command's), as
+    /// setpriv resolves them; the same words when one is unknown.
+    pub fn resolve_ids(&mut self) -> Result<(), String> {
+        let unknown = |opt: &str, v: &str, file: &str| format!("failed to parse {opt}: '{v}' (not a number, and not a name in {file})");
+        self.uid = match &self.uid_arg {
+            Some(v) => Some(id_of(v, "/etc/passwd").ok_or_else(|| unknown("--uid", v, "/etc/passwd"))?),
+            None => None,
+        };
+        self.gid = match &self.gid_arg {
+            Some(v) => Some(id_of(v, "/etc/group").ok_or_else(|| unknown("--gid", v, "/etc/group"))?),
+            None => None,
+        };
+        self.groups = match &self.groups_arg {
+            Some(list) => Some(
+                list.iter()
+                    .filter(|g| !g.is_empty())
+                    .map(|g| id_of(g, "/etc/group").ok_or_else(|| format!("Invalid supplementary group id: '{g}' (not a number, and not a name in /etc/group)")))
+                    .collect::<Result<_, _>>()?,
+            ),
+            None => None,
+        };
+        Ok(())
     }
 }
 

@@ -139,10 +139,71 @@ fn version_of(name: &str) -> Check {
             let out = crate::oci::runtime::output_within(cmd, Duration::from_secs(10));
             let first = out.as_deref().map(|o| String::from_utf8_lossy(o).lines().next().unwrap_or("").to_string());
             match first {
-                Some(v) => Check { what, ok: Some(true), detail: format!("{}: {v}", p.display()) },
                 None => Check { what, ok: Some(false), detail: format!("{}: `{name} --version` failed", p.display()) },
+                Some(v) => match try_container(&p) {
+                    Ok(()) => Check { what, ok: Some(true), detail: format!("{}: {v}; a throwaway rootless container ran", p.display()) },
+                    Err(why) => Check { what, ok: Some(false), detail: format!("{}: {v}; but a throwaway rootless container failed: {why}", p.display()) },
+                },
             }
         }
+    }
+}
+
+/// Runs a throwaway rootless container with `runtime`: a bundle from
+/// `RUNTIME spec --rootless` whose rootfs holds only this (static) binary,
+/// running `credshim --version`; removed afterwards. Err: the runtime's
+/// first error line.
+fn try_container(runtime: &std::path::Path) -> Result<(), String> {
+    let dir = std::env::temp_dir().join(format!("credshim-doctor-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let result = (|| {
+        std::fs::create_dir_all(dir.join("rootfs")).map_err(|e| e.to_string())?;
+        std::fs::copy("/proc/self/exe", dir.join("rootfs/credshim")).map_err(|e| e.to_string())?;
+        let out = std::process::Command::new(runtime).args(["spec", "--rootless"]).current_dir(&dir).output().map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(first_line(&out.stderr));
+        }
+        let cfg = dir.join("config.json");
+        let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&cfg).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+        v["process"]["terminal"] = serde_json::json!(false);
+        v["process"]["args"] = serde_json::json!(["/credshim", "--version"]);
+        std::fs::write(&cfg, v.to_string()).map_err(|e| e.to_string())?;
+        let mut cmd = std::process::Command::new(runtime);
+        cmd.arg("--root").arg(dir.join("state")).args(["run", "-b"]).arg(&dir).arg(format!("credshim-doctor-{}", std::process::id()));
+        cmd.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped());
+        let child = cmd.spawn().map_err(|e| e.to_string())?;
+        let pid = child.id() as libc::pid_t;
+        let out = std::thread::spawn(move || child.wait_with_output());
+        let end = Instant::now() + Duration::from_secs(20);
+        while !out.is_finished() && Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if !out.is_finished() {
+            // SAFETY: killing our own child by its pid.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+        let o = out.join().map_err(|_| "the runtime's waiter failed".to_string())?.map_err(|e| e.to_string())?;
+        if o.status.success() {
+            Ok(())
+        } else {
+            Err(first_line(&o.stderr))
+        }
+    })();
+    let mut del = std::process::Command::new(runtime);
+    del.arg("--root").arg(dir.join("state")).args(["delete", "--force"]).arg(format!("credshim-doctor-{}", std::process::id()));
+    let _ = crate::oci::runtime::output_within(del, Duration::from_secs(10));
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+/// The first line of a runtime's error output, without its log framing
+/// (`time=… level=error msg="…"`).
+fn first_line(stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("no message").trim().to_string();
+    match line.split_once("msg=\"") {
+        Some((_, m)) => m.trim_end_matches('"').replace("\\\"", "\""),
+        None => line,
     }
 }
 
@@ -281,6 +342,46 @@ pub fn run() -> u8 {
     if basic {
         0
     } else {
+        1
+    }
+}
+
+/// `credshim demo`: the same drop without and with credshim, in a
+/// throwaway single-id user namespace, each shown as run.
+pub fn demo() -> u8 {
+    let me = std::fs::read_link("/proc/self/exe").unwrap_or_else(|_| PathBuf::from("credshim"));
+    let drop = ["setpriv", "--reuid=33", "--regid=33", "--clear-groups", "id"];
+    let ns = ["unshare", "--user", "--map-root-user", "--mount", "--"];
+    println!("In a throwaway user namespace that maps one id, as a rootless container does ({}):", ns.join(" "));
+    let show = |with: bool| -> Option<(bool, String)> {
+        let mut cmd = std::process::Command::new(ns[0]);
+        cmd.args(&ns[1..]);
+        if with {
+            cmd.arg(&me).arg("--");
+        }
+        cmd.args(drop).stdin(std::process::Stdio::null());
+        let shown = if with { format!("credshim -- {}", drop.join(" ")) } else { drop.join(" ") };
+        println!("\n$ {shown}");
+        match cmd.output() {
+            Ok(o) => {
+                let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+                print!("{text}");
+                println!("(exit status {})", o.status.code().map_or("a signal".into(), |c| c.to_string()));
+                Some((o.status.success(), text))
+            }
+            Err(e) => {
+                println!("cannot run {}: {e} (the demo needs util-linux's unshare and setpriv)", ns[0]);
+                None
+            }
+        }
+    };
+    let (Some(without), Some(with)) = (show(false), show(true)) else { return 1 };
+    println!();
+    if !without.0 && with.0 && with.1.contains("uid=33") {
+        println!("Without credshim the drop fails: the namespace cannot hold uid 33. Under credshim it works, as for real root on a host.");
+        0
+    } else {
+        println!("Not what the demo expects (without: {}, with: {}): run `credshim doctor` to see what this machine lacks.", without.0, with.0);
         1
     }
 }

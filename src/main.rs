@@ -40,10 +40,14 @@ fn main() -> ExitCode {
             Err(e) => usage(e),
         };
     }
-    let cli = match cli::Cli::try_parse_from(argv) {
+    let mut cli = match cli::Cli::try_parse_from(argv) {
         Ok(c) => c,
         Err(e) => return usage(e),
     };
+    if let Err(e) = cli.resolve_ids() {
+        eprintln!("credshim: {e}");
+        return ExitCode::from(125);
+    }
     match run(&cli) {
         Ok(Status::Exited(code)) => ExitCode::from(code as u8),
         Ok(Status::Signaled(sig)) => die_by(sig),
@@ -69,6 +73,7 @@ fn subcommand(sub: cli::Sub) -> ExitCode {
     use cli::{Oci, SubCommand};
     match sub.command {
         SubCommand::Doctor => ExitCode::from(doctor::run()),
+        SubCommand::Demo => ExitCode::from(doctor::demo()),
         SubCommand::Oci(Oci::Inject(i)) => {
             let config = oci::config_of(&i.bundle);
             let method = match i.mode {

@@ -16,6 +16,9 @@ _credshim() {
             ",$1")
                 cmd="credshim"
                 ;;
+            credshim,demo)
+                cmd="credshim__subcmd__demo"
+                ;;
             credshim,doctor)
                 cmd="credshim__subcmd__doctor"
                 ;;
@@ -44,7 +47,7 @@ _credshim() {
 
     case "${cmd}" in
         credshim)
-            opts="-g -v -h -V --uid --gid --groups --cap-effective --cap-permitted --cap-inheritable --cap-ambient --intercept --ownership --no-seccomp --allow-host-root --exit-with-main --grace --signal-group --verbose --log-file --syslog --help --version oci doctor"
+            opts="-g -v -h -V --uid --gid --groups --cap-effective --cap-permitted --cap-inheritable --cap-ambient --intercept --ownership --no-seccomp --allow-host-root --exit-with-main --grace --signal-group --verbose --log-file --syslog --help --version oci doctor demo"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -94,6 +97,20 @@ _credshim() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        credshim__subcmd__demo)
+            opts="-h --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

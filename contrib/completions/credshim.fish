@@ -24,9 +24,9 @@ function __fish_credshim_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c credshim -n "__fish_credshim_needs_command" -l uid -d 'Start COMMAND as this virtual uid (with no capabilities) instead of the launcher\'s own credentials' -r
-complete -c credshim -n "__fish_credshim_needs_command" -l gid -d 'Start COMMAND with this virtual gid' -r
-complete -c credshim -n "__fish_credshim_needs_command" -l groups -d 'Start COMMAND with these supplementary groups (comma separated)' -r
+complete -c credshim -n "__fish_credshim_needs_command" -l uid -d 'Start COMMAND as this virtual user (with no capabilities) instead of the launcher\'s own credentials: a uid, or a name from /etc/passwd (as setpriv --reuid takes it)' -r
+complete -c credshim -n "__fish_credshim_needs_command" -l gid -d 'Start COMMAND with this virtual group: a gid, or a name from /etc/group' -r
+complete -c credshim -n "__fish_credshim_needs_command" -l groups -d 'Start COMMAND with these supplementary groups (comma separated gids or names from /etc/group)' -r
 complete -c credshim -n "__fish_credshim_needs_command" -l cap-effective -d 'With any --cap-* option, COMMAND starts as an OCI runtime (runc) starts a container\'s process: from the container\'s root (every capability of the bounding set), keep-caps across the change to --uid/--gid/--groups, then these effective, permitted and inheritable sets, then these ambient capabilities raised; exec then gives it what the kernel gives. LIST: capability names, comma separated (CAP_NET_BIND_SERVICE or net_bind_service; empty for none). `credshim oci` writes them for a container\'s process.user' -r
 complete -c credshim -n "__fish_credshim_needs_command" -l cap-permitted -d 'The permitted set (see --cap-effective)' -r
 complete -c credshim -n "__fish_credshim_needs_command" -l cap-inheritable -d 'The inheritable set (see --cap-effective)' -r
@@ -49,6 +49,7 @@ complete -c credshim -n "__fish_credshim_needs_command" -s h -l help -d 'Print h
 complete -c credshim -n "__fish_credshim_needs_command" -s V -l version -d 'Print version'
 complete -c credshim -n "__fish_credshim_needs_command" -a "oci" -d 'Rootless OCI containers (runc, crun) under credshim'
 complete -c credshim -n "__fish_credshim_needs_command" -a "doctor" -d 'Report, in plain words, whether this machine supports each way of running credshim (user namespaces, ptrace, seccomp filters and user notifications, PTRACE_GET_SYSCALL_INFO, runc and crun). Exit status 0 when the basic mode (credshim -- COMMAND) works, 1 when not'
+complete -c credshim -n "__fish_credshim_needs_command" -a "demo" -d 'Show the problem and the fix side by side: in a throwaway single-id user namespace (`unshare --map-root-user`, what a rootless container has), `setpriv --reuid=33 --regid=33 --clear-groups id` runs first natively (it fails) and then under this credshim (it prints uid 33). Nothing is installed or changed. Exit status 0 when both did what they show'
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime hook seccomp-profile fix-owners" -s h -l help -d 'Print help'
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime hook seccomp-profile fix-owners" -f -a "inject" -d 'Put a rootless OCI bundle\'s process under credshim'
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime hook seccomp-profile fix-owners" -f -a "runtime" -d 'Run runc or crun with credshim injected into the containers it creates'
@@ -82,3 +83,4 @@ xattr\t''"
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from seccomp-profile" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from fix-owners" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c credshim -n "__fish_credshim_using_subcommand doctor" -s h -l help -d 'Print help'
+complete -c credshim -n "__fish_credshim_using_subcommand demo" -s h -l help -d 'Print help'

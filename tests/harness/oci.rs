@@ -206,6 +206,10 @@ pub fn run(cmd: Command) -> Out {
         }
     }
     let [stdout, stderr] = texts;
+    // Every error credshim prints is a sentence, never a Debug dump.
+    for l in stderr.lines().filter(|l| l.contains("credshim: ")) {
+        assert!(!(l.contains("Os {") || l.contains("Other {") || l.contains("{ tid") || l.contains("kind: ")), "{shown}: a Debug-shaped error: {l}");
+    }
     Out { ok: status.success(), code: status.code(), stdout, stderr }
 }
 
