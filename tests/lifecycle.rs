@@ -50,7 +50,7 @@ fn misuse_gets_a_clear_line_and_the_documented_status() {
         (&["--", "/etc/passwd"], 126, "credshim: cannot execute '/etc/passwd': Permission denied"),
         (&["--bogus", "--", "true"], 125, "unexpected argument '--bogus'"),
     ];
-    for (args, code, text) in cases.iter().chain([(&["--uid", "abc", "--", "true"][..], 125, "invalid value 'abc' for '--uid <UID>'")].iter()) {
+    for (args, code, text) in cases.iter().chain([(&["--uid", "abc", "--", "true"][..], 125, "credshim: failed to parse --uid: 'abc'")].iter()) {
         let mut all = vec![cs.as_str()];
         all.extend_from_slice(args);
         let o = command(&ns_plain(), &all).stderr(Stdio::piped()).output().expect("runs");

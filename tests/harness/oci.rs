@@ -11,6 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+/// What busybox su prints for www under real root (the reference asserts
+/// it too).
+pub const WWW_ID: &str = "uid=100(www) gid=101(www) groups=50(staff),101(www)";
+
 /// Every runtime call and container run in these tests ends within this.
 pub const LIMIT: Duration = Duration::from_secs(60);
 
@@ -244,4 +248,16 @@ pub fn inject_hook(lab: &Lab, bundle: &Path, log: &Path) {
         let args = c["hooks"]["createRuntime"][0]["args"].as_array_mut().expect("the hook's args");
         args.extend([json!("-v"), json!("--log-file"), json!(log)]);
     });
+}
+
+/// The reference: the bundle's rootfs with a non-rootless `runc spec`
+/// config, run by real root; asserts that it succeeded with WWW_ID.
+pub fn reference(lab: &Lab) -> String {
+    let b = lab.bundle("ref", false, &["su", "-s", "/bin/sh", "www", "-c", "id"]);
+    let mut c = Command::new("runc");
+    c.args(["--root", &format!("{}/root-state", lab.dir.display()), "run", "-b"]).arg(&b).arg(format!("ref-{}", std::process::id()));
+    let o = run(c);
+    assert!(o.ok, "the reference run by real root failed ({:?}): {}", o.code, o.stderr);
+    assert_eq!(o.stdout.trim(), WWW_ID, "the reference printed something else");
+    o.stdout
 }
