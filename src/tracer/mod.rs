@@ -59,6 +59,11 @@ pub struct Tracer {
     /// changes a task's credentials, they are the kernel's, read back after
     /// each exec (the runtime set them up natively before its filter).
     attached: bool,
+    /// `CREDSHIM_TEST_ANSWER_DELAY_US`: wait this long between deciding a
+    /// notified call that commits something and answering it, so that tests
+    /// can have a signal interrupt the caller's wait (without
+    /// WAIT_KILLABLE_RECV) on demand.
+    answer_delay: Option<Duration>,
 }
 
 /// At most this many pending events are handled as one batch.
@@ -88,6 +93,7 @@ impl Tracer {
         let mut tasks = TaskTable::default();
         tasks.insert(main, creds, true);
         let reverse_events = std::env::var("CREDSHIM_TEST_EVENT_ORDER").as_deref() == Ok("reverse");
+        let answer_delay = std::env::var("CREDSHIM_TEST_ANSWER_DELAY_US").ok().and_then(|v| v.parse().ok()).map(Duration::from_micros);
         let mut strategy = Strategy::from_env();
         if mode == Mode::Notify && strategy == Strategy::Peek {
             // PEEK/POKE need a ptrace-stopped task; a notified one is not.
@@ -104,6 +110,7 @@ impl Tracer {
             listener,
             owners: ownership::Owners::new(ownership),
             attached: false,
+            answer_delay,
         }
     }
 
@@ -176,15 +183,7 @@ impl Tracer {
         let Some(listener) = self.listener.take() else { return };
         for _ in 0..BATCH {
             match listener.recv() {
-                Ok(Some(n)) => {
-                    let call = Call { arch: n.arch, nr: n.nr, args: n.args };
-                    let answer = emulate::emulate(&mut self.tasks, &mut self.owners, n.tid, call, self.strategy);
-                    // The task's memory was read: make sure it is still the
-                    // same call before answering (seccomp_unotify(2)).
-                    if listener.valid(n.id) {
-                        listener.respond(n.id, answer);
-                    }
-                }
+                Ok(Some(n)) => self.answer(&listener, n),
                 Ok(None) => {}
                 Err(e) => {
                     log::warn!("seccomp listener: {e}");
@@ -198,6 +197,29 @@ impl Tracer {
             }
         }
         self.listener = Some(listener);
+    }
+
+    /// One notification: decide, deliver, and commit only what the kernel
+    /// took (SECCOMP_IOCTL_NOTIF_SEND returned 0).
+    fn answer(&mut self, listener: &Listener, n: crate::notify::Notification) {
+        let call = Call { arch: n.arch, nr: n.nr, args: n.args };
+        let d = emulate::emulate(&self.tasks, &mut self.owners, n.tid, call, self.strategy);
+        if let Some(delay) = self.answer_delay.filter(|_| d.commit.is_some()) {
+            std::thread::sleep(delay);
+        }
+        // The task's memory was read: make sure it is still the same call
+        // before answering (seccomp_unotify(2)).
+        if !listener.valid(n.id) {
+            log::debug!("[pid {}] the call ended before its answer (interrupted or died): nothing committed", n.tid);
+            return;
+        }
+        match listener.respond(n.id, d.answer) {
+            Ok(()) => emulate::commit(&mut self.tasks, &mut self.owners, n.tid, d.commit),
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
+                log::debug!("[pid {}] the call ended before its answer arrived (interrupted or died): nothing committed", n.tid)
+            }
+            Err(e) => log::warn!("[pid {}] cannot answer its call ({e}): nothing committed", n.tid),
+        }
     }
 
     /// Handles every pending waitpid result, in batches. False on ECHILD.
@@ -317,13 +339,17 @@ impl Tracer {
         log::trace!("[pid {pid}] gone ({} traced left)", self.tasks.len());
     }
 
-    /// A seccomp stop: the call has not run; answer it or let it run.
+    /// A seccomp stop: the call has not run; answer it or let it run. The
+    /// task cannot leave the stop but by SIGKILL, so the answer is
+    /// delivered once the registers are written: then commit.
     fn on_seccomp(&mut self, pid: Tid) -> ptrace::Result<()> {
         if let SyscallInfo::Call { arch, nr, args } = ptrace::syscall_info(pid)? {
-            if let Some(ret) = emulate::emulate(&mut self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy) {
+            let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy);
+            if let Some(ret) = d.answer {
                 arch::skip(pid)?;
                 arch::set_return(pid, ret)?;
             }
+            emulate::commit(&mut self.tasks, &mut self.owners, pid, d.commit);
         }
         self.resume(pid, 0)
     }
@@ -332,16 +358,22 @@ impl Tracer {
     fn on_syscall_stop(&mut self, pid: Tid) -> ptrace::Result<()> {
         match ptrace::syscall_info(pid)? {
             SyscallInfo::Call { arch, nr, args } => {
-                if let Some(ret) = emulate::emulate(&mut self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy) {
-                    arch::skip(pid)?;
-                    if let Some(t) = self.tasks.get_mut(pid) {
-                        t.pending = Some(ret);
+                let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy);
+                match d.answer {
+                    Some(ret) => {
+                        arch::skip(pid)?;
+                        if let Some(t) = self.tasks.get_mut(pid) {
+                            t.pending = Some((ret, d.commit));
+                        }
                     }
+                    // The kernel runs it: what it commits holds now.
+                    None => emulate::commit(&mut self.tasks, &mut self.owners, pid, d.commit),
                 }
             }
             SyscallInfo::Exit => {
-                if let Some(ret) = self.tasks.get_mut(pid).and_then(|t| t.pending.take()) {
+                if let Some((ret, commit)) = self.tasks.get_mut(pid).and_then(|t| t.pending.take()) {
                     arch::set_return(pid, ret)?;
+                    emulate::commit(&mut self.tasks, &mut self.owners, pid, commit);
                 }
             }
             SyscallInfo::None => {}

@@ -1,7 +1,8 @@
 //! The chown family: chown to ids the namespace does not map is applied to
 //! the model's view of the file (`chown_common`) and recorded.
 
-use super::{Inode, Owners};
+use super::{Inode, Owners, Record};
+use crate::tracer::emulate::{Commit, Decision};
 use crate::execfile;
 use crate::idmap;
 use crate::mem::TraceeMem;
@@ -33,8 +34,9 @@ pub fn task_path(tid: Tid, dirfd: i32, path: &[u8], flags: i32) -> PathBuf {
     }
 }
 
-/// A chown-family call: Some(answer) when credshim answers it, None to let
-/// the kernel run it (a file it cannot find, or new ids the namespace maps).
+/// A chown-family call: an answer when credshim answers it (the new owner
+/// to record once it was delivered), or the kernel runs it (a file it
+/// cannot find, or new ids the namespace maps: the record is then dropped).
 pub fn chown_call(
     tid: Tid,
     shim: Shim,
@@ -42,29 +44,31 @@ pub fn chown_call(
     args: &[u64; 6],
     creds: &Creds,
     mem: &mut TraceeMem,
-    owners: &mut Owners,
-) -> Option<i64> {
+    owners: &Owners,
+) -> Decision {
     if !owners.enabled() {
-        return None;
+        return Decision::NATIVE;
     }
     let (path, user, group, nofollow) = match shim {
         Shim::Fchown => (PathBuf::from(format!("/proc/{tid}/fd/{}", args[0] as i32)), args[1], args[2], false),
         Shim::Fchownat => {
             let flags = args[4] as i32;
-            let p = mem.read_cstr(args[1], 4096).ok()?;
+            let Ok(p) = mem.read_cstr(args[1], 4096) else { return Decision::NATIVE };
             (task_path(tid, args[0] as i32, &p, flags), args[2], args[3], flags & libc::AT_SYMLINK_NOFOLLOW != 0)
         }
         _ => {
-            let p = mem.read_cstr(args[0], 4096).ok()?;
+            let Ok(p) = mem.read_cstr(args[0], 4096) else { return Decision::NATIVE };
             (task_path(tid, libc::AT_FDCWD, &p, 0), args[1], args[2], shim == Shim::Lchown)
         }
     };
     let (user, group) = (raw_id(user, width), raw_id(group, width));
-    let md = if nofollow { std::fs::symlink_metadata(&path) } else { std::fs::metadata(&path) }.ok()?;
+    let Ok(md) = (if nofollow { std::fs::symlink_metadata(&path) } else { std::fs::metadata(&path) }) else {
+        return Decision::NATIVE;
+    };
     // do_fchownat's order: the lookup, then mnt_want_write, then
     // chown_common's checks.
     if read_only(&path) {
-        return Some(Errno::EROFS.ret());
+        return Decision::answer(Errno::EROFS.ret());
     }
     let inode = Inode::from(&md);
     let real = (execfile::unmapped_as_none(inode.uid, true), execfile::unmapped_as_none(inode.gid, false));
@@ -72,20 +76,18 @@ pub fn chown_call(
     let old = Owner { uid, gid, mode: inode.mode };
     let new = match chown_common(creds, &old, user, group) {
         Ok(n) => n,
-        Err(e) => return Some(e.ret()),
+        Err(e) => return Decision::answer(e.ret()),
     };
+    let follow = !nofollow;
     if idmap::uid_mapped(new.uid) && idmap::gid_mapped(new.gid) {
         // The namespace can store it: the kernel does the change.
-        owners.set(&path, &inode, !nofollow, None);
-        return None;
+        let forget = Record::new(path, inode, follow, None, None);
+        return Decision { answer: None, commit: Some(Commit::Owner(forget)) };
     }
-    owners.set(&path, &inode, !nofollow, Some((new.uid, new.gid)));
-    if new.mode != old.mode && !md.file_type().is_symlink() {
-        // chown cleared set-id bits: clear them on the file too.
-        let _ = set_mode(&path, new.mode & 0o7777);
-    }
-    log::debug!("[pid {tid}] ownership of {} recorded as {}:{}", path.display(), new.uid, new.gid);
-    Some(0)
+    // chown clears set-id bits: clear them on the file too.
+    let mode = (new.mode != old.mode && !md.file_type().is_symlink()).then_some(new.mode & 0o7777);
+    let record = Record::new(path, inode, follow, Some((new.uid, new.gid)), mode);
+    Decision { answer: Some(0), commit: Some(Commit::Owner(record)) }
 }
 
 /// Whether the file at `path` is on a read-only mount or filesystem (what
@@ -95,9 +97,4 @@ fn read_only(path: &Path) -> bool {
     // SAFETY: statvfs into a zeroed local struct, with a NUL-terminated path.
     let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
     unsafe { libc::statvfs(c.as_ptr(), &mut st) == 0 && st.f_flag & libc::ST_RDONLY != 0 }
-}
-
-fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
 }
