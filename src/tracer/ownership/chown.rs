@@ -49,16 +49,35 @@ pub fn chown_call(
     if !owners.enabled() {
         return Decision::NATIVE;
     }
+    // fs/open.c: chown, lchown and fchownat are do_fchownat (flags 0 and
+    // AT_SYMLINK_NOFOLLOW for the first two), fchown is ksys_fchown. Their
+    // order: the flags, then the path lookup (reading the path: EFAULT; an
+    // empty one without AT_EMPTY_PATH: ENOENT; the rest the kernel reports
+    // itself when the lookup here fails too: None), then mnt_want_write,
+    // then chown_common's checks.
     let (path, user, group, nofollow) = match shim {
-        Shim::Fchown => (PathBuf::from(format!("/proc/{tid}/fd/{}", args[0] as i32)), args[1], args[2], false),
-        Shim::Fchownat => {
-            let flags = args[4] as i32;
-            let Ok(p) = mem.read_cstr(args[1], 4096) else { return Decision::NATIVE };
-            (task_path(tid, args[0] as i32, &p, flags), args[2], args[3], flags & libc::AT_SYMLINK_NOFOLLOW != 0)
+        Shim::Fchown => {
+            let fd = args[0] as i32;
+            // ksys_fchown's fdget skips O_PATH files: EBADF from the kernel.
+            if opened_with_o_path(tid, fd) {
+                return Decision::NATIVE;
+            }
+            (PathBuf::from(format!("/proc/{tid}/fd/{fd}")), args[1], args[2], false)
         }
         _ => {
-            let Ok(p) = mem.read_cstr(args[0], 4096) else { return Decision::NATIVE };
-            (task_path(tid, libc::AT_FDCWD, &p, 0), args[1], args[2], shim == Shim::Lchown)
+            let (dirfd, pathp, user, group, flags) = match shim {
+                Shim::Fchownat => (args[0] as i32, args[1], args[2], args[3], args[4] as i32),
+                Shim::Lchown => (libc::AT_FDCWD, args[0], args[1], args[2], libc::AT_SYMLINK_NOFOLLOW),
+                _ => (libc::AT_FDCWD, args[0], args[1], args[2], 0),
+            };
+            if flags & !(libc::AT_SYMLINK_NOFOLLOW | libc::AT_EMPTY_PATH) != 0 {
+                return Decision::answer(Errno::EINVAL.ret());
+            }
+            let Ok(p) = mem.read_cstr(pathp, 4096) else { return Decision::NATIVE };
+            if p.is_empty() && flags & libc::AT_EMPTY_PATH == 0 {
+                return Decision::answer(Errno::ENOENT.ret()); // getname
+            }
+            (task_path(tid, dirfd, &p, flags), user, group, flags & libc::AT_SYMLINK_NOFOLLOW != 0)
         }
     };
     let (user, group) = (raw_id(user, width), raw_id(group, width));
@@ -88,6 +107,13 @@ pub fn chown_call(
     let mode = (new.mode != old.mode && !md.file_type().is_symlink()).then_some(new.mode & 0o7777);
     let record = Record::new(path, inode, follow, Some((new.uid, new.gid)), mode);
     Decision { answer: Some(0), commit: Some(Commit::Owner(record)) }
+}
+
+/// Whether the task's descriptor `fd` is an O_PATH one (/proc/TID/fdinfo).
+fn opened_with_o_path(tid: Tid, fd: i32) -> bool {
+    let Ok(info) = std::fs::read_to_string(format!("/proc/{tid}/fdinfo/{fd}")) else { return false };
+    let flags = info.lines().find_map(|l| l.strip_prefix("flags:")).and_then(|v| u32::from_str_radix(v.trim(), 8).ok());
+    flags.is_some_and(|f| f & libc::O_PATH as u32 != 0)
 }
 
 /// Whether the file at `path` is on a read-only mount or filesystem (what
