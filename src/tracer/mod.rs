@@ -18,6 +18,7 @@ use crate::notify::Listener;
 use crate::signals;
 use std::time::{Duration, Instant};
 use credshim_shims::cred::copy_creds;
+use credshim_shims::table::{Abi, Class};
 use credshim_shims::exec::exec_creds;
 use credshim_shims::Creds;
 use std::path::Path;
@@ -306,7 +307,7 @@ impl Tracer {
             ptrace::PTRACE_EVENT_EXEC => self.on_exec(pid),
             ptrace::PTRACE_EVENT_STOP => self.on_stop(pid, sig),
             0 if sig == libc::SIGTRAP | 0x80 => self.on_syscall_stop(pid),
-            0 => self.resume(pid, sig), // signal-delivery-stop: deliver it
+            0 => self.on_signal(pid, sig),
             _ => self.resume(pid, 0),
         };
         match r {
@@ -379,6 +380,38 @@ impl Tracer {
             SyscallInfo::None => {}
         }
         self.resume(pid, 0)
+    }
+
+    /// A signal-delivery-stop: deliver the signal. With notifications, a
+    /// signal that came while a credential call waited for its answer
+    /// ended the wait with ERESTARTSYS (kernel/seccomp.c
+    /// seccomp_do_user_notification; with WAIT_KILLABLE_RECV only before
+    /// credshim received it), and the call did not happen: a handler
+    /// without SA_RESTART would make it fail with EINTR, which the kernel's
+    /// own set*id, get*id, setgroups, capget/capset and prctl never do. It
+    /// restarts instead (ERESTARTNOINTR), as if the signal had come just
+    /// before the call. Calls that can wait natively (open of a FIFO, a
+    /// chown on a network filesystem) keep the kernel's SA_RESTART rule.
+    fn on_signal(&mut self, pid: Tid, sig: i32) -> ptrace::Result<()> {
+        if self.mode == Mode::Notify {
+            match self.restart_if_interrupted(pid, sig) {
+                Ok(()) => {}
+                Err(PtraceError::Gone(tid)) => return Err(PtraceError::Gone(tid)),
+                // The signal is delivered all the same.
+                Err(PtraceError::Other { tid, op, source }) => log::warn!("[pid {tid}] {op}: {source}"),
+            }
+        }
+        self.resume(pid, sig)
+    }
+
+    fn restart_if_interrupted(&self, pid: Tid, sig: i32) -> ptrace::Result<()> {
+        let Some(abi) = Abi::from_audit_arch(ptrace::stop_arch(pid)?) else { return Ok(()) };
+        let Some(nr) = arch::interrupted_call(pid, abi == Abi::I386)? else { return Ok(()) };
+        if let Some(row) = abi.lookup(nr).filter(|r| r.shim.class() == Class::Credential) {
+            log::debug!("[pid {pid}] {} interrupted by signal {sig} before its answer: restarted", row.name);
+            arch::restart_always(pid)?;
+        }
+        Ok(())
     }
 
     /// fork, vfork, clone: the new task gets a copy of the credentials.
