@@ -271,22 +271,23 @@ pub fn run() -> u8 {
 
     let seccomp_status = read("/proc/self/status")
         .and_then(|s| s.lines().find_map(|l| l.strip_prefix("Seccomp:").map(|v| v.trim().to_string())));
-    let filter = crate::seccomp_works(&crate::seccomp::filter(crate::seccomp::Action::Trace, &[]), nnp, false);
+    let filter = crate::seccomp_works(&crate::seccomp::filter(crate::seccomp::Action::Trace, &[]), nnp, crate::seccomp::Listen::No);
     checks.push(Check {
         what: "seccomp filters",
         ok: Some(filter.is_ok()),
         detail: match (&filter, &seccomp_status) {
-            (Ok(()), Some(m)) => format!("a filter was installed (this process's Seccomp mode: {m}){}", if nnp { "; with no_new_privs (no CAP_SYS_ADMIN)" } else { "" }),
-            (Ok(()), None) => "a filter was installed".into(),
+            (Ok(_), Some(m)) => format!("a filter was installed (this process's Seccomp mode: {m}){}", if nnp { "; with no_new_privs (no CAP_SYS_ADMIN)" } else { "" }),
+            (Ok(_), None) => "a filter was installed".into(),
             (Err(e), _) => format!("refused ({e}): credshim falls back to stopping at every system call (slow)"),
         },
     });
-    let notify = crate::seccomp_works(&crate::seccomp::filter(crate::seccomp::Action::Notify, &[]), nnp, true);
+    let notify = crate::seccomp_works(&crate::seccomp::filter(crate::seccomp::Action::Notify, &[]), nnp, crate::seccomp::Listen::Yes { wait_killable: true });
     checks.push(Check {
         what: "seccomp user notification",
         ok: Some(notify.is_ok()),
         detail: match &notify {
-            Ok(()) => "a listener was created: the fast path (--intercept=notify) works".into(),
+            Ok(true) => "a listener was created (with WAIT_KILLABLE_RECV): the fast path (--intercept=notify) works".into(),
+            Ok(false) => "a listener was created, without WAIT_KILLABLE_RECV (Linux < 5.19): the fast path (--intercept=notify) works".into(),
             Err(e) => format!("no listener ({e}): credshim uses seccomp stops (ptrace), slower"),
         },
     });

@@ -60,16 +60,17 @@ pub fn resolve(program: &std::ffi::OsStr) -> Result<std::path::PathBuf, Error> {
 /// the launcher lacks CAP_SYS_ADMIN).
 /// `mask`: the signal mask the command gets (credshim's original one);
 /// `own_group`: put the command in a process group of its own (`-g`);
-/// `listener`: the filter makes a user-notification listener, which the
-/// child hands over (SCM_RIGHTS) before it execs.
+/// `listen`: whether the filter makes a user-notification listener, which
+/// the child hands over (SCM_RIGHTS) before it execs.
 pub fn launch(
     argv: &[OsString],
     filter: Option<&[libc::sock_filter]>,
     no_new_privs: bool,
     mask: libc::sigset_t,
     own_group: bool,
-    listener: bool,
+    listen: crate::seccomp::Listen,
 ) -> Result<Launched, Error> {
+    let listener = listen != crate::seccomp::Listen::No;
     let setup = |what: &str, source| Error::Setup { what: what.to_string(), source };
     let program = argv.first().ok_or_else(|| Error::Usage("no command given".into()))?;
     let path = CString::new(resolve(program)?.into_os_string().into_vec())
@@ -112,17 +113,17 @@ pub fn launch(
                 libc::setpgid(0, 0);
             }
             if let Some(f) = filter {
-                match crate::seccomp::install(f, no_new_privs, listener) {
+                match crate::seccomp::install(f, no_new_privs, listen) {
                     Err(_) => {
                         let tag: i32 = -1;
                         libc::write(err[1], &tag as *const i32 as *const libc::c_void, 4);
                         libc::_exit(125);
                     }
-                    Ok(Some(fd)) => {
+                    Ok(crate::seccomp::Installed { listener: Some(fd), .. }) => {
                         send_fd(sock[1], fd, &mut cbuf);
                         libc::close(fd);
                     }
-                    Ok(None) => {}
+                    Ok(_) => {}
                 }
             }
             libc::execv(path.as_ptr(), ptrs.as_ptr());

@@ -226,7 +226,7 @@ fn run(cli: &cli::Cli) -> Result<Status, Error> {
     }
     let ownership = cli.ownership.store();
     let classes = ownership.classes();
-    let mode = choose_mode(cli, nnp, classes);
+    let (mode, listen) = choose_mode(cli, nnp, classes);
     let action = if mode == Mode::Notify { seccomp::Action::Notify } else { seccomp::Action::Trace };
     let prog = seccomp::filter(action, classes);
     let filter = matches!(mode, Mode::Notify | Mode::Seccomp).then_some(prog.as_slice());
@@ -246,7 +246,7 @@ fn run(cli: &cli::Cli) -> Result<Status, Error> {
         unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
     }
     let signals = signals::Signals::block().map_err(|e| Error::Setup { what: "signalfd".into(), source: e })?;
-    let mut launched = launch::launch(&cli.command, filter, nnp, signals.original_mask(), cli.signal_group, mode == Mode::Notify)?;
+    let mut launched = launch::launch(&cli.command, filter, nnp, signals.original_mask(), cli.signal_group, listen)?;
     let listener = launched.listener.take().map(notify::Listener::new);
     if mode == Mode::Notify && listener.is_none() {
         // The child could not install the filter: it exits, and the exec
@@ -273,18 +273,29 @@ fn run(cli: &cli::Cli) -> Result<Status, Error> {
 /// The interception mode: `--no-seccomp`, else the notification fast path
 /// where the kernel gives a listener (not on kernels without it, nor under
 /// a runtime whose own filter has one: EBUSY), else seccomp stops, else
-/// PTRACE_SYSCALL. Said once in the log.
-fn choose_mode(cli: &cli::Cli, nnp: bool, classes: &[Class]) -> Mode {
+/// PTRACE_SYSCALL. Said once in the log, and so is whether notified calls
+/// wait killably (WAIT_KILLABLE_RECV).
+fn choose_mode(cli: &cli::Cli, nnp: bool, classes: &[Class]) -> (Mode, seccomp::Listen) {
     use cli::Intercept;
     if cli.no_seccomp {
         ::log::info!("--no-seccomp: tracing every system call (slow)");
-        return Mode::Syscall;
+        return (Mode::Syscall, seccomp::Listen::No);
     }
     if cli.intercept != Intercept::Ptrace {
-        match seccomp_works(&seccomp::filter(seccomp::Action::Notify, classes), nnp, true) {
-            Ok(()) => {
+        // Tests take the flag away to show the path of kernels before 5.19.
+        let wait_killable = std::env::var("CREDSHIM_TEST_WAIT_KILLABLE").as_deref() != Ok("off");
+        let listen = seccomp::Listen::Yes { wait_killable };
+        match seccomp_works(&seccomp::filter(seccomp::Action::Notify, classes), nnp, listen) {
+            Ok(wait_killable) => {
                 ::log::info!("intercepting with seccomp user notifications");
-                return Mode::Notify;
+                if wait_killable {
+                    ::log::info!("seccomp listener with WAIT_KILLABLE_RECV: a signal cannot interrupt a call being answered");
+                } else {
+                    ::log::info!(
+                        "seccomp listener without WAIT_KILLABLE_RECV (Linux < 5.19, or turned off): a signal may interrupt a call being answered; its answer is then not committed"
+                    );
+                }
+                return (Mode::Notify, seccomp::Listen::Yes { wait_killable });
             }
             Err(e) if cli.intercept == Intercept::Notify => {
                 ::log::warn!("--intercept=notify: no seccomp listener ({e}); using seccomp stops")
@@ -292,21 +303,22 @@ fn choose_mode(cli: &cli::Cli, nnp: bool, classes: &[Class]) -> Mode {
             Err(e) => ::log::info!("no seccomp listener ({e}); using seccomp stops"),
         }
     }
-    match seccomp_works(&seccomp::filter(seccomp::Action::Trace, classes), nnp, false) {
-        Ok(()) => {
+    match seccomp_works(&seccomp::filter(seccomp::Action::Trace, classes), nnp, seccomp::Listen::No) {
+        Ok(_) => {
             ::log::info!("intercepting with seccomp stops (ptrace)");
-            Mode::Seccomp
+            (Mode::Seccomp, seccomp::Listen::No)
         }
         Err(e) => {
             ::log::warn!("the seccomp filter is refused ({e}); tracing every system call instead (slow)");
-            Mode::Syscall
+            (Mode::Syscall, seccomp::Listen::No)
         }
     }
 }
 
 /// Tries the filter in a throwaway child, so the real launch knows whether
-/// to fall back before it starts the command.
-fn seccomp_works(prog: &[libc::sock_filter], nnp: bool, listener: bool) -> std::io::Result<()> {
+/// to fall back before it starts the command. Ok(true): the listener was
+/// made with WAIT_KILLABLE_RECV.
+fn seccomp_works(prog: &[libc::sock_filter], nnp: bool, listen: seccomp::Listen) -> std::io::Result<bool> {
     // Tests make the filter look refused to prove the automatic fallback.
     if std::env::var("CREDSHIM_TEST_SECCOMP").as_deref() == Ok("refuse") {
         return Err(std::io::Error::other("forced by CREDSHIM_TEST_SECCOMP=refuse"));
@@ -317,16 +329,20 @@ fn seccomp_works(prog: &[libc::sock_filter], nnp: bool, listener: bool) -> std::
         return Err(std::io::Error::last_os_error());
     }
     if pid == 0 {
-        let ok = seccomp::install(prog, nnp, listener).is_ok();
-        unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+        let code = match seccomp::install(prog, nnp, listen) {
+            Ok(i) if i.wait_killable => 0,
+            Ok(_) => 2,
+            Err(_) => 1,
+        };
+        unsafe { libc::_exit(code) };
     }
     let mut st = 0;
     // SAFETY: waiting for our own child.
     unsafe { libc::waitpid(pid, &mut st, 0) };
-    if libc::WIFEXITED(st) && libc::WEXITSTATUS(st) == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::other("seccomp(SECCOMP_SET_MODE_FILTER) failed"))
+    match (libc::WIFEXITED(st), libc::WEXITSTATUS(st)) {
+        (true, 0) => Ok(true),
+        (true, 2) => Ok(false),
+        _ => Err(std::io::Error::other("seccomp(SECCOMP_SET_MODE_FILTER) failed")),
     }
 }
 

@@ -90,15 +90,20 @@ impl Listener {
     }
 
     /// Answers: Some(value or -errno) as the call's result, None to let the
-    /// kernel run the call (SECCOMP_USER_NOTIF_FLAG_CONTINUE).
-    pub fn respond(&self, id: u64, answer: Option<i64>) {
+    /// kernel run the call (SECCOMP_USER_NOTIF_FLAG_CONTINUE). Ok only when
+    /// the kernel took the answer: ENOENT means the notification is gone
+    /// (the task died, or a signal interrupted its wait), and the call then
+    /// did not happen.
+    pub fn respond(&self, id: u64, answer: Option<i64>) -> io::Result<()> {
         let mut resp = match answer {
             None => RawResp { id, val: 0, error: 0, flags: SECCOMP_USER_NOTIF_FLAG_CONTINUE },
             Some(r) if (-4095..0).contains(&r) => RawResp { id, val: 0, error: r as i32, flags: 0 },
             Some(v) => RawResp { id, val: v, error: 0, flags: 0 },
         };
-        // SAFETY: an ioctl with a pointer to a local struct. ENOENT (the task
-        // died or was interrupted) needs nothing more.
-        unsafe { libc::ioctl(self.fd.as_raw_fd(), SECCOMP_IOCTL_NOTIF_SEND, &mut resp) };
+        // SAFETY: an ioctl with a pointer to a local struct.
+        if unsafe { libc::ioctl(self.fd.as_raw_fd(), SECCOMP_IOCTL_NOTIF_SEND, &mut resp) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
     }
 }

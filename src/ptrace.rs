@@ -106,6 +106,20 @@ pub fn poke_user(tid: Tid, offset: usize, value: u64) -> Result<()> {
     request("PTRACE_POKEUSER", libc::PTRACE_POKEUSER, tid, offset, value as usize).map(drop)
 }
 
+/// PTRACE_PEEKUSER: one word of the user area (a register).
+pub fn peek_user(tid: Tid, offset: usize) -> Result<u64> {
+    // PEEKUSER returns the word; -1 is ambiguous, so errno decides.
+    // SAFETY: errno is thread-local; PEEKUSER takes an offset and no buffer.
+    unsafe {
+        *libc::__errno_location() = 0;
+        let r = libc::ptrace(libc::PTRACE_PEEKUSER, tid, offset as *mut libc::c_void, std::ptr::null_mut::<libc::c_void>());
+        if r == -1 && *libc::__errno_location() != 0 {
+            return check(tid, "PTRACE_PEEKUSER", -1).map(|_| 0);
+        }
+        Ok(r as u64)
+    }
+}
+
 /// PTRACE_PEEKDATA.
 pub fn peek_data(tid: Tid, addr: u64) -> Result<u64> {
     // PEEKDATA returns the word; -1 is ambiguous, so errno decides.
@@ -148,6 +162,20 @@ pub enum SyscallInfo {
     /// A syscall-exit stop.
     Exit,
     None,
+}
+
+/// The AUDIT_ARCH_* of the code a task runs, at any ptrace stop
+/// (PTRACE_GET_SYSCALL_INFO fills it in for every stop).
+pub fn stop_arch(tid: Tid) -> Result<u32> {
+    let mut raw = RawSyscallInfo::default();
+    request(
+        "PTRACE_GET_SYSCALL_INFO",
+        PTRACE_GET_SYSCALL_INFO,
+        tid,
+        std::mem::size_of::<RawSyscallInfo>(),
+        &mut raw as *mut _ as usize,
+    )?;
+    Ok(raw.arch)
 }
 
 /// PTRACE_GET_SYSCALL_INFO (Linux 5.3+).

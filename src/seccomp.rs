@@ -16,6 +16,10 @@ const SECCOMP_RET_ALLOW: u32 = 0x7fff_0000;
 const SECCOMP_RET_TRACE: u32 = 0x7ff0_0000;
 const SECCOMP_RET_USER_NOTIF: u32 = 0x7fc0_0000;
 const SECCOMP_FILTER_FLAG_NEW_LISTENER: libc::c_ulong = 1 << 3;
+/// Linux 5.19: once credshim has received a notification, the caller waits
+/// for the answer killably, so a non-fatal signal can no longer interrupt a
+/// call credshim is answering (seccomp(2)).
+const SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: libc::c_ulong = 1 << 5;
 /// Do not force the speculative-store-bypass mitigation on the tracees:
 /// credshim's filter is not a sandbox, and the mitigation slows every
 /// system call of the whole tree.
@@ -135,11 +139,29 @@ pub fn filter(action: Action, classes: &[Class]) -> Vec<libc::sock_filter> {
     f
 }
 
+/// Whether the filter makes a user-notification listener, and how.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Listen {
+    No,
+    /// NEW_LISTENER; with `wait_killable`, WAIT_KILLABLE_RECV too where
+    /// the kernel has it (EINVAL before 5.19: then without).
+    Yes { wait_killable: bool },
+}
+
+/// What `install` did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Installed {
+    /// The listener's fd, with `Listen::Yes`.
+    pub listener: Option<libc::c_int>,
+    /// The listener was made with WAIT_KILLABLE_RECV.
+    pub wait_killable: bool,
+}
+
 /// Installs `prog` for the calling thread and its future children. Only
 /// async-signal-safe calls: used between fork and exec.
-/// With `listener`, asks for a user-notification listener and returns its
-/// fd (EBUSY if a filter in the chain already has one).
-pub fn install(prog: &[libc::sock_filter], no_new_privs: bool, listener: bool) -> io::Result<Option<libc::c_int>> {
+/// With `Listen::Yes`, asks for a user-notification listener and returns
+/// its fd (EBUSY if a filter in the chain already has one).
+pub fn install(prog: &[libc::sock_filter], no_new_privs: bool, listen: Listen) -> io::Result<Installed> {
     // SAFETY: plain prctl/seccomp calls; `fprog` points at `prog`, alive
     // for the duration of the call.
     unsafe {
@@ -147,11 +169,26 @@ pub fn install(prog: &[libc::sock_filter], no_new_privs: bool, listener: bool) -
             return Err(io::Error::last_os_error());
         }
         let fprog = libc::sock_fprog { len: prog.len() as u16, filter: prog.as_ptr() as *mut libc::sock_filter };
-        let flags = SECCOMP_FILTER_FLAG_SPEC_ALLOW | if listener { SECCOMP_FILTER_FLAG_NEW_LISTENER } else { 0 };
-        let r = libc::syscall(libc::SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, flags, &fprog);
+        let set = |flags: libc::c_ulong| libc::syscall(libc::SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, flags, &fprog);
+        let (flags, wait_killable) = match listen {
+            Listen::No => (SECCOMP_FILTER_FLAG_SPEC_ALLOW, false),
+            Listen::Yes { wait_killable } => (SECCOMP_FILTER_FLAG_SPEC_ALLOW | SECCOMP_FILTER_FLAG_NEW_LISTENER, wait_killable),
+        };
+        if wait_killable {
+            let r = set(flags | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV);
+            if r >= 0 {
+                return Ok(Installed { listener: Some(r as libc::c_int), wait_killable: true });
+            }
+            // An unknown flag is EINVAL (Linux < 5.19): try without it.
+            if *libc::__errno_location() != libc::EINVAL {
+                return Err(io::Error::last_os_error());
+            }
+        }
+        let r = set(flags);
         if r < 0 {
             return Err(io::Error::last_os_error());
         }
-        Ok(listener.then_some(r as libc::c_int))
+        let listener = matches!(listen, Listen::Yes { .. }).then_some(r as libc::c_int);
+        Ok(Installed { listener, wait_killable: false })
     }
 }

@@ -46,6 +46,34 @@ fn the_raw_stat_family_shows_recorded_owners_like_real_root() {
     }
 }
 
+/// The chown family's argument checks in fs/open.c's order (chownargs.c):
+/// empty paths (ENOENT; AT_EMPTY_PATH acts on the fd or the cwd), bad and
+/// O_PATH fds (EBADF), bad flags (EINVAL, even with a bad path pointer),
+/// failed lookups (ENOENT, ENOTDIR), symlinks, ids the namespace does not
+/// map and -1: both ABIs, both channels, and `--ownership xattr`, against
+/// real root.
+#[test]
+fn the_chown_family_checks_its_arguments_like_real_root() {
+    let s = Scratch::new("ownership-chownargs");
+    for (abi, flags) in [("64", &[][..]), ("32", &["-m32"][..])] {
+        let prog = s.build_c("chownargs", flags);
+        let host = s.dir.join(format!("host{abi}"));
+        std::fs::create_dir(&host).expect("mkdir");
+        let want = sh(&[], &host, &prog.to_string_lossy());
+        assert_eq!(want.0, Some(0), "real root: {want:?}");
+        for needle in ["SYS_chown, \"\", 33, 33 = -1 ENOENT", "\"f\", 33, 33, 9999 = -1 EINVAL", "SYS_fchown, pfd, 33, 33 = -1 EBADF"] {
+            assert!(want.1.contains(needle), "real root does not say {needle:?}:\n{}", want.1);
+        }
+        for args in [&["--intercept=notify"][..], &["--intercept=ptrace"][..], &["--intercept=notify", "--ownership=xattr"][..]] {
+            let ns = s.dir.join(format!("ns{abi}{}", args.join("").replace("--", "-")));
+            std::fs::create_dir(&ns).expect("mkdir");
+            chown_r(&ns_owner(), &ns);
+            let got = sh(&ns_wrapper(&s.credshim(), host_bset(), &[], args), &ns, &prog.to_string_lossy());
+            assert_eq!(got, want, "-m{abi} {args:?} (left) vs real root (right)");
+        }
+    }
+}
+
 #[test]
 fn xattr_mode_keeps_owners_on_the_files_and_hides_the_attribute() {
     let s = Scratch::new("ownership-xattr");

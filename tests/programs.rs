@@ -63,8 +63,44 @@ fn exec_from_a_non_leader_thread_keeps_that_threads_ids() {
 
 #[test]
 fn the_same_with_a_32_bit_build() {
-    for name in ["setxid_threads", "forks", "badptr", "exec_thread"] {
+    for name in ["setxid_threads", "forks", "badptr", "exec_thread", "setid_signals"] {
         same_as_root(name, &["-m32"]);
+    }
+}
+
+/// Issue 23, "commit only what was delivered": one thread toggles its ids
+/// and groups with raw calls while another signals it (with and without
+/// SA_RESTART). A call is answered once or not at all: an interrupted one
+/// must have changed nothing, a restarted one must run against the old
+/// state (setfsuid's return value shows a call that counted twice). Three
+/// ways: notifications with WAIT_KILLABLE_RECV (a signal cannot interrupt
+/// a call being answered); notifications without it, as on Linux < 5.19,
+/// with 30 us between each decision and its answer so that signals do land
+/// there (committing before the answer gives thousands of mismatches); and
+/// seccomp stops.
+#[test]
+fn a_signal_that_interrupts_a_credential_call_leaves_no_change() {
+    let name = "setid_signals";
+    let s = Scratch::new(name);
+    std::fs::set_permissions(&s.dir, std::os::unix::fs::PermissionsExt::from_mode(0o1777)).expect("chmod");
+    let host = run(&[], &s.build_c(name, &[]), &[]);
+    assert_eq!(host.0, Some(0), "{name} as real root failed its own checks:\n{}", host.1);
+    assert!(host.1.contains("mismatches 0, failed with EINTR 0\nboth handlers ran: yes\n"), "{}", host.1);
+    let fallback = ["CREDSHIM_TEST_WAIT_KILLABLE=off", "CREDSHIM_TEST_ANSWER_DELAY_US=30"];
+    for (env, ch, said) in [
+        (&[][..], "--intercept=notify", "with WAIT_KILLABLE_RECV"),
+        (&fallback[..], "--intercept=notify", "without WAIT_KILLABLE_RECV"),
+        (&[][..], "--intercept=ptrace", "seccomp stops"),
+    ] {
+        let prog = s.build_c(name, &[]);
+        let log = s.dir.join("setid_signals.log");
+        let _ = std::fs::remove_file(&log);
+        let env: Vec<&str> = env.iter().copied().chain(["CREDSHIM_LOG=info"]).collect();
+        let w = ns_wrapper(&s.credshim(), host_bset(), &env, &[ch, "--log-file", &log.to_string_lossy()]);
+        let traced = run(&w, &prog, &[]);
+        assert_eq!(traced, host, "{name}: under credshim {ch} {env:?} (left) vs real root (right)");
+        let logged = std::fs::read_to_string(&log).unwrap_or_default();
+        assert!(logged.contains(said), "{ch} {env:?}: the log does not say {said:?}:\n{logged}");
     }
 }
 

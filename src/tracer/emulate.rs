@@ -1,8 +1,13 @@
-//! The one emulation entry point: a call as decoded from any channel (a
-//! seccomp stop, a syscall-enter stop, later a user notification) goes in,
-//! the value the caller must see comes out (None: let the kernel run it).
+//! The one emulation entry point (DESIGN.md "The emulation path"): a call
+//! as decoded from any channel (a user notification, a seccomp stop, a
+//! syscall-enter stop) goes in, a `Decision` comes out: the value the caller
+//! must see (or "let the kernel run it") and what to commit. `emulate`
+//! decides only; the channel delivers the answer and calls `commit` once
+//! the answer reached the task, as the kernel's commit_creds happens only
+//! for a call that succeeded. A call a signal interrupted before its answer
+//! arrived did not happen: restarted, it runs against the old state.
 
-use super::ownership::{self, Owners};
+use super::ownership::{self, Owners, Pending, Record};
 use super::tasks::TaskTable;
 use crate::execfile;
 use crate::mem::{Strategy, TraceeMem};
@@ -10,7 +15,49 @@ use crate::ptrace::Tid;
 use credshim_shims::capability::{CapTriple, Caller};
 use credshim_shims::exec::{exec_creds, may_exec};
 use credshim_shims::table::{dispatch, Abi, Class, Outcome, Row, Shim, X32_SYSCALL_BIT};
-use credshim_shims::Errno;
+use credshim_shims::{Creds, Errno};
+
+/// What becomes true once a call's answer was delivered.
+pub enum Commit {
+    /// The task's new credentials (a set*id, setgroups, capset, prctl).
+    Creds(Creds),
+    /// A chown's new virtual owner.
+    Owner(Record),
+    /// A file the kernel creates, to get its virtual owner.
+    Created(Pending),
+}
+
+/// What `emulate` decided for one call.
+pub struct Decision {
+    /// Some(value or -errno): skip the call and return this; None: the
+    /// kernel runs it.
+    pub answer: Option<i64>,
+    pub commit: Option<Commit>,
+}
+
+impl Decision {
+    pub const NATIVE: Decision = Decision { answer: None, commit: None };
+
+    pub fn answer(ret: i64) -> Decision {
+        Decision { answer: Some(ret), commit: None }
+    }
+
+    fn from_answer(answer: Option<i64>) -> Decision {
+        Decision { answer, commit: None }
+    }
+}
+
+/// Applies what a delivered answer (or a call handed to the kernel)
+/// commits. The only place an emulated call changes the task table or the
+/// ownership store.
+pub fn commit(tasks: &mut TaskTable, owners: &mut Owners, tid: Tid, commit: Option<Commit>) {
+    match commit {
+        None => {}
+        Some(Commit::Creds(c)) => tasks.commit(tid, c),
+        Some(Commit::Owner(r)) => owners.record(tid, r),
+        Some(Commit::Created(p)) => owners.note(p),
+    }
+}
 
 /// A system call as the kernel reports it, before it runs.
 #[derive(Clone, Copy, Debug)]
@@ -50,47 +97,61 @@ fn shown(row: &Row, args: &[u64; 6]) -> String {
     format!("{}({})", row.name, a.join(", "))
 }
 
-/// What the caller gets for `call` made by task `tid`: Some(value or
-/// -errno) when credshim answers it, None when the kernel should run it.
-pub fn emulate(tasks: &mut TaskTable, owners: &mut Owners, tid: Tid, call: Call, strategy: Strategy) -> Option<i64> {
+/// Decides `call` made by task `tid`: the answer it gets and what to
+/// commit once that answer was delivered. Changes nothing in `tasks`;
+/// `owners` only settles what earlier calls created.
+pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, strategy: Strategy) -> Decision {
     let Some(abi) = Abi::from_audit_arch(call.arch) else {
         log::warn!("[pid {tid}] system call {} of unknown architecture {:#x} refused", call.nr, call.arch);
-        return Some(Errno::ENOSYS.ret());
+        return Decision::answer(Errno::ENOSYS.ret());
     };
     if abi == Abi::X86_64 && call.nr & X32_SYSCALL_BIT != 0 {
         let plain = call.nr & !X32_SYSCALL_BIT;
-        return Abi::X86_64.lookup(plain).filter(|r| !matches!(r.shim, Shim::Execve | Shim::Execveat)).map(|r| {
+        return Decision::from_answer(Abi::X86_64.lookup(plain).filter(|r| !matches!(r.shim, Shim::Execve | Shim::Execveat)).map(|r| {
             log::warn!("[pid {tid}] x32 {} refused: credshim does not emulate the x32 ABI", r.name);
             Errno::ENOSYS.ret()
-        });
+        }));
     }
-    let row = abi.lookup(call.nr)?;
-    let creds = tasks.creds(tid)?.clone();
+    let Some(row) = abi.lookup(call.nr) else { return Decision::NATIVE };
+    let Some(creds) = tasks.creds(tid).cloned() else {
+        // Every traced task is in the table before it runs (its clone event
+        // comes first, lesson 2), so this is a task credshim does not know
+        // the credentials of. Letting the kernel run the call would answer
+        // from the namespace's real ids (root) and set nothing credshim
+        // could see later: refuse it, as an unsupported row is (STYLE.md
+        // rule 5), so the program fails where it asked instead of going on
+        // with credentials nobody models.
+        log::warn!("[pid {tid}] {} from a task credshim does not know: refused with ENOSYS", row.name);
+        return Decision::answer(Errno::ENOSYS.ret());
+    };
     // The task's previous call is over: what it created has its inode.
     owners.settle(tid);
     if row.shim.is_ownership() {
         let mut mem = TraceeMem::new(tid, strategy);
         let args = &call.args;
-        let r = match row.shim.class() {
-            Class::Stat => ownership::stat_call(tid, abi, row.shim, args, &mut mem, owners),
-            Class::Create => ownership::create_call(tid, row.shim, args, &creds, &mut mem, owners),
-            Class::Xattr => ownership::xattr_call(tid, row.shim, args, &mut mem, owners),
+        let d = match row.shim.class() {
+            Class::Stat => Decision::from_answer(ownership::stat_call(tid, abi, row.shim, args, &mut mem, owners)),
+            Class::Create => match ownership::create_call(tid, row.shim, args, &creds, &mut mem, owners) {
+                Some(p) => Decision { answer: None, commit: Some(Commit::Created(p)) },
+                None => Decision::NATIVE,
+            },
+            Class::Xattr => Decision::from_answer(ownership::xattr_call(tid, row.shim, args, &mut mem, owners)),
             _ => {
                 owners.settle_all();
                 ownership::chown_call(tid, row.shim, row.width, args, &creds, &mut mem, owners)
             }
         };
-        if let Some(v) = r {
+        if let Some(v) = d.answer {
             log::debug!("[pid {tid}] {} = {v} (ownership)", shown(row, args));
         }
-        return r;
+        return d;
     }
     if matches!(row.shim, Shim::Execve | Shim::Execveat) {
         owners.settle_all();
         let mut mem = TraceeMem::new(tid, strategy);
-        let refused = exec_check(tid, row.shim, &call.args, &creds, &mut mem, owners)?;
+        let Some(refused) = exec_check(tid, row.shim, &call.args, &creds, &mut mem, owners) else { return Decision::NATIVE };
         log::debug!("[pid {tid}] {} = -1 {refused} (emulated exec check)", shown(row, &call.args));
-        return Some(refused.ret());
+        return Decision::answer(refused.ret());
     }
     if row.shim == Shim::Getsockopt {
         let mut mem = TraceeMem::new(tid, strategy);
@@ -98,22 +159,19 @@ pub fn emulate(tasks: &mut TaskTable, owners: &mut Owners, tid: Tid, call: Call,
         if let Some(v) = r {
             log::debug!("[pid {tid}] {} = {v}", shown(row, &call.args));
         }
-        return r;
+        return Decision::from_answer(r);
     }
     let mut mem = TraceeMem::new(tid, strategy);
     let find = |pid: i32| tasks.creds(pid).map(CapTriple::from).or_else(|| crate::creds::real_caps_of(pid));
     let caller = Caller { tid, find_task: &find };
     match dispatch(abi, row, call.args, &creds, &caller, &mut mem) {
-        Outcome::Native => None,
+        Outcome::Native => Decision::NATIVE,
         Outcome::Emulated { ret, commit } => {
             if log::log_enabled!(log::Level::Debug) {
                 let r = if (-4095..0).contains(&ret) { format!("-1 {}", Errno(-ret as i32)) } else { ret.to_string() };
                 log::debug!("[pid {tid}] {} = {r}", shown(row, &call.args));
             }
-            if let Some(c) = commit {
-                tasks.commit(tid, c);
-            }
-            Some(ret)
+            Decision { answer: Some(ret), commit: commit.map(Commit::Creds) }
         }
     }
 }
@@ -125,7 +183,7 @@ fn exec_check(
     tid: Tid,
     shim: Shim,
     args: &[u64; 6],
-    creds: &credshim_shims::Creds,
+    creds: &Creds,
     mem: &mut TraceeMem,
     owners: &Owners,
 ) -> Option<Errno> {

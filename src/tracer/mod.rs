@@ -18,6 +18,7 @@ use crate::notify::Listener;
 use crate::signals;
 use std::time::{Duration, Instant};
 use credshim_shims::cred::copy_creds;
+use credshim_shims::table::{Abi, Class};
 use credshim_shims::exec::exec_creds;
 use credshim_shims::Creds;
 use std::path::Path;
@@ -59,6 +60,11 @@ pub struct Tracer {
     /// changes a task's credentials, they are the kernel's, read back after
     /// each exec (the runtime set them up natively before its filter).
     attached: bool,
+    /// `CREDSHIM_TEST_ANSWER_DELAY_US`: wait this long between deciding a
+    /// notified call that commits something and answering it, so that tests
+    /// can have a signal interrupt the caller's wait (without
+    /// WAIT_KILLABLE_RECV) on demand.
+    answer_delay: Option<Duration>,
 }
 
 /// At most this many pending events are handled as one batch.
@@ -88,6 +94,7 @@ impl Tracer {
         let mut tasks = TaskTable::default();
         tasks.insert(main, creds, true);
         let reverse_events = std::env::var("CREDSHIM_TEST_EVENT_ORDER").as_deref() == Ok("reverse");
+        let answer_delay = std::env::var("CREDSHIM_TEST_ANSWER_DELAY_US").ok().and_then(|v| v.parse().ok()).map(Duration::from_micros);
         let mut strategy = Strategy::from_env();
         if mode == Mode::Notify && strategy == Strategy::Peek {
             // PEEK/POKE need a ptrace-stopped task; a notified one is not.
@@ -104,6 +111,7 @@ impl Tracer {
             listener,
             owners: ownership::Owners::new(ownership),
             attached: false,
+            answer_delay,
         }
     }
 
@@ -184,15 +192,7 @@ impl Tracer {
         let Some(listener) = self.listener.take() else { return };
         for _ in 0..BATCH {
             match listener.recv() {
-                Ok(Some(n)) => {
-                    let call = Call { arch: n.arch, nr: n.nr, args: n.args };
-                    let answer = emulate::emulate(&mut self.tasks, &mut self.owners, n.tid, call, self.strategy);
-                    // The task's memory was read: make sure it is still the
-                    // same call before answering (seccomp_unotify(2)).
-                    if listener.valid(n.id) {
-                        listener.respond(n.id, answer);
-                    }
-                }
+                Ok(Some(n)) => self.answer(&listener, n),
                 Ok(None) => {}
                 Err(e) => {
                     log::warn!("seccomp listener: {e}");
@@ -206,6 +206,29 @@ impl Tracer {
             }
         }
         self.listener = Some(listener);
+    }
+
+    /// One notification: decide, deliver, and commit only what the kernel
+    /// took (SECCOMP_IOCTL_NOTIF_SEND returned 0).
+    fn answer(&mut self, listener: &Listener, n: crate::notify::Notification) {
+        let call = Call { arch: n.arch, nr: n.nr, args: n.args };
+        let d = emulate::emulate(&self.tasks, &mut self.owners, n.tid, call, self.strategy);
+        if let Some(delay) = self.answer_delay.filter(|_| d.commit.is_some()) {
+            std::thread::sleep(delay);
+        }
+        // The task's memory was read: make sure it is still the same call
+        // before answering (seccomp_unotify(2)).
+        if !listener.valid(n.id) {
+            log::debug!("[pid {}] the call ended before its answer (interrupted or died): nothing committed", n.tid);
+            return;
+        }
+        match listener.respond(n.id, d.answer) {
+            Ok(()) => emulate::commit(&mut self.tasks, &mut self.owners, n.tid, d.commit),
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
+                log::debug!("[pid {}] the call ended before its answer arrived (interrupted or died): nothing committed", n.tid)
+            }
+            Err(e) => log::warn!("[pid {}] cannot answer its call ({e}): nothing committed", n.tid),
+        }
     }
 
     /// Handles every pending waitpid result, in batches. False on ECHILD.
@@ -292,7 +315,7 @@ impl Tracer {
             ptrace::PTRACE_EVENT_EXEC => self.on_exec(pid),
             ptrace::PTRACE_EVENT_STOP => self.on_stop(pid, sig),
             0 if sig == libc::SIGTRAP | 0x80 => self.on_syscall_stop(pid),
-            0 => self.resume(pid, sig), // signal-delivery-stop: deliver it
+            0 => self.on_signal(pid, sig),
             _ => self.resume(pid, 0),
         };
         match r {
@@ -325,13 +348,17 @@ impl Tracer {
         log::trace!("[pid {pid}] gone ({} traced left)", self.tasks.len());
     }
 
-    /// A seccomp stop: the call has not run; answer it or let it run.
+    /// A seccomp stop: the call has not run; answer it or let it run. The
+    /// task cannot leave the stop but by SIGKILL, so the answer is
+    /// delivered once the registers are written: then commit.
     fn on_seccomp(&mut self, pid: Tid) -> ptrace::Result<()> {
         if let SyscallInfo::Call { arch, nr, args } = ptrace::syscall_info(pid)? {
-            if let Some(ret) = emulate::emulate(&mut self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy) {
+            let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy);
+            if let Some(ret) = d.answer {
                 arch::skip(pid)?;
                 arch::set_return(pid, ret)?;
             }
+            emulate::commit(&mut self.tasks, &mut self.owners, pid, d.commit);
         }
         self.resume(pid, 0)
     }
@@ -340,21 +367,59 @@ impl Tracer {
     fn on_syscall_stop(&mut self, pid: Tid) -> ptrace::Result<()> {
         match ptrace::syscall_info(pid)? {
             SyscallInfo::Call { arch, nr, args } => {
-                if let Some(ret) = emulate::emulate(&mut self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy) {
-                    arch::skip(pid)?;
-                    if let Some(t) = self.tasks.get_mut(pid) {
-                        t.pending = Some(ret);
+                let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy);
+                match d.answer {
+                    Some(ret) => {
+                        arch::skip(pid)?;
+                        if let Some(t) = self.tasks.get_mut(pid) {
+                            t.pending = Some((ret, d.commit));
+                        }
                     }
+                    // The kernel runs it: what it commits holds now.
+                    None => emulate::commit(&mut self.tasks, &mut self.owners, pid, d.commit),
                 }
             }
             SyscallInfo::Exit => {
-                if let Some(ret) = self.tasks.get_mut(pid).and_then(|t| t.pending.take()) {
+                if let Some((ret, commit)) = self.tasks.get_mut(pid).and_then(|t| t.pending.take()) {
                     arch::set_return(pid, ret)?;
+                    emulate::commit(&mut self.tasks, &mut self.owners, pid, commit);
                 }
             }
             SyscallInfo::None => {}
         }
         self.resume(pid, 0)
+    }
+
+    /// A signal-delivery-stop: deliver the signal. With notifications, a
+    /// signal that came while a credential call waited for its answer
+    /// ended the wait with ERESTARTSYS (kernel/seccomp.c
+    /// seccomp_do_user_notification; with WAIT_KILLABLE_RECV only before
+    /// credshim received it), and the call did not happen: a handler
+    /// without SA_RESTART would make it fail with EINTR, which the kernel's
+    /// own set*id, get*id, setgroups, capget/capset and prctl never do. It
+    /// restarts instead (ERESTARTNOINTR), as if the signal had come just
+    /// before the call. Calls that can wait natively (open of a FIFO, a
+    /// chown on a network filesystem) keep the kernel's SA_RESTART rule.
+    fn on_signal(&mut self, pid: Tid, sig: i32) -> ptrace::Result<()> {
+        if self.mode == Mode::Notify {
+            match self.restart_if_interrupted(pid, sig) {
+                Ok(()) => {}
+                Err(PtraceError::Gone(tid)) => return Err(PtraceError::Gone(tid)),
+                // The signal is delivered all the same.
+                Err(PtraceError::Other { tid, op, source }) => log::warn!("[pid {tid}] {op}: {source}"),
+            }
+        }
+        self.resume(pid, sig)
+    }
+
+    fn restart_if_interrupted(&self, pid: Tid, sig: i32) -> ptrace::Result<()> {
+        let Some(abi) = Abi::from_audit_arch(ptrace::stop_arch(pid)?) else { return Ok(()) };
+        let Some(nr) = arch::interrupted_call(pid, abi == Abi::I386)? else { return Ok(()) };
+        if let Some(row) = abi.lookup(nr).filter(|r| r.shim.class() == Class::Credential) {
+            log::debug!("[pid {pid}] {} interrupted by signal {sig} before its answer: restarted", row.name);
+            arch::restart_always(pid)?;
+        }
+        Ok(())
     }
 
     /// fork, vfork, clone: the new task gets a copy of the credentials.

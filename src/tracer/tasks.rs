@@ -1,6 +1,7 @@
 //! The traced tasks, keyed by tid, and the tids that stopped before the
 //! event that names them (DESIGN.md lesson 2).
 
+use super::emulate::Commit;
 use crate::ptrace::Tid;
 use credshim_shims::Creds;
 use std::collections::{HashMap, HashSet};
@@ -11,8 +12,9 @@ pub struct Task {
     /// PTRACE_EVENT_STOP, which must not be taken for a group-stop).
     pub started: bool,
     /// `--no-seccomp`: the value to put in the return register at the
-    /// syscall-exit stop of a call skipped at its entry.
-    pub pending: Option<i64>,
+    /// syscall-exit stop of a call skipped at its entry, and what to commit
+    /// once it is there.
+    pub pending: Option<(i64, Option<Commit>)>,
     /// Its credentials were changed by an emulated call (they may differ
     /// from the kernel's); inherited across fork. Attached trees use it.
     pub emulated: bool,

@@ -38,6 +38,10 @@ static inline const char *errname(int e)
 	case EFAULT: return "EFAULT";
 	case EINVAL: return "EINVAL";
 	case ENOSYS: return "ENOSYS";
+	case EBADF: return "EBADF";
+	case ENOTDIR: return "ENOTDIR";
+	case EROFS: return "EROFS";
+	case ELOOP: return "ELOOP";
 	}
 	snprintf(buf, sizeof buf, "E%d", e);
 	return buf;

@@ -1,7 +1,8 @@
 //! The chown family: chown to ids the namespace does not map is applied to
 //! the model's view of the file (`chown_common`) and recorded.
 
-use super::{Inode, Owners};
+use super::{Inode, Owners, Record};
+use crate::tracer::emulate::{Commit, Decision};
 use crate::execfile;
 use crate::idmap;
 use crate::mem::TraceeMem;
@@ -33,8 +34,9 @@ pub fn task_path(tid: Tid, dirfd: i32, path: &[u8], flags: i32) -> PathBuf {
     }
 }
 
-/// A chown-family call: Some(answer) when credshim answers it, None to let
-/// the kernel run it (a file it cannot find, or new ids the namespace maps).
+/// A chown-family call: an answer when credshim answers it (the new owner
+/// to record once it was delivered), or the kernel runs it (a file it
+/// cannot find, or new ids the namespace maps: the record is then dropped).
 pub fn chown_call(
     tid: Tid,
     shim: Shim,
@@ -42,29 +44,50 @@ pub fn chown_call(
     args: &[u64; 6],
     creds: &Creds,
     mem: &mut TraceeMem,
-    owners: &mut Owners,
-) -> Option<i64> {
+    owners: &Owners,
+) -> Decision {
     if !owners.enabled() {
-        return None;
+        return Decision::NATIVE;
     }
+    // fs/open.c: chown, lchown and fchownat are do_fchownat (flags 0 and
+    // AT_SYMLINK_NOFOLLOW for the first two), fchown is ksys_fchown. Their
+    // order: the flags, then the path lookup (reading the path: EFAULT; an
+    // empty one without AT_EMPTY_PATH: ENOENT; the rest the kernel reports
+    // itself when the lookup here fails too: None), then mnt_want_write,
+    // then chown_common's checks.
     let (path, user, group, nofollow) = match shim {
-        Shim::Fchown => (PathBuf::from(format!("/proc/{tid}/fd/{}", args[0] as i32)), args[1], args[2], false),
-        Shim::Fchownat => {
-            let flags = args[4] as i32;
-            let p = mem.read_cstr(args[1], 4096).ok()?;
-            (task_path(tid, args[0] as i32, &p, flags), args[2], args[3], flags & libc::AT_SYMLINK_NOFOLLOW != 0)
+        Shim::Fchown => {
+            let fd = args[0] as i32;
+            // ksys_fchown's fdget skips O_PATH files: EBADF from the kernel.
+            if opened_with_o_path(tid, fd) {
+                return Decision::NATIVE;
+            }
+            (PathBuf::from(format!("/proc/{tid}/fd/{fd}")), args[1], args[2], false)
         }
         _ => {
-            let p = mem.read_cstr(args[0], 4096).ok()?;
-            (task_path(tid, libc::AT_FDCWD, &p, 0), args[1], args[2], shim == Shim::Lchown)
+            let (dirfd, pathp, user, group, flags) = match shim {
+                Shim::Fchownat => (args[0] as i32, args[1], args[2], args[3], args[4] as i32),
+                Shim::Lchown => (libc::AT_FDCWD, args[0], args[1], args[2], libc::AT_SYMLINK_NOFOLLOW),
+                _ => (libc::AT_FDCWD, args[0], args[1], args[2], 0),
+            };
+            if flags & !(libc::AT_SYMLINK_NOFOLLOW | libc::AT_EMPTY_PATH) != 0 {
+                return Decision::answer(Errno::EINVAL.ret());
+            }
+            let Ok(p) = mem.read_cstr(pathp, 4096) else { return Decision::NATIVE };
+            if p.is_empty() && flags & libc::AT_EMPTY_PATH == 0 {
+                return Decision::answer(Errno::ENOENT.ret()); // getname
+            }
+            (task_path(tid, dirfd, &p, flags), user, group, flags & libc::AT_SYMLINK_NOFOLLOW != 0)
         }
     };
     let (user, group) = (raw_id(user, width), raw_id(group, width));
-    let md = if nofollow { std::fs::symlink_metadata(&path) } else { std::fs::metadata(&path) }.ok()?;
+    let Ok(md) = (if nofollow { std::fs::symlink_metadata(&path) } else { std::fs::metadata(&path) }) else {
+        return Decision::NATIVE;
+    };
     // do_fchownat's order: the lookup, then mnt_want_write, then
     // chown_common's checks.
     if read_only(&path) {
-        return Some(Errno::EROFS.ret());
+        return Decision::answer(Errno::EROFS.ret());
     }
     let inode = Inode::from(&md);
     let real = (execfile::unmapped_as_none(inode.uid, true), execfile::unmapped_as_none(inode.gid, false));
@@ -72,20 +95,25 @@ pub fn chown_call(
     let old = Owner { uid, gid, mode: inode.mode };
     let new = match chown_common(creds, &old, user, group) {
         Ok(n) => n,
-        Err(e) => return Some(e.ret()),
+        Err(e) => return Decision::answer(e.ret()),
     };
+    let follow = !nofollow;
     if idmap::uid_mapped(new.uid) && idmap::gid_mapped(new.gid) {
         // The namespace can store it: the kernel does the change.
-        owners.set(&path, &inode, !nofollow, None);
-        return None;
+        let forget = Record::new(path, inode, follow, None, None);
+        return Decision { answer: None, commit: Some(Commit::Owner(forget)) };
     }
-    owners.set(&path, &inode, !nofollow, Some((new.uid, new.gid)));
-    if new.mode != old.mode && !md.file_type().is_symlink() {
-        // chown cleared set-id bits: clear them on the file too.
-        let _ = set_mode(&path, new.mode & 0o7777);
-    }
-    log::debug!("[pid {tid}] ownership of {} recorded as {}:{}", path.display(), new.uid, new.gid);
-    Some(0)
+    // chown clears set-id bits: clear them on the file too.
+    let mode = (new.mode != old.mode && !md.file_type().is_symlink()).then_some(new.mode & 0o7777);
+    let record = Record::new(path, inode, follow, Some((new.uid, new.gid)), mode);
+    Decision { answer: Some(0), commit: Some(Commit::Owner(record)) }
+}
+
+/// Whether the task's descriptor `fd` is an O_PATH one (/proc/TID/fdinfo).
+fn opened_with_o_path(tid: Tid, fd: i32) -> bool {
+    let Ok(info) = std::fs::read_to_string(format!("/proc/{tid}/fdinfo/{fd}")) else { return false };
+    let flags = info.lines().find_map(|l| l.strip_prefix("flags:")).and_then(|v| u32::from_str_radix(v.trim(), 8).ok());
+    flags.is_some_and(|f| f & libc::O_PATH as u32 != 0)
 }
 
 /// Whether the file at `path` is on a read-only mount or filesystem (what
@@ -95,9 +123,4 @@ fn read_only(path: &Path) -> bool {
     // SAFETY: statvfs into a zeroed local struct, with a NUL-terminated path.
     let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
     unsafe { libc::statvfs(c.as_ptr(), &mut st) == 0 && st.f_flag & libc::ST_RDONLY != 0 }
-}
-
-fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
 }

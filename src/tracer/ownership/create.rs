@@ -80,8 +80,9 @@ fn split(path: &[u8]) -> Option<(&[u8], &[u8])> {
     (!name.is_empty() && name != b"." && name != b"..").then_some((dir, name))
 }
 
-/// Notes a creating call; the kernel always runs it (None).
-pub fn create_call(tid: Tid, shim: Shim, args: &[u64; 6], creds: &Creds, mem: &mut TraceeMem, owners: &mut Owners) -> Option<i64> {
+/// A creating call: the kernel always runs it; what it creates is noted
+/// (the returned Pending) once the call went on to the kernel.
+pub fn create_call(tid: Tid, shim: Shim, args: &[u64; 6], creds: &Creds, mem: &mut TraceeMem, owners: &mut Owners) -> Option<Pending> {
     if !owners.enabled() {
         return None;
     }
@@ -118,9 +119,7 @@ pub fn create_call(tid: Tid, shim: Shim, args: &[u64; 6], creds: &Creds, mem: &m
     if (virt.uid, virt.gid) == real && !strip_sgid {
         return None;
     }
-    owners.settle(tid);
-    owners.pending.push(Pending { tid, dir: dirfd, name, owner: (virt.uid, virt.gid), strip_sgid });
-    None
+    Some(Pending { tid, dir: dirfd, name, owner: (virt.uid, virt.gid), strip_sgid })
 }
 
 fn open_dir(path: &Path) -> Option<OwnedFd> {

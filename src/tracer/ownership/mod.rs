@@ -26,7 +26,7 @@ use credshim_shims::rootlesscontainers::{self as rc, XATTR_NAME};
 use credshim_shims::table::Class;
 use std::collections::HashMap;
 use std::ffi::CString;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -90,8 +90,9 @@ impl Inode {
 }
 
 /// A new inode whose owner must become the virtual one once the kernel has
-/// made it: `name` in the directory `dir`, asked for by `tid`.
-struct Pending {
+/// made it: `name` in the directory `dir`, asked for by `tid`. Noted once
+/// the call went on to the kernel.
+pub struct Pending {
     tid: Tid,
     dir: OwnedFd,
     name: CString,
@@ -108,6 +109,33 @@ pub struct Owners {
     /// credshim's own fsuid and fsgid (as the namespace shows them): the
     /// owner the kernel gives what the tracees create.
     real: (u32, u32),
+}
+
+/// A chown's new virtual owner (None: back to the real one) and mode (the
+/// set-id bits it clears), recorded once its answer was delivered. It holds
+/// the file open (O_PATH): by then the task may have moved on, exited, or
+/// renamed the file, and the path it named may not lead there any more.
+pub struct Record {
+    file: Option<OwnedFd>,
+    /// As the task named it (the fallback, and for the log).
+    path: PathBuf,
+    inode: Inode,
+    /// The path's last symlink is followed.
+    follow: bool,
+    owner: Option<(u32, u32)>,
+    mode: Option<u32>,
+}
+
+impl Record {
+    pub fn new(path: PathBuf, inode: Inode, follow: bool, owner: Option<(u32, u32)>, mode: Option<u32>) -> Record {
+        let nofollow = if follow { 0 } else { libc::O_NOFOLLOW };
+        let file = cpath(&path).ok().and_then(|c| {
+            // SAFETY: open returns a new fd we own, or -1.
+            let fd = unsafe { libc::open(c.as_ptr(), libc::O_PATH | libc::O_CLOEXEC | nofollow) };
+            (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) })
+        });
+        Record { file, path, inode, follow, owner, mode }
+    }
 }
 
 impl Owners {
@@ -167,6 +195,33 @@ impl Owners {
             Some(o) => self.map.insert(key, o),
             None => self.map.remove(&key),
         };
+    }
+
+    /// A chown was answered: its owner becomes the file's.
+    pub fn record(&mut self, tid: Tid, r: Record) {
+        // The open file, through /proc/self/fd (a magic link: followed, it
+        // is the inode itself, symlink or not).
+        let (path, follow) = match &r.file {
+            Some(f) => (PathBuf::from(format!("/proc/self/fd/{}", f.as_raw_fd())), true),
+            None => (r.path.clone(), r.follow),
+        };
+        self.set(&path, &r.inode, follow, r.owner);
+        if let Some(mode) = r.mode {
+            use std::os::unix::fs::PermissionsExt;
+            if let Err(e) = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)) {
+                log::debug!("[pid {tid}] {}: cannot clear its set-id bits: {e}", r.path.display());
+            }
+        }
+        if let Some((u, g)) = r.owner {
+            log::debug!("[pid {tid}] ownership of {} recorded as {u}:{g}", r.path.display());
+        }
+    }
+
+    /// A creating call went on to the kernel: its new inode gets its
+    /// virtual owner once the call is over.
+    pub fn note(&mut self, p: Pending) {
+        self.settle(p.tid);
+        self.pending.push(p);
     }
 
     /// Settles what `tid` asked to create: its call is over (it makes
