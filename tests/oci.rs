@@ -7,7 +7,7 @@
 
 mod harness;
 
-use harness::oci::{edit, id, inject, reference, rootless_run, run, sh, Lab, Out, LIMIT, WWW_ID};
+use harness::oci::{id, inject, reference, rootless_run, run, Lab, Out, LIMIT, WWW_ID};
 use harness::{as_account, state, Guard};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};

@@ -5,7 +5,7 @@
 
 mod harness;
 
-use harness::oci::{edit, inject_hook, reference, rootless_run, run, Lab, CAPS, LIMIT};
+use harness::oci::{edit, id, inject_hook, reference, rootless_run, run, sh, Lab, CAPS, LIMIT};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::process::Command;
