@@ -5,8 +5,8 @@
 //! run (Ctrl-C, a killed cargo) left behind, before a test uses the account.
 //!
 //! One test run at a time per machine: a run sweeps only what belongs to
-//! dead runs, but the account's processes are stopped only when no other
-//! run is alive.
+//! dead runs, and the accounts' processes are stopped only when no other
+//! test binary is alive.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -196,6 +196,10 @@ pub fn sweep() {
                 remove(&e.path());
             }
         }
+        // A test binary of another run that has no scratch directory at
+        // this moment is alive all the same: its account's processes are
+        // its own.
+        other_live_runs = other_live_runs || pids().into_iter().any(|p| p != std::process::id() && is_test_process(p));
         if !other_live_runs {
             for (var, default) in [("CREDSHIM_TEST_USER", DEFAULT_USER), ("CREDSHIM_TEST_USER_SUBIDS", DEFAULT_USER_SUBIDS)] {
                 if let Some((uid, _)) = lookup(&std::env::var(var).unwrap_or_else(|_| default.to_string())) {
