@@ -13,7 +13,7 @@ mod harness;
 use harness::oci::{run, which, Out, LIMIT};
 use harness::podman::*;
 use harness::{comm, wait_until};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -421,28 +421,9 @@ fn buildah_bud_and_run_through_the_wrapper() {
 fn the_hooks_dir_route_attaches_from_outside() {
     let lab = PodLab::new("hooks");
     let want = lab.reference();
-    let hooks = lab.dir.join("hooks.d");
-    std::fs::create_dir_all(&hooks).expect("mkdir");
-    let log = lab.dir.join("tmp/hook.log"); // pod1 owns tmp
-    let shipped: Value = serde_json::from_str(include_str!("../contrib/oci-hooks.d/credshim.json")).expect("the shipped hook is JSON");
-    assert_eq!(shipped["hook"]["path"], "/usr/local/bin/credshim");
-    let mut hook = shipped.clone();
-    hook["hook"]["path"] = json!(lab.path("bin/credshim"));
-    hook["hook"]["args"].as_array_mut().expect("args").extend([json!("-v"), json!("--log-file"), json!(log)]);
-    std::fs::write(hooks.join("credshim.json"), hook.to_string()).expect("write hook");
-    for p in [&hooks, &hooks.join("credshim.json")] {
-        std::fs::set_permissions(p, std::fs::Permissions::from_mode(if p.is_dir() { 0o755 } else { 0o644 })).expect("chmod");
-    }
-    // podman's own default profile with the shim table's trace rules.
-    let profile = lab.dir.join("seccomp.json");
-    let o = run({
-        let mut c = Command::new(lab.dir.join("bin/credshim"));
-        c.args(["oci", "seccomp-profile"]);
-        c
-    });
-    assert!(o.ok, "oci seccomp-profile: {}", o.stderr);
-    std::fs::write(&profile, &o.stdout).expect("write profile");
-    std::fs::set_permissions(&profile, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    // The shipped hook, and podman's own default profile with the shim
+    // table's trace rules.
+    let (hooks, profile, log) = hooks_dir(&lab);
     let hooks_s = hooks.to_string_lossy().into_owned();
     let profile_opt = format!("seccomp={}", profile.display());
     let su = |extra: &[&str]| {

@@ -9,7 +9,6 @@
 mod harness;
 
 use harness::oci::{run, Out, LIMIT};
-use serde_json::{json, Value};
 use harness::podman::*;
 use std::process::Command;
 
@@ -225,24 +224,7 @@ fn a_containerfile_user_builds_as_with_real_root() {
 fn the_hooks_dir_route_starts_a_user_as_real_root_does() {
     let lab = PodLab::new("userhook");
     with_capsh(&lab);
-    let hooks = lab.dir.join("hooks.d");
-    std::fs::create_dir_all(&hooks).expect("mkdir");
-    let log = lab.dir.join("tmp/hook.log");
-    let mut hook: Value = serde_json::from_str(include_str!("../contrib/oci-hooks.d/credshim.json")).expect("JSON");
-    hook["hook"]["path"] = json!(lab.path("bin/credshim"));
-    hook["hook"]["args"].as_array_mut().expect("args").extend([json!("-v"), json!("--log-file"), json!(log)]);
-    std::fs::write(hooks.join("credshim.json"), hook.to_string()).expect("write hook");
-    let profile = lab.dir.join("seccomp.json");
-    let o = run({
-        let mut c = Command::new(lab.dir.join("bin/credshim"));
-        c.args(["oci", "seccomp-profile"]);
-        c
-    });
-    assert!(o.ok, "oci seccomp-profile: {}", o.stderr);
-    std::fs::write(&profile, &o.stdout).expect("write profile");
-    for p in [&hooks, &hooks.join("credshim.json"), &profile] {
-        std::fs::set_permissions(p, std::os::unix::fs::PermissionsExt::from_mode(if p.is_dir() { 0o755 } else { 0o644 })).expect("chmod");
-    }
+    let (hooks, profile, log) = hooks_dir(&lab);
     let hooks_s = hooks.to_string_lossy().into_owned();
     let profile_opt = format!("seccomp={}", profile.display());
     let cmd = ["sh", "-c", "id; touch /tmp/f; stat -c '%u:%g' /tmp/f; capsh --print | grep -E '^(Current|Ambient)'"];

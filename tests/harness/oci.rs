@@ -59,7 +59,10 @@ impl Lab {
         for d in ["bin", "etc", "home/www", "proc", "dev", "sys", "tmp"] {
             std::fs::create_dir_all(root.join(d)).expect("mkdir in rootfs");
         }
-        std::fs::copy("/bin/busybox", root.join("bin/busybox")).expect("busybox-static's /bin/busybox");
+        // cp, not std::fs::copy: a file this process holds open for writing
+        // is inherited by every child another test thread forks meanwhile,
+        // and exec of it then fails with ETXTBSY.
+        sh(Command::new("cp").arg("/bin/busybox").arg(root.join("bin/busybox")));
         sh(Command::new("chroot").arg(&root).args(["/bin/busybox", "--install", "-s", "/bin"]));
         std::fs::write(root.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nwww:x:100:101::/home/www:/bin/sh\n").expect("passwd");
         std::fs::write(root.join("etc/group"), "root:x:0:\nstaff:x:50:www\nwww:x:101:\n").expect("group");

@@ -115,7 +115,10 @@ impl PodLab {
             std::fs::create_dir_all(root.join(d)).expect("mkdir in rootfs");
         }
         std::fs::set_permissions(root.join("tmp"), std::fs::Permissions::from_mode(0o1777)).expect("chmod tmp");
-        std::fs::copy("/bin/busybox", root.join("bin/busybox")).expect("busybox-static's /bin/busybox");
+        // cp, not std::fs::copy: a file this process holds open for writing
+        // is inherited by every child another test thread forks meanwhile,
+        // and exec of it then fails with ETXTBSY.
+        sh(Command::new("cp").arg("/bin/busybox").arg(root.join("bin/busybox")));
         sh(Command::new("chroot").arg(&root).args(["/bin/busybox", "--install", "-s", "/bin"]));
         std::fs::write(root.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nwww:x:100:101::/home/www:/bin/sh\n").expect("passwd");
         std::fs::write(root.join("etc/group"), "root:x:0:\nstaff:x:50:www\nwww:x:101:\n").expect("group");
@@ -349,3 +352,31 @@ pub fn buildah(lab: &PodLab, args: &[&str]) -> Command {
     c
 }
 
+/// The hooks-dir route's files in the lab: `hooks.d/credshim.json` (the
+/// shipped contrib/oci-hooks.d/credshim.json with the lab's binary, `-v`
+/// and a log file) and `seccomp.json` (`credshim oci seccomp-profile`:
+/// podman's default profile with the shim table's trace rules). Returns
+/// the hooks directory, the profile and the hook's log.
+pub fn hooks_dir(lab: &PodLab) -> (PathBuf, PathBuf, PathBuf) {
+    let hooks = lab.dir.join("hooks.d");
+    std::fs::create_dir_all(&hooks).expect("mkdir");
+    let log = lab.dir.join("tmp/hook.log"); // the account owns tmp
+    let shipped: Value = serde_json::from_str(include_str!("../../contrib/oci-hooks.d/credshim.json")).expect("the shipped hook is JSON");
+    assert_eq!(shipped["hook"]["path"], "/usr/local/bin/credshim");
+    let mut hook = shipped.clone();
+    hook["hook"]["path"] = json!(lab.path("bin/credshim"));
+    hook["hook"]["args"].as_array_mut().expect("args").extend([json!("-v"), json!("--log-file"), json!(log)]);
+    std::fs::write(hooks.join("credshim.json"), hook.to_string()).expect("write hook");
+    let profile = lab.dir.join("seccomp.json");
+    let o = run({
+        let mut c = Command::new(lab.dir.join("bin/credshim"));
+        c.args(["oci", "seccomp-profile"]);
+        c
+    });
+    assert!(o.ok, "oci seccomp-profile: {}", o.stderr);
+    std::fs::write(&profile, &o.stdout).expect("write profile");
+    for p in [&hooks, &hooks.join("credshim.json"), &profile] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(if p.is_dir() { 0o755 } else { 0o644 })).expect("chmod");
+    }
+    (hooks, profile, log)
+}
