@@ -91,6 +91,9 @@ pub fn launch(
     }
     // The SCM_RIGHTS message, prepared before fork (no allocation after it).
     let mut cbuf = [0u64; 4]; // room for CMSG_SPACE(sizeof(int)), aligned
+    // A test knob: the child makes itself non-dumpable before the seize,
+    // so that the kernel's own refusal (no CAP_SYS_PTRACE) can be shown.
+    let undumpable = std::env::var("CREDSHIM_TEST_CHILD").as_deref() == Ok("undumpable");
 
     // SAFETY: after fork the child only makes async-signal-safe calls
     // (read, sigprocmask, setpgid, prctl, seccomp, sendmsg, execv, write, _exit) on data prepared above.
@@ -100,6 +103,9 @@ pub fn launch(
     }
     if pid == 0 {
         unsafe {
+            if undumpable {
+                libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+            }
             libc::close(go[1]);
             libc::close(err[0]);
             let mut b = 0u8;
@@ -139,6 +145,9 @@ pub fn launch(
         if listener {
             libc::close(sock[1]);
         }
+    }
+    if undumpable {
+        std::thread::sleep(std::time::Duration::from_millis(200));
     }
     let seized = ptrace::seize(pid);
     // Why not, while the child is still there to look at.

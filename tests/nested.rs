@@ -111,6 +111,16 @@ fn each_refusal_names_its_cause_in_words() {
     assert_eq!(got.0, Some(125), "{got:?}");
     assert!(got.2.contains("cannot trace 'id': credshim itself is traced by PID ") && got.2.contains("(strace), and a task has one tracer only"), "{}", got.2);
     assert!(!debug_looking(&got.2), "{}", got.2);
+    // The kernel's own refusal: a command that is not dumpable
+    // (CREDSHIM_TEST_CHILD=undumpable) and no CAP_SYS_PTRACE.
+    let got = output(command(&harness::ns_plain(), &["setpriv", "--bounding-set=-sys_ptrace", "--", "env", "CREDSHIM_TEST_CHILD=undumpable", &cs, "--", "id"]));
+    assert_eq!(got.0, Some(125), "{got:?}");
+    assert_eq!(got.2.lines().count(), 1, "{}", got.2);
+    assert!(got.2.starts_with("credshim: cannot trace 'id': the kernel refused (EPERM): credshim lacks CAP_SYS_PTRACE"), "{}", got.2);
+    assert!(!debug_looking(&got.2), "{}", got.2);
+    // With the capability the same command is traced.
+    let got = output(command(&harness::ns_plain(), &["env", "CREDSHIM_TEST_CHILD=undumpable", &cs, "--", "id"]));
+    assert_eq!(got.0, Some(0), "{got:?}");
     // A tracer under credshim gets the kernel's refusal in its own words.
     let got = output(command(&outer, &["strace", "-o", "/dev/null", "true"]));
     assert_ne!(got.0, Some(0), "strace under credshim attached: {got:?}");
