@@ -155,8 +155,8 @@ pub fn hook(ownership: Store) -> Result<(), Error> {
         child => {
             drop(wr);
             let mut st = 0;
-            // SAFETY: reaping the intermediate child.
-            unsafe { libc::waitpid(child, &mut st, 0) };
+            // reaping the intermediate child.
+            crate::ptrace::waitpid(child, &mut st, 0);
         }
     }
     // The daemon says "ok" once it holds the init, or why it cannot.

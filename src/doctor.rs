@@ -21,8 +21,8 @@ fn reap(pid: libc::pid_t, limit: Duration) -> Option<i32> {
     let end = Instant::now() + limit;
     let mut st = 0;
     loop {
-        // SAFETY: waiting for our own child.
-        let r = unsafe { libc::waitpid(pid, &mut st, libc::WNOHANG | libc::__WALL) };
+        // waiting for our own child.
+        let r = crate::ptrace::waitpid(pid, &mut st, libc::WNOHANG | libc::__WALL);
         if r == pid {
             return Some(st);
         }
@@ -30,7 +30,7 @@ fn reap(pid: libc::pid_t, limit: Duration) -> Option<i32> {
             // SAFETY: killing and reaping our own child.
             unsafe {
                 libc::kill(pid, libc::SIGKILL);
-                libc::waitpid(pid, &mut st, libc::__WALL);
+                crate::ptrace::waitpid(pid, &mut st, libc::__WALL);
             }
             return None;
         }
@@ -103,12 +103,12 @@ fn ptrace_try() -> (bool, bool, String) {
         Err(e) => (false, false, format!("PTRACE_SEIZE: {e}")),
         Ok(()) => {
             // SAFETY: PTRACE_INTERRUPT on our tracee.
-            unsafe { libc::ptrace(libc::PTRACE_INTERRUPT, pid, 0, 0) };
+            let _ = crate::ptrace::interrupt(pid);
             let end = Instant::now() + Duration::from_secs(5);
             let mut st = 0;
             let stopped = loop {
-                // SAFETY: waiting for our own tracee.
-                let r = unsafe { libc::waitpid(pid, &mut st, libc::WNOHANG | libc::__WALL) };
+                // waiting for our own tracee.
+                let r = crate::ptrace::waitpid(pid, &mut st, libc::WNOHANG | libc::__WALL);
                 if r == pid {
                     break libc::WIFSTOPPED(st);
                 }

@@ -158,7 +158,7 @@ pub fn launch(
             libc::write(go[1], b"g".as_ptr() as *const libc::c_void, 1);
         } else {
             libc::kill(pid, libc::SIGKILL);
-            libc::waitpid(pid, std::ptr::null_mut(), libc::__WALL);
+            crate::ptrace::waitpid(pid, &mut 0, libc::__WALL);
         }
         libc::close(go[1]);
     }

@@ -337,8 +337,8 @@ fn seccomp_works(prog: &[libc::sock_filter], nnp: bool, listen: seccomp::Listen)
         unsafe { libc::_exit(code) };
     }
     let mut st = 0;
-    // SAFETY: waiting for our own child.
-    unsafe { libc::waitpid(pid, &mut st, 0) };
+    // waiting for our own child.
+    crate::ptrace::waitpid(pid, &mut st, 0);
     match (libc::WIFEXITED(st), libc::WEXITSTATUS(st)) {
         (true, 0) => Ok(true),
         (true, 2) => Ok(false),

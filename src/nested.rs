@@ -65,16 +65,15 @@ fn born_traced() -> bool {
     // SAFETY: the child makes one ptrace call and _exits.
     let child = unsafe { libc::fork() };
     if child == 0 {
-        let r = unsafe { libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) };
-        let e = io::Error::last_os_error().raw_os_error();
-        unsafe { libc::_exit(if r == -1 && e == Some(libc::EPERM) { 3 } else { 0 }) };
+        let already = crate::ptrace::traceme().is_err_and(|e| e.raw_os_error() == Some(libc::EPERM));
+        unsafe { libc::_exit(if already { 3 } else { 0 }) };
     }
     if child < 0 {
         return false;
     }
     let mut st = 0;
-    // SAFETY: reaping our own child (bounded: it exits at once).
-    unsafe { libc::waitpid(child, &mut st, libc::__WALL) };
+    // reaping our own child (bounded: it exits at once).
+    crate::ptrace::waitpid(child, &mut st, libc::__WALL);
     libc::WIFEXITED(st) && libc::WEXITSTATUS(st) == 3
 }
 
@@ -249,8 +248,8 @@ impl Supervised<'_> {
         let shown = program.to_string_lossy().into_owned();
         if n == 4 {
             let mut st = 0;
-            // SAFETY: reaping the child that failed.
-            unsafe { libc::waitpid(main, &mut st, 0) };
+            // reaping the child that failed.
+            crate::ptrace::waitpid(main, &mut st, 0);
             return Err(match code {
                 c if c < 0 => Error::Setup { what: format!("setting the starting user of '{shown}'"), source: io::Error::from_raw_os_error(-c) },
                 libc::ENOENT => Error::NotFound { program: shown },
@@ -269,8 +268,8 @@ impl Supervised<'_> {
         loop {
             loop {
                 let mut st = 0;
-                // SAFETY: reaping any child of ours.
-                let pid = unsafe { libc::waitpid(-1, &mut st, libc::WNOHANG | libc::__WALL) };
+                // reaping any child of ours.
+                let pid = crate::ptrace::waitpid(-1, &mut st, libc::WNOHANG | libc::__WALL);
                 if pid < 0 {
                     // ECHILD: nothing left.
                     return Ok(status.unwrap_or(Status::Exited(0)));

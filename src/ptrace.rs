@@ -1,4 +1,5 @@
-//! The only file that issues ptrace requests. Every request that fails with
+//! The only file that issues ptrace requests and waits (waitpid). Every
+//! request that fails with
 //! ESRCH reports `Gone`: the task died under us (ptrace(2) "Death under
 //! ptrace"), and callers clean up instead of failing.
 
@@ -92,6 +93,22 @@ pub fn listen(tid: Tid) -> Result<()> {
 /// PTRACE_INTERRUPT: a seized, running task stops (PTRACE_EVENT_STOP).
 pub fn interrupt(tid: Tid) -> Result<()> {
     request("PTRACE_INTERRUPT", PTRACE_INTERRUPT, tid, 0, 0).map(drop)
+}
+
+/// waitpid(2) as libc has it: the pid reported (0: none yet with WNOHANG,
+/// -1: an error, errno set) and the raw status in `status`.
+pub fn waitpid(pid: libc::pid_t, status: &mut i32, flags: i32) -> libc::pid_t {
+    // SAFETY: waitpid writes an int through a valid pointer.
+    unsafe { libc::waitpid(pid, status, flags) }
+}
+
+/// PTRACE_TRACEME (in a child: is it traced already? EPERM says so).
+pub fn traceme() -> std::result::Result<(), io::Error> {
+    // SAFETY: a request with no pointers.
+    if unsafe { libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) } == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// PTRACE_GETEVENTMSG.

@@ -238,8 +238,8 @@ impl Tracer {
             let mut more = true;
             while batch.len() < BATCH {
                 let mut st = 0;
-                // SAFETY: waitpid writes the status into `st`.
-                let p = unsafe { libc::waitpid(-1, &mut st, libc::__WALL | libc::WNOHANG) };
+                // waitpid writes the status into `st`.
+                let p = crate::ptrace::waitpid(-1, &mut st, libc::__WALL | libc::WNOHANG);
                 if p > 0 {
                     batch.push((p, st));
                     continue;
