@@ -135,6 +135,15 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = Ownership::Session, value_name = "MODE")]
     pub ownership: Ownership,
 
+    /// Show each traced task's virtual credentials in its /proc status
+    /// files (Uid, Gid, Groups, the capability sets, NoNewPrivs of
+    /// /proc/PID/status and /proc/PID/task/TID/status), which ps, pgrep,
+    /// libcap-ng and health checks read. Every open then reaches credshim
+    /// (a cost on open-heavy work: contrib/bench); needs the notification
+    /// channel (without it the files show the real credentials).
+    #[arg(long)]
+    pub proc: bool,
+
     /// Stop at every system call (PTRACE_SYSCALL) instead of using a
     /// seccomp filter. Much slower; for kernels or sandboxes that refuse
     /// seccomp filters (used automatically, with a warning, if installing

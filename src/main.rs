@@ -228,7 +228,10 @@ fn run(cli: &cli::Cli) -> Result<Status, Error> {
     let classes = ownership.classes();
     let (mode, listen) = choose_mode(cli, nnp, classes);
     let action = if mode == Mode::Notify { seccomp::Action::Notify } else { seccomp::Action::Trace };
-    let prog = seccomp::filter(action, classes);
+    if cli.proc && mode != Mode::Notify {
+        ::log::warn!("--proc needs seccomp user notifications, which are not in use: /proc shows the real credentials");
+    }
+    let prog = seccomp::filter_with(action, classes, cli.proc && mode == Mode::Notify);
     let filter = matches!(mode, Mode::Notify | Mode::Seccomp).then_some(prog.as_slice());
     // An exec that raised credshim's capabilities (a runtime that gave the
     // container's root none, as for a process.user credshim emulates)
@@ -260,6 +263,7 @@ fn run(cli: &cli::Cli) -> Result<Status, Error> {
         signal_group: cli.signal_group,
     };
     let mut tracer = Tracer::new(mode, launched.pid, creds, listener, ownership);
+    tracer.show_proc(cli.proc);
     let status = tracer.run(&sup);
     drop(sup); // restores credshim's own mask before it may die by a signal
     if !tracer.main_execed() {

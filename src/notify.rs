@@ -10,6 +10,10 @@ const SECCOMP_IOCTL_NOTIF_RECV: libc::c_ulong = 0xc050_2100;
 const SECCOMP_IOCTL_NOTIF_SEND: libc::c_ulong = 0xc018_2101;
 const SECCOMP_IOCTL_NOTIF_ID_VALID: libc::c_ulong = 0x4008_2102;
 const SECCOMP_IOCTL_NOTIF_SET_FLAGS: libc::c_ulong = 0x4008_2104;
+/// SECCOMP_IOW(3, struct seccomp_notif_addfd) (24 bytes).
+const SECCOMP_IOCTL_NOTIF_ADDFD: libc::c_ulong = 0x4018_2103;
+/// Install the fd and answer the call with its number, in one step.
+const SECCOMP_ADDFD_FLAG_SEND: u32 = 1 << 1;
 const SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP: u64 = 1;
 const SECCOMP_USER_NOTIF_FLAG_CONTINUE: u32 = 1;
 
@@ -33,6 +37,16 @@ struct RawResp {
     val: i64,
     error: i32,
     flags: u32,
+}
+
+/// struct seccomp_notif_addfd.
+#[repr(C)]
+struct RawAddFd {
+    id: u64,
+    flags: u32,
+    srcfd: u32,
+    newfd: u32,
+    newfd_flags: u32,
 }
 
 /// One intercepted call waiting for its answer.
@@ -105,5 +119,25 @@ impl Listener {
             return Err(io::Error::last_os_error());
         }
         Ok(())
+    }
+
+    /// Answers the call with a new descriptor in the caller: `fd` installed
+    /// (with `cloexec` as O_CLOEXEC asks) and its number returned as the
+    /// call's result, atomically (SECCOMP_ADDFD_FLAG_SEND, Linux 5.14+).
+    /// Ok(number) only when the kernel took it; ENOENT as for `respond`.
+    pub fn respond_fd(&self, id: u64, fd: RawFd, cloexec: bool) -> io::Result<i32> {
+        let mut add = RawAddFd {
+            id,
+            flags: SECCOMP_ADDFD_FLAG_SEND,
+            srcfd: fd as u32,
+            newfd: 0,
+            newfd_flags: if cloexec { libc::O_CLOEXEC as u32 } else { 0 },
+        };
+        // SAFETY: an ioctl with a pointer to a local struct.
+        let r = unsafe { libc::ioctl(self.fd.as_raw_fd(), SECCOMP_IOCTL_NOTIF_ADDFD, &mut add) };
+        if r < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(r)
     }
 }

@@ -50,7 +50,7 @@ const OFF_ARG0_LO: u32 = 16;
 const OFF_ARG0_HI: u32 = 20;
 
 /// O_CREAT | __O_TMPFILE: the open flags that make a new inode.
-const O_CREATING: u32 = 0o100 | 0o20000000;
+pub const O_CREATING: u32 = 0o100 | 0o20000000;
 
 fn stmt(code: u16, k: u32) -> libc::sock_filter {
     libc::sock_filter { code, jt: 0, jf: 0, k }
@@ -61,8 +61,9 @@ fn jump(code: u16, k: u32, jt: u8, jf: u8) -> libc::sock_filter {
 }
 
 /// The section for one ABI: load the number, trace the table's rows of the
-/// classes asked for.
-fn section(abi: Abi, action: Action, classes: &[Class]) -> Vec<libc::sock_filter> {
+/// classes asked for; with `all_opens` (`--proc`) every open, not only
+/// those that may create.
+fn section(abi: Abi, action: Action, classes: &[Class], all_opens: bool) -> Vec<libc::sock_filter> {
     let stop = action.ret();
     let mut f = vec![stmt(BPF_LD_W_ABS, OFF_NR)];
     if abi == Abi::X86_64 {
@@ -77,7 +78,8 @@ fn section(abi: Abi, action: Action, classes: &[Class]) -> Vec<libc::sock_filter
             prctl_nr = Some(row.nr);
             continue;
         }
-        if !matches!(row.shim.class(), Class::Credential | Class::Exec) && !classes.contains(&row.shim.class()) {
+        let open = matches!(row.shim, Shim::Open | Shim::Openat | Shim::Openat2);
+        if !matches!(row.shim.class(), Class::Credential | Class::Exec) && !classes.contains(&row.shim.class()) && !(all_opens && open) {
             continue;
         }
         if let Some((level, opt)) = row.shim.sockopt_args() {
@@ -91,7 +93,7 @@ fn section(abi: Abi, action: Action, classes: &[Class]) -> Vec<libc::sock_filter
             f.push(stmt(BPF_RET_K, SECCOMP_RET_ALLOW));
             continue;
         }
-        if let Some(i) = row.shim.open_flags_arg() {
+        if let Some(i) = row.shim.open_flags_arg().filter(|_| !all_opens) {
             // open/openat: only when they may create (the low word of the
             // flags argument); both branches return.
             f.push(jump(BPF_JEQ_K, row.nr, 0, 4));
@@ -128,9 +130,14 @@ fn section(abi: Abi, action: Action, classes: &[Class]) -> Vec<libc::sock_filter
 /// `classes`: the ownership classes to stop besides the credential and
 /// exec calls.
 pub fn filter(action: Action, classes: &[Class]) -> Vec<libc::sock_filter> {
+    filter_with(action, classes, false)
+}
+
+/// `filter`, and with `all_opens` every open/openat/openat2 stops (`--proc`).
+pub fn filter_with(action: Action, classes: &[Class], all_opens: bool) -> Vec<libc::sock_filter> {
     let mut f = vec![stmt(BPF_LD_W_ABS, OFF_ARCH)];
     for abi in [Abi::X86_64, Abi::I386] {
-        let s = section(abi, action, classes);
+        let s = section(abi, action, classes, all_opens);
         assert!(s.len() < 256, "a filter section must fit an 8-bit jump");
         f.push(jump(BPF_JEQ_K, abi.audit_arch(), 0, s.len() as u8));
         f.extend(s);

@@ -21,6 +21,7 @@
 //! | [`exec`] | fs/exec.c bprm_fill_uid + the credential part of execve |
 //! | [`chown`] | fs/open.c chown_common, fs/attr.c chown_ok and chgrp_ok |
 //! | [`inode`] | fs/inode.c inode_init_owner, mode_strip_sgid |
+//! | [`procfs`] | fs/proc/array.c task_state, task_cap: /proc/PID/status of a virtual task |
 //! | [`runtime`] | runc's libcontainer finalizeNamespace: a container's user and capabilities |
 //! | [`rootlesscontainers`] | the `user.rootlesscontainers` xattr (rootless-containers/proto) |
 //! | [`table`] | the shim table: which syscalls, per arch, and how they decode |
@@ -37,6 +38,7 @@ pub mod groups;
 pub mod id;
 pub mod inode;
 pub mod mem;
+pub mod procfs;
 pub mod rootlesscontainers;
 pub mod runtime;
 pub mod securebits;

@@ -7,7 +7,7 @@
 //! for a call that succeeded. A call a signal interrupted before its answer
 //! arrived did not happen: restarted, it runs against the old state.
 
-use super::ownership::{self, Owners, Pending, Record};
+use super::ownership::{self, Owners, Pending, Record, Store};
 use super::tasks::TaskTable;
 use crate::execfile;
 use crate::mem::{Strategy, TraceeMem};
@@ -33,17 +33,20 @@ pub struct Decision {
     /// kernel runs it.
     pub answer: Option<i64>,
     pub commit: Option<Commit>,
+    /// A descriptor to install in the caller as the call's result (and
+    /// whether with O_CLOEXEC): the notification channel only (`--proc`).
+    pub file: Option<(std::os::fd::OwnedFd, bool)>,
 }
 
 impl Decision {
-    pub const NATIVE: Decision = Decision { answer: None, commit: None };
+    pub const NATIVE: Decision = Decision { answer: None, commit: None, file: None };
 
     pub fn answer(ret: i64) -> Decision {
-        Decision { answer: Some(ret), commit: None }
+        Decision { answer: Some(ret), commit: None, file: None }
     }
 
     fn from_answer(answer: Option<i64>) -> Decision {
-        Decision { answer, commit: None }
+        Decision { answer, commit: None, file: None }
     }
 }
 
@@ -92,6 +95,22 @@ fn arity(shim: Shim) -> usize {
     }
 }
 
+/// Whether an open may create a file (O_CREAT or O_TMPFILE), as the
+/// filter's rule for open rows says when it is not `--proc`.
+fn may_create(shim: Shim, args: &[u64; 6], mem: &mut TraceeMem) -> bool {
+    let flags = match shim.open_flags_arg() {
+        Some(i) => args[i],
+        None => {
+            let mut how = [0u8; 8];
+            if credshim_shims::UserMem::read(mem, args[2], &mut how).is_err() {
+                return true;
+            }
+            u64::from_ne_bytes(how)
+        }
+    };
+    flags as u32 & crate::seccomp::O_CREATING != 0
+}
+
 fn shown(row: &Row, args: &[u64; 6]) -> String {
     let a: Vec<String> = args[..arity(row.shim)].iter().map(|x| format!("{}", *x as i64)).collect();
     format!("{}({})", row.name, a.join(", "))
@@ -99,8 +118,10 @@ fn shown(row: &Row, args: &[u64; 6]) -> String {
 
 /// Decides `call` made by task `tid`: the answer it gets and what to
 /// commit once that answer was delivered. Changes nothing in `tasks`;
-/// `owners` only settles what earlier calls created.
-pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, strategy: Strategy) -> Decision {
+/// `owners` only settles what earlier calls created. `proc_fds`: opens of
+/// /proc status files may be answered with a descriptor (`--proc`, with a
+/// channel that can install one).
+pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, strategy: Strategy, proc_fds: bool) -> Decision {
     let Some(abi) = Abi::from_audit_arch(call.arch) else {
         log::warn!("[pid {tid}] system call {} of unknown architecture {:#x} refused", call.nr, call.arch);
         return Decision::answer(Errno::ENOSYS.ret());
@@ -126,13 +147,24 @@ pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, str
     };
     // The task's previous call is over: what it created has its inode.
     owners.settle(tid);
+    if super::procfs::is_open(row.shim) && proc_fds {
+        let mut mem = TraceeMem::new(tid, strategy);
+        if let Some(file) = super::procfs::open_call(tid, row.shim, &call.args, tasks, &mut mem) {
+            return Decision { answer: None, commit: None, file: Some(file) };
+        }
+        // --proc stops every open; only those that may create matter to
+        // the ownership store, when it is on.
+        if owners.store() == Store::Off || !may_create(row.shim, &call.args, &mut mem) {
+            return Decision::NATIVE;
+        }
+    }
     if row.shim.is_ownership() {
         let mut mem = TraceeMem::new(tid, strategy);
         let args = &call.args;
         let d = match row.shim.class() {
             Class::Stat => Decision::from_answer(ownership::stat_call(tid, abi, row.shim, args, &mut mem, owners)),
             Class::Create => match ownership::create_call(tid, row.shim, args, &creds, &mut mem, owners) {
-                Some(p) => Decision { answer: None, commit: Some(Commit::Created(p)) },
+                Some(p) => Decision { answer: None, commit: Some(Commit::Created(p)), file: None },
                 None => Decision::NATIVE,
             },
             Class::Xattr => Decision::from_answer(ownership::xattr_call(tid, row.shim, args, &mut mem, owners)),
@@ -171,7 +203,7 @@ pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, str
                 let r = if (-4095..0).contains(&ret) { format!("-1 {}", Errno(-ret as i32)) } else { ret.to_string() };
                 log::debug!("[pid {tid}] {} = {r}", shown(row, &call.args));
             }
-            Decision { answer: Some(ret), commit: commit.map(Commit::Creds) }
+            Decision { answer: Some(ret), commit: commit.map(Commit::Creds), file: None }
         }
     }
 }

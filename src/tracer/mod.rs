@@ -5,6 +5,7 @@
 mod emulate;
 mod ownership;
 mod peercred;
+mod procfs;
 mod tasks;
 
 pub use emulate::Call;
@@ -65,6 +66,9 @@ pub struct Tracer {
     /// can have a signal interrupt the caller's wait (without
     /// WAIT_KILLABLE_RECV) on demand.
     answer_delay: Option<Duration>,
+    /// `--proc`: opens of /proc status files get the virtual text (through
+    /// the notification channel).
+    proc: bool,
 }
 
 /// At most this many pending events are handled as one batch.
@@ -112,7 +116,15 @@ impl Tracer {
             owners: ownership::Owners::new(ownership),
             attached: false,
             answer_delay,
+            proc: false,
         }
+    }
+
+    /// `--proc`: answer opens of traced tasks' /proc status files with
+    /// their virtual credentials (the notification channel only: the
+    /// filter must stop every open, `seccomp::filter_with`).
+    pub fn show_proc(&mut self, on: bool) {
+        self.proc = on && self.mode == Mode::Notify;
     }
 
     /// A tree credshim did not start: `tids` (every thread of `main`) are
@@ -212,7 +224,7 @@ impl Tracer {
     /// took (SECCOMP_IOCTL_NOTIF_SEND returned 0).
     fn answer(&mut self, listener: &Listener, n: crate::notify::Notification) {
         let call = Call { arch: n.arch, nr: n.nr, args: n.args };
-        let d = emulate::emulate(&self.tasks, &mut self.owners, n.tid, call, self.strategy);
+        let d = emulate::emulate(&self.tasks, &mut self.owners, n.tid, call, self.strategy, self.proc);
         if let Some(delay) = self.answer_delay.filter(|_| d.commit.is_some()) {
             std::thread::sleep(delay);
         }
@@ -220,6 +232,14 @@ impl Tracer {
         // before answering (seccomp_unotify(2)).
         if !listener.valid(n.id) {
             log::debug!("[pid {}] the call ended before its answer (interrupted or died): nothing committed", n.tid);
+            return;
+        }
+        if let Some((fd, cloexec)) = d.file {
+            match listener.respond_fd(n.id, std::os::fd::AsRawFd::as_raw_fd(&fd), cloexec) {
+                Ok(_) => {}
+                Err(e) if e.raw_os_error() == Some(libc::ENOENT) => log::debug!("[pid {}] the open ended before its answer arrived", n.tid),
+                Err(e) => log::warn!("[pid {}] cannot install the /proc status descriptor ({e})", n.tid),
+            }
             return;
         }
         match listener.respond(n.id, d.answer) {
@@ -353,7 +373,7 @@ impl Tracer {
     /// delivered once the registers are written: then commit.
     fn on_seccomp(&mut self, pid: Tid) -> ptrace::Result<()> {
         if let SyscallInfo::Call { arch, nr, args } = ptrace::syscall_info(pid)? {
-            let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy);
+            let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, false);
             if let Some(ret) = d.answer {
                 arch::skip(pid)?;
                 arch::set_return(pid, ret)?;
@@ -367,7 +387,7 @@ impl Tracer {
     fn on_syscall_stop(&mut self, pid: Tid) -> ptrace::Result<()> {
         match ptrace::syscall_info(pid)? {
             SyscallInfo::Call { arch, nr, args } => {
-                let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy);
+                let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, false);
                 match d.answer {
                     Some(ret) => {
                         arch::skip(pid)?;

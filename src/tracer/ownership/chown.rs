@@ -101,12 +101,12 @@ pub fn chown_call(
     if idmap::uid_mapped(new.uid) && idmap::gid_mapped(new.gid) {
         // The namespace can store it: the kernel does the change.
         let forget = Record::new(path, inode, follow, None, None);
-        return Decision { answer: None, commit: Some(Commit::Owner(forget)) };
+        return Decision { answer: None, commit: Some(Commit::Owner(forget)), file: None };
     }
     // chown clears set-id bits: clear them on the file too.
     let mode = (new.mode != old.mode && !md.file_type().is_symlink()).then_some(new.mode & 0o7777);
     let record = Record::new(path, inode, follow, Some((new.uid, new.gid)), mode);
-    Decision { answer: Some(0), commit: Some(Commit::Owner(record)) }
+    Decision { answer: Some(0), commit: Some(Commit::Owner(record)), file: None }
 }
 
 /// Whether the task's descriptor `fd` is an O_PATH one (/proc/TID/fdinfo).

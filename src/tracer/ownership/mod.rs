@@ -139,6 +139,10 @@ impl Record {
 }
 
 impl Owners {
+    pub fn store(&self) -> Store {
+        self.store
+    }
+
     pub fn new(store: Store) -> Owners {
         // SAFETY: no preconditions.
         let real = unsafe { (libc::geteuid(), libc::getegid()) };

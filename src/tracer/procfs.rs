@@ -1,0 +1,103 @@
+//! `--proc`: an open of a traced task's /proc status file (`/proc/PID/status`,
+//! `/proc/PID/task/TID/status`, `/proc/self/…`, `/proc/thread-self/…`) is
+//! answered with a read-only descriptor of a sealed memfd that holds the
+//! kernel's text with the task's virtual credential lines
+//! (shims::procfs::status), installed in the caller by the notification
+//! (SECCOMP_IOCTL_NOTIF_ADDFD): what ps, pgrep, libcap-ng and health
+//! checks read. Only absolute paths, only for reading, only where the
+//! caller sees credshim's PID namespace; anything else goes to the kernel.
+
+use super::tasks::TaskTable;
+use crate::mem::TraceeMem;
+use crate::ptrace::Tid;
+use credshim_shims::table::Shim;
+use std::os::fd::{FromRawFd, OwnedFd};
+
+/// Is `shim` an open that `--proc` stops unconditionally?
+pub fn is_open(shim: Shim) -> bool {
+    matches!(shim, Shim::Open | Shim::Openat | Shim::Openat2)
+}
+
+fn tgid_of(tid: Tid) -> Option<Tid> {
+    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
+    status.lines().find_map(|l| l.strip_prefix("Tgid:")).and_then(|v| v.trim().parse().ok())
+}
+
+/// The task whose status `path` names, for the caller `tid`.
+fn target(tid: Tid, path: &str) -> Option<Tid> {
+    let rest = path.strip_prefix("/proc/")?;
+    let parts: Vec<&str> = rest.split('/').collect();
+    let who = |s: &str| -> Option<Tid> {
+        match s {
+            "self" => tgid_of(tid),
+            "thread-self" => Some(tid),
+            n if n.bytes().all(|b| b.is_ascii_digit()) => n.parse().ok(),
+            _ => None,
+        }
+    };
+    match parts.as_slice() {
+        [p, "status"] => who(p),
+        [p, "task", t, "status"] if *p != "thread-self" => {
+            let t: Tid = t.parse().ok()?;
+            // The thread must belong to that process, as in the kernel.
+            (tgid_of(t)? == who(p)?).then_some(t)
+        }
+        _ => None,
+    }
+}
+
+/// A read-only descriptor of a sealed memfd holding `text`.
+fn sealed(text: &str) -> Option<OwnedFd> {
+    // SAFETY: memfd_create with a NUL-terminated name; the fd is ours.
+    let fd = unsafe { libc::memfd_create(c"credshim-status".as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING) };
+    if fd < 0 {
+        return None;
+    }
+    // SAFETY: a fresh descriptor we own.
+    let mem = unsafe { OwnedFd::from_raw_fd(fd) };
+    let mut f = std::fs::File::from(mem);
+    std::io::Write::write_all(&mut f, text.as_bytes()).ok()?;
+    let seals = libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE | libc::F_SEAL_SEAL;
+    // SAFETY: fcntl on our descriptor.
+    if unsafe { libc::fcntl(std::os::fd::AsRawFd::as_raw_fd(&f), libc::F_ADD_SEALS, seals) } != 0 {
+        return None;
+    }
+    // A new open file description: read-only, at offset 0.
+    std::fs::File::open(format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&f))).ok().map(OwnedFd::from)
+}
+
+/// For an open by `tid`: the descriptor to give it (and whether it asked
+/// for O_CLOEXEC), or None to let the kernel open the path.
+pub fn open_call(tid: Tid, shim: Shim, args: &[u64; 6], tasks: &TaskTable, mem: &mut TraceeMem) -> Option<(OwnedFd, bool)> {
+    let (pathp, flags) = match shim {
+        Shim::Open => (args[0], args[1]),
+        Shim::Openat => (args[1], args[2]),
+        // struct open_how: flags is its first u64.
+        Shim::Openat2 => {
+            let mut how = [0u8; 8];
+            credshim_shims::UserMem::read(mem, args[2], &mut how).ok()?;
+            (args[1], u64::from_ne_bytes(how))
+        }
+        _ => return None,
+    };
+    let flags = flags as i32;
+    if flags & libc::O_ACCMODE != libc::O_RDONLY || flags & (libc::O_CREAT | libc::O_DIRECTORY | libc::O_PATH) != 0 {
+        return None;
+    }
+    let path = mem.read_cstr(pathp, 64).ok()?;
+    let path = std::str::from_utf8(&path).ok()?;
+    if !path.starts_with("/proc/") {
+        return None;
+    }
+    // The caller's /proc must be credshim's PID namespace.
+    let ns = |p: &str| std::fs::read_link(format!("/proc/{p}/ns/pid")).ok();
+    if ns("self")? != ns(&tid.to_string())? {
+        return None;
+    }
+    let t = target(tid, path)?;
+    let creds = tasks.creds(t)?;
+    let real = std::fs::read_to_string(format!("/proc/{t}/status")).ok()?;
+    let fd = sealed(&credshim_shims::procfs::status(&real, creds))?;
+    log::debug!("[pid {tid}] open({path:?}) = the virtual status of task {t}");
+    Some((fd, flags & libc::O_CLOEXEC != 0))
+}

@@ -1,0 +1,59 @@
+//! `--proc` (issue 16, part 2): a traced task's /proc status files show
+//! its virtual credentials, so ps, pgrep and libcap-ng readers see the
+//! dropped user, as real root's kernel shows it.
+
+mod harness;
+
+use harness::{command, host_bset, ns_wrapper, Guard, Scratch};
+use std::io::Read;
+use std::time::Duration;
+
+fn output(c: std::process::Command) -> (Option<i32>, String, String) {
+    let mut g = Guard::spawn(c);
+    let st = g.wait(Duration::from_secs(60)).expect("finishes within a minute");
+    let mut err = String::new();
+    if let Some(mut e) = g.0.stderr.take() {
+        let _ = e.read_to_string(&mut err);
+    }
+    (st.code(), g.stdout(), err)
+}
+
+const CASES: &[(&str, &str)] = &[
+    ("status after a drop", "setpriv --reuid=33 --regid=33 --groups=4,5 sh -c 'grep -E \"^(Uid|Gid|Groups|Cap|NoNewPrivs)\" /proc/self/status /proc/thread-self/status'"),
+    ("a child reads its parent's and its own", "setpriv --reuid=33 --regid=44 --clear-groups sh -c 'grep -E \"^(Uid|Gid|CapEff)\" /proc/$$/status; sh -c \"grep -hE ^Uid /proc/\\$PPID/task/\\$PPID/status /proc/self/status\"'"),
+    ("keep-caps and ambient", "setpriv --reuid=33 --regid=33 --clear-groups --inh-caps=+net_bind_service --ambient-caps=+net_bind_service grep -E '^Cap' /proc/self/status"),
+    ("no_new_privs", "setpriv --no-new-privs --reuid=33 --regid=33 --clear-groups grep NoNewPrivs /proc/self/status"),
+    ("setpriv --dump (libcap-ng)", "setpriv --reuid=33 --regid=33 --clear-groups --bounding-set=-all setpriv --dump"),
+    ("ps and pgrep of a dropped daemon", "setpriv --reuid=33 --regid=33 --clear-groups sleep 5 & sleep 0.3; ps -o euser,egroup,ruser,rgroup,comm -p $!; pgrep -u 33 -x sleep >/dev/null && echo pgrep found it; kill $!"),
+    ("root's own status", "grep -E '^(Uid|Gid|CapEff)' /proc/self/status"),
+];
+
+#[test]
+fn proc_status_shows_the_virtual_task_as_real_root_shows_it() {
+    let s = Scratch::new("proc");
+    let w = ns_wrapper(&s.credshim(), host_bset(), &[], &["--intercept=notify", "--proc"]);
+    let plain = ns_wrapper(&s.credshim(), host_bset(), &[], &["--intercept=notify"]);
+    let mut differs_without = 0;
+    for (name, line) in CASES {
+        let want = output(command(&[], &["sh", "-c", line]));
+        assert_eq!(want.0, Some(0), "{name}: real root: {want:?}");
+        let got = output(command(&w, &["sh", "-c", line]));
+        assert_eq!((got.0, &got.1), (want.0, &want.1), "{name}: credshim --proc vs real root: {}", got.2);
+        if output(command(&plain, &["sh", "-c", line])).1 != want.1 {
+            differs_without += 1;
+        }
+    }
+    // Without --proc the kernel shows the namespace's root: the cases that
+    // drop differ (root's own status is the same either way).
+    assert!(differs_without >= CASES.len() - 1, "only {differs_without} cases differ without --proc");
+}
+
+#[test]
+fn without_notifications_proc_is_refused_with_a_warning_and_shows_the_kernel() {
+    let s = Scratch::new("procptrace");
+    let w = ns_wrapper(&s.credshim(), host_bset(), &[], &["--intercept=ptrace", "--proc"]);
+    let got = output(command(&w, &["setpriv", "--reuid=33", "--regid=33", "--clear-groups", "grep", "^Uid", "/proc/self/status"]));
+    assert_eq!(got.0, Some(0), "{got:?}");
+    assert!(got.2.contains("--proc needs seccomp user notifications"), "{}", got.2);
+    assert_eq!(got.1, "Uid:\t0\t0\t0\t0\n", "the kernel's view: the namespace's root");
+}
