@@ -47,7 +47,7 @@ _credshim() {
 
     case "${cmd}" in
         credshim)
-            opts="-g -v -h -V --uid --gid --groups --cap-effective --cap-permitted --cap-inheritable --cap-ambient --intercept --ownership --no-seccomp --allow-host-root --exit-with-main --grace --signal-group --verbose --log-file --syslog --help --version oci doctor demo"
+            opts="-g -v -h -V --uid --gid --groups --cap-effective --cap-permitted --cap-inheritable --cap-ambient --intercept --ownership --proc --no-seccomp --allow-host-root --exit-with-main --grace --signal-group --verbose --log-file --syslog --help --version oci doctor demo"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_credshim_global_optspecs
-    string join \n uid= gid= groups= cap-effective= cap-permitted= cap-inheritable= cap-ambient= intercept= ownership= no-seccomp allow-host-root exit-with-main grace= g/signal-group v/verbose log-file= syslog h/help V/version
+    string join \n uid= gid= groups= cap-effective= cap-permitted= cap-inheritable= cap-ambient= intercept= ownership= proc no-seccomp allow-host-root exit-with-main grace= g/signal-group v/verbose log-file= syslog h/help V/version
 end
 
 function __fish_credshim_needs_command
@@ -39,6 +39,7 @@ session\t''
 xattr\t''"
 complete -c credshim -n "__fish_credshim_needs_command" -l grace -d 'Seconds between SIGTERM and SIGKILL for --exit-with-main' -r
 complete -c credshim -n "__fish_credshim_needs_command" -l log-file -d 'Write the log to this file instead of standard error' -r -F
+complete -c credshim -n "__fish_credshim_needs_command" -l proc -d 'Show each traced task\'s virtual credentials in its /proc status files (Uid, Gid, Groups, the capability sets, NoNewPrivs of /proc/PID/status and /proc/PID/task/TID/status), which ps, pgrep, libcap-ng and health checks read. Every open then reaches credshim (a cost on open-heavy work: contrib/bench); needs the notification channel (without it the files show the real credentials)'
 complete -c credshim -n "__fish_credshim_needs_command" -l no-seccomp -d 'Stop at every system call (PTRACE_SYSCALL) instead of using a seccomp filter. Much slower; for kernels or sandboxes that refuse seccomp filters (used automatically, with a warning, if installing the filter fails)'
 complete -c credshim -n "__fish_credshim_needs_command" -l allow-host-root -d 'Run even as real root in the host\'s user namespace. Daemons would then believe they dropped root while they keep it'
 complete -c credshim -n "__fish_credshim_needs_command" -l exit-with-main -d 'When the main command exits, end every other traced process too (SIGTERM, then SIGKILL after --grace): the container convention. Without it credshim waits while any traced process lives, so daemons that fork into the background keep running'
