@@ -6,6 +6,7 @@ mod emulate;
 mod ownership;
 mod peercred;
 mod tasks;
+mod world;
 
 pub use emulate::Call;
 pub use ownership::{Inode, Store};
