@@ -1,10 +1,12 @@
 //! The seccomp filter, built from the shim table: RET_TRACE for every row of
-//! each ABI (prctl only for the credential options), RET_ALLOW for the rest.
+//! each ABI (prctl only for the credential options and PR_SET_SECCOMP's
+//! filter mode, the capability-check rows only for their `stop_rule`),
+//! RET_ALLOW for the rest.
 //! Hand-written BPF: seccompiler builds one architecture per filter, and
 //! credshim needs x86_64 and i386 in one (DESIGN.md lesson 8).
 
 use credshim_shims::sys::CREDENTIAL_PRCTL_OPTIONS;
-use credshim_shims::table::{Abi, Class, Shim, X32_SYSCALL_BIT};
+use credshim_shims::table::{Abi, Class, Shim, StopRule, PR_SET_SECCOMP, SECCOMP_MODE_FILTER, X32_SYSCALL_BIT};
 use std::io;
 
 const BPF_LD_W_ABS: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
@@ -49,6 +51,10 @@ const OFF_ARCH: u32 = 4;
 const OFF_ARG0_LO: u32 = 16;
 const OFF_ARG0_HI: u32 = 20;
 
+fn arg_lo(i: usize) -> u32 {
+    OFF_ARG0_LO + 8 * i as u32
+}
+
 /// O_CREAT | __O_TMPFILE: the open flags that make a new inode.
 pub const O_CREATING: u32 = 0o100 | 0o20000000;
 
@@ -79,18 +85,50 @@ fn section(abi: Abi, action: Action, classes: &[Class], all_opens: bool) -> Vec<
             continue;
         }
         let open = matches!(row.shim, Shim::Open | Shim::Openat | Shim::Openat2);
-        if !matches!(row.shim.class(), Class::Credential | Class::Exec) && !classes.contains(&row.shim.class()) && !(all_opens && open) {
+        if !matches!(row.shim.class(), Class::Credential | Class::Exec | Class::Privilege) && !classes.contains(&row.shim.class()) && !(all_opens && open) {
             continue;
         }
-        if let Some((level, opt)) = row.shim.sockopt_args() {
-            // getsockopt: only for SOL_SOCKET, SO_PEERCRED.
-            f.push(jump(BPF_JEQ_K, row.nr, 0, 6));
-            f.push(stmt(BPF_LD_W_ABS, OFF_ARG0_LO + 8));
-            f.push(jump(BPF_JEQ_K, level, 0, 3));
-            f.push(stmt(BPF_LD_W_ABS, OFF_ARG0_LO + 16));
-            f.push(jump(BPF_JEQ_K, opt, 0, 1));
-            f.push(stmt(BPF_RET_K, stop));
-            f.push(stmt(BPF_RET_K, SECCOMP_RET_ALLOW));
+        if let Some((level, opts)) = row.shim.sockopt_args() {
+            // getsockopt: only for SOL_SOCKET and the options credshim
+            // answers (SO_PEERCRED, SO_PEERGROUPS).
+            let mut p = vec![stmt(BPF_LD_W_ABS, arg_lo(1)), jump(BPF_JEQ_K, level, 0, 2 * opts.len() as u8 + 1)];
+            p.push(stmt(BPF_LD_W_ABS, arg_lo(2)));
+            for &opt in opts {
+                p.push(jump(BPF_JEQ_K, opt, 0, 1));
+                p.push(stmt(BPF_RET_K, stop));
+            }
+            p.push(stmt(BPF_RET_K, SECCOMP_RET_ALLOW));
+            f.push(jump(BPF_JEQ_K, row.nr, 0, p.len() as u8));
+            f.extend(p);
+            continue;
+        }
+        if row.shim.class() == Class::Privilege {
+            let p = match row.shim.stop_rule() {
+                StopRule::Always => vec![stmt(BPF_RET_K, stop)],
+                // pid_t: the low word, above 0 as an int.
+                StopRule::PositivePid(i) => vec![
+                    stmt(BPF_LD_W_ABS, arg_lo(i)),
+                    jump(BPF_JSET_K, 0x8000_0000, 1, 0),
+                    jump(BPF_JEQ_K, 0, 0, 1),
+                    stmt(BPF_RET_K, SECCOMP_RET_ALLOW),
+                    stmt(BPF_RET_K, stop),
+                ],
+                StopRule::Bits { arg, any, none } => vec![
+                    stmt(BPF_LD_W_ABS, arg_lo(arg)),
+                    jump(BPF_JSET_K, none, 2, 0),
+                    jump(BPF_JSET_K, any, 0, 1),
+                    stmt(BPF_RET_K, stop),
+                    stmt(BPF_RET_K, SECCOMP_RET_ALLOW),
+                ],
+                StopRule::Equals { arg, value } => vec![
+                    stmt(BPF_LD_W_ABS, arg_lo(arg)),
+                    jump(BPF_JEQ_K, value, 0, 1),
+                    stmt(BPF_RET_K, stop),
+                    stmt(BPF_RET_K, SECCOMP_RET_ALLOW),
+                ],
+            };
+            f.push(jump(BPF_JEQ_K, row.nr, 0, p.len() as u8));
+            f.extend(p);
             continue;
         }
         if let Some(i) = row.shim.open_flags_arg().filter(|_| !all_opens) {
@@ -117,6 +155,15 @@ fn section(abi: Abi, action: Action, classes: &[Class], all_opens: bool) -> Vec<
             p.push(jump(BPF_JEQ_K, opt as u32, 0, 1));
             p.push(stmt(BPF_RET_K, stop));
         }
+        // PR_SET_SECCOMP with SECCOMP_MODE_FILTER (arg2, a full unsigned long).
+        p.extend([
+            jump(BPF_JEQ_K, PR_SET_SECCOMP as u32, 0, 5),
+            stmt(BPF_LD_W_ABS, arg_lo(1) + 4),
+            jump(BPF_JEQ_K, 0, 0, 3),
+            stmt(BPF_LD_W_ABS, arg_lo(1)),
+            jump(BPF_JEQ_K, SECCOMP_MODE_FILTER as u32, 0, 1),
+            stmt(BPF_RET_K, stop),
+        ]);
         p.push(stmt(BPF_RET_K, SECCOMP_RET_ALLOW));
         f.push(jump(BPF_JEQ_K, nr, 0, p.len() as u8));
         f.extend(p);

@@ -24,6 +24,9 @@
 //! | [`procfs`] | fs/proc/array.c task_state, task_cap: /proc/PID/status of a virtual task |
 //! | [`runtime`] | runc's libcontainer finalizeNamespace: a container's user and capabilities |
 //! | [`rootlesscontainers`] | the `user.rootlesscontainers` xattr (rootless-containers/proto) |
+//! | [`signal`] | kernel/signal.c: kill_ok_by_cred, check_kill_permission |
+//! | [`ns`] | the capability checks of chroot, unshare, setns, mount, umount2, pivot_root, seccomp filters, sethostname |
+//! | [`world`] | what those checks know of other tasks, files and namespace files |
 //! | [`table`] | the shim table: which syscalls, per arch, and how they decode |
 #![forbid(unsafe_code)]
 
@@ -38,13 +41,16 @@ pub mod groups;
 pub mod id;
 pub mod inode;
 pub mod mem;
+pub mod ns;
 pub mod procfs;
 pub mod rootlesscontainers;
 pub mod runtime;
 pub mod securebits;
+pub mod signal;
 pub mod sys;
 pub mod table;
 pub mod uid16;
+pub mod world;
 
 pub use capset::CapSet;
 pub use cred::Creds;

@@ -10,6 +10,8 @@ use crate::id::{high2lowuid, raw_id, IdWidth};
 use crate::mem::UserMem;
 use crate::sys;
 use crate::uid16;
+use crate::world::{Check, World};
+use crate::{ns, signal};
 
 /// The x32 ABI's bit in the system call number (x32 shares x86_64's audit
 /// arch). credshim does not emulate x32: the tracer refuses a shim-table call
@@ -136,6 +138,47 @@ pub enum Shim {
     Removexattr,
     Lremovexattr,
     Fremovexattr,
+    /// The capability checks of calls that are not credential calls
+    /// (DESIGN.md "Beyond the credential calls"): each stops only for the
+    /// arguments that need a decision (`stop_rule`), answers the kernel's
+    /// errno where the virtual task lacks the capability, and lets the
+    /// kernel run it otherwise. kill, tkill, rt_sigqueueinfo stop for a
+    /// pid above 0 (kernel/signal.c kill_ok_by_cred).
+    Kill,
+    Tkill,
+    Tgkill,
+    RtSigqueueinfo,
+    RtTgsigqueueinfo,
+    /// fs/open.c ksys_chroot: CAP_SYS_CHROOT after the lookup.
+    Chroot,
+    /// kernel/fork.c ksys_unshare: only with a namespace other than the
+    /// user namespace.
+    Unshare,
+    /// kernel/nsproxy.c setns.
+    Setns,
+    /// fs/namespace.c may_mount.
+    Mount,
+    Umount2,
+    PivotRoot,
+    /// kernel/seccomp.c: SECCOMP_SET_MODE_FILTER only (prctl's
+    /// PR_SET_SECCOMP is a prctl option of the prctl row).
+    Seccomp,
+    /// kernel/sys.c: CAP_SYS_ADMIN over the UTS namespace.
+    Sethostname,
+    Setdomainname,
+}
+
+/// When a row of the `Privilege` class stops (the seccomp filter's
+/// argument rule; every other row has its own, or stops always).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum StopRule {
+    Always,
+    /// When the argument, a pid_t, is above 0.
+    PositivePid(usize),
+    /// When the low word of the argument has one of `any` and none of `none`.
+    Bits { arg: usize, any: u32, none: u32 },
+    /// When the argument's low word (an int or unsigned int) is `value`.
+    Equals { arg: usize, value: u32 },
 }
 
 /// What a shim is for; the filter takes the classes the options ask for.
@@ -153,10 +196,12 @@ pub enum Class {
     Create,
     /// The xattr family (`--ownership xattr`).
     Xattr,
+    /// The capability checks of other calls (always).
+    Privilege,
 }
 
 impl Shim {
-    pub const ALL: [Shim; 58] = [
+    pub const ALL: [Shim; 72] = [
         Shim::Getuid,
         Shim::Geteuid,
         Shim::Getgid,
@@ -215,6 +260,20 @@ impl Shim {
         Shim::Removexattr,
         Shim::Lremovexattr,
         Shim::Fremovexattr,
+        Shim::Kill,
+        Shim::Tkill,
+        Shim::Tgkill,
+        Shim::RtSigqueueinfo,
+        Shim::RtTgsigqueueinfo,
+        Shim::Chroot,
+        Shim::Unshare,
+        Shim::Setns,
+        Shim::Mount,
+        Shim::Umount2,
+        Shim::PivotRoot,
+        Shim::Seccomp,
+        Shim::Sethostname,
+        Shim::Setdomainname,
     ];
 
     pub fn class(self) -> Class {
@@ -249,13 +308,37 @@ impl Shim {
             | Shim::Removexattr
             | Shim::Lremovexattr
             | Shim::Fremovexattr => Class::Xattr,
+            Shim::Kill
+            | Shim::Tkill
+            | Shim::Tgkill
+            | Shim::RtSigqueueinfo
+            | Shim::RtTgsigqueueinfo
+            | Shim::Chroot
+            | Shim::Unshare
+            | Shim::Setns
+            | Shim::Mount
+            | Shim::Umount2
+            | Shim::PivotRoot
+            | Shim::Seccomp
+            | Shim::Sethostname
+            | Shim::Setdomainname => Class::Privilege,
             _ => Class::Credential,
         }
     }
 
-    /// For getsockopt: the (level, optname) it stops for.
-    pub fn sockopt_args(self) -> Option<(u32, u32)> {
-        (self == Shim::Getsockopt).then_some((SOL_SOCKET, SO_PEERCRED))
+    /// For getsockopt: the level and the options it stops for.
+    pub fn sockopt_args(self) -> Option<(u32, &'static [u32])> {
+        (self == Shim::Getsockopt).then_some((SOL_SOCKET, &[SO_PEERCRED, SO_PEERGROUPS]))
+    }
+
+    /// For the `Privilege` rows: when the filter stops them.
+    pub fn stop_rule(self) -> StopRule {
+        match self {
+            Shim::Kill | Shim::Tkill | Shim::RtSigqueueinfo => StopRule::PositivePid(0),
+            Shim::Unshare => StopRule::Bits { arg: 0, any: ns::CLONE_NS_NEEDING_ADMIN as u32, none: ns::CLONE_NEWUSER as u32 },
+            Shim::Seccomp => StopRule::Equals { arg: 0, value: 1 /* SECCOMP_SET_MODE_FILTER */ },
+            _ => StopRule::Always,
+        }
     }
 
     /// For open and openat: the argument that holds the flags (the filter
@@ -353,6 +436,20 @@ pub static X86_64: &[Row] = &[
     row(197, "removexattr", Removexattr, U32),
     row(198, "lremovexattr", Lremovexattr, U32),
     row(199, "fremovexattr", Fremovexattr, U32),
+    row(62, "kill", Kill, U32),
+    row(200, "tkill", Tkill, U32),
+    row(234, "tgkill", Tgkill, U32),
+    row(129, "rt_sigqueueinfo", RtSigqueueinfo, U32),
+    row(297, "rt_tgsigqueueinfo", RtTgsigqueueinfo, U32),
+    row(161, "chroot", Chroot, U32),
+    row(272, "unshare", Unshare, U32),
+    row(308, "setns", Setns, U32),
+    row(165, "mount", Mount, U32),
+    row(166, "umount2", Umount2, U32),
+    row(155, "pivot_root", PivotRoot, U32),
+    row(317, "seccomp", Seccomp, U32),
+    row(170, "sethostname", Sethostname, U32),
+    row(171, "setdomainname", Setdomainname, U32),
 ];
 
 /// asm/unistd_32.h: the legacy 16-bit calls and their 32-bit successors.
@@ -437,11 +534,32 @@ pub static I386: &[Row] = &[
     row(235, "removexattr", Removexattr, U32),
     row(236, "lremovexattr", Lremovexattr, U32),
     row(237, "fremovexattr", Fremovexattr, U32),
+    // i386's oldumount (22, umount without flags) is not in the table.
+    row(37, "kill", Kill, U32),
+    row(238, "tkill", Tkill, U32),
+    row(270, "tgkill", Tgkill, U32),
+    row(178, "rt_sigqueueinfo", RtSigqueueinfo, U32),
+    row(335, "rt_tgsigqueueinfo", RtTgsigqueueinfo, U32),
+    row(61, "chroot", Chroot, U32),
+    row(310, "unshare", Unshare, U32),
+    row(346, "setns", Setns, U32),
+    row(21, "mount", Mount, U32),
+    row(52, "umount2", Umount2, U32),
+    row(217, "pivot_root", PivotRoot, U32),
+    row(354, "seccomp", Seccomp, U32),
+    row(74, "sethostname", Sethostname, U32),
+    row(121, "setdomainname", Setdomainname, U32),
 ];
 
 /// getsockopt's level and option for the peer's credentials.
 pub const SOL_SOCKET: u32 = 1;
 pub const SO_PEERCRED: u32 = 17;
+/// The peer's supplementary groups (net/core/sock.c, Linux 4.13).
+pub const SO_PEERGROUPS: u32 = 59;
+/// prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, …): the prctl row stops for
+/// this option with that mode only (kernel/seccomp.c prctl_set_seccomp).
+pub const PR_SET_SECCOMP: u64 = 22;
+pub const SECCOMP_MODE_FILTER: u64 = 2;
 
 /// The prctl options that are credential options: only these stop (the
 /// seccomp filter checks prctl's first argument), every other runs natively.
@@ -472,12 +590,28 @@ impl Outcome {
     fn from_get(r: Result<i64, Errno>) -> Outcome {
         Outcome::value(r.unwrap_or_else(|e| e.ret()))
     }
+    /// A capability check: the kernel runs what it lets through.
+    fn from_check(r: Check) -> Outcome {
+        match r {
+            Ok(()) => Outcome::Native,
+            Err(e) => Outcome::value(e.ret()),
+        }
+    }
 }
 
 /// Runs one intercepted call through the model: decode `args` (the six
 /// argument registers) the way `row`'s prototype does, call the model, and
-/// say what the caller gets back. Never panics on any argument.
-pub fn dispatch(abi: Abi, row: &Row, args: [u64; 6], creds: &Creds, caller: &Caller, mem: &mut dyn UserMem) -> Outcome {
+/// say what the caller gets back. `world` holds what the capability checks
+/// of the `Privilege` rows need to know. Never panics on any argument.
+pub fn dispatch(
+    abi: Abi,
+    row: &Row,
+    args: [u64; 6],
+    creds: &Creds,
+    caller: &Caller,
+    world: &dyn World,
+    mem: &mut dyn UserMem,
+) -> Outcome {
     // A 32-bit task's registers are 32 bits wide (unsigned long, pointers).
     let a = match abi {
         Abi::X86_64 => args,
@@ -493,6 +627,7 @@ pub fn dispatch(abi: Abi, row: &Row, args: [u64; 6], creds: &Creds, caller: &Cal
     };
     let size = a[0] as i32; // the kernel's `int gidsetsize`
     let sixteen = row.width == IdWidth::U16;
+    let compat = abi == Abi::I386;
     match row.shim {
         Shim::Getuid => get_id(sys::getuid(creds)),
         Shim::Geteuid => get_id(sys::geteuid(creds)),
@@ -525,11 +660,34 @@ pub fn dispatch(abi: Abi, row: &Row, args: [u64; 6], creds: &Creds, caller: &Cal
         Shim::Execve | Shim::Execveat => Outcome::Native,
         // It needs the socket: the tracer answers it.
         Shim::Getsockopt => Outcome::Native,
+        // sys_prctl: security_task_prctl says ENOSYS (not a capability
+        // option), then prctl_set_seccomp.
+        Shim::Prctl if a[0] as u32 as u64 == PR_SET_SECCOMP => {
+            Outcome::from_check(ns::prctl_set_seccomp(creds, compat, a[1], a[2], mem))
+        }
         Shim::Prctl => match sys::prctl(creds, a[0], a[1], a[2], a[3], a[4]) {
             None => Outcome::Native,
             Some(Ok(ans)) => Outcome::Emulated { ret: ans.ret, commit: ans.commit },
             Some(Err(e)) => Outcome::value(e.ret()),
         },
+        // pid_t and int arguments are the registers' low 32 bits.
+        Shim::Kill => Outcome::from_check(signal::kill(creds, world, a[0] as i32, a[1] as i32)),
+        Shim::Tkill => Outcome::from_check(signal::tkill(creds, world, a[0] as i32, a[1] as i32)),
+        Shim::Tgkill => Outcome::from_check(signal::tgkill(creds, world, a[0] as i32, a[1] as i32, a[2] as i32)),
+        Shim::RtSigqueueinfo => {
+            Outcome::from_check(signal::rt_sigqueueinfo(creds, world, a[0] as i32, a[1] as i32, a[2], mem))
+        }
+        Shim::RtTgsigqueueinfo => Outcome::from_check(signal::rt_tgsigqueueinfo(
+            creds, world, a[0] as i32, a[1] as i32, a[2] as i32, a[3], mem,
+        )),
+        Shim::Chroot => Outcome::from_check(ns::chroot(creds, world, a[0], mem)),
+        Shim::Unshare => Outcome::from_check(ns::unshare(creds, world, a[0])),
+        Shim::Setns => Outcome::from_check(ns::setns(creds, world, a[0] as i32, a[1] as i32)),
+        Shim::Mount => Outcome::from_check(ns::mount(creds, world, a[0], a[1], a[2], a[3], a[4], mem)),
+        Shim::Umount2 => Outcome::from_check(ns::umount(creds, world, a[0], a[1] as i32, mem)),
+        Shim::PivotRoot => Outcome::from_check(ns::pivot_root(creds)),
+        Shim::Seccomp => Outcome::from_check(ns::seccomp(creds, compat, a[0] as u32, a[1] as u32, a[2], mem)),
+        Shim::Sethostname | Shim::Setdomainname => Outcome::from_check(ns::sethostname(creds)),
         // The ownership classes need the file: the tracer answers them.
         _ => {
             debug_assert!(row.shim.is_ownership());

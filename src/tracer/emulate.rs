@@ -92,6 +92,11 @@ fn arity(shim: Shim) -> usize {
         Shim::Getsockopt => 5,
         Shim::Renameat | Shim::Linkat => 4,
         Shim::Renameat2 => 5,
+        Shim::Kill | Shim::Tkill | Shim::Setns | Shim::PivotRoot | Shim::Umount2 | Shim::Sethostname | Shim::Setdomainname => 2,
+        Shim::Tgkill | Shim::RtSigqueueinfo | Shim::Seccomp => 3,
+        Shim::RtTgsigqueueinfo => 4,
+        Shim::Chroot | Shim::Unshare => 1,
+        Shim::Mount => 5,
     }
 }
 
@@ -196,7 +201,8 @@ pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, str
     let mut mem = TraceeMem::new(tid, strategy);
     let find = |pid: i32| tasks.creds(pid).map(CapTriple::from).or_else(|| crate::creds::real_caps_of(pid));
     let caller = Caller { tid, find_task: &find };
-    match dispatch(abi, row, call.args, &creds, &caller, &mut mem) {
+    let world = super::world::TraceeWorld { tid, tasks, owners };
+    match dispatch(abi, row, call.args, &creds, &caller, &world, &mut mem) {
         Outcome::Native => Decision::NATIVE,
         Outcome::Emulated { ret, commit } => {
             if log::log_enabled!(log::Level::Debug) {

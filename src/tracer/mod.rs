@@ -7,6 +7,7 @@ mod ownership;
 mod peercred;
 mod procfs;
 mod tasks;
+mod world;
 
 pub use emulate::Call;
 pub use ownership::{Inode, Store};

@@ -3,13 +3,15 @@
 //! the peer, it gives its virtual euid and egid instead, as
 //! net/core/sock.c (cred_to_ucred) would from the peer's credentials, so
 //! that peer authentication (PostgreSQL's `peer`, D-Bus, …) sees the user
-//! the peer dropped to. The pid stays the kernel's.
+//! the peer dropped to. The pid stays the kernel's. SO_PEERGROUPS likewise
+//! gives a traced peer's virtual supplementary groups (message buses read
+//! them for group policies).
 
 use super::tasks::TaskTable;
 use super::tgid_of;
 use crate::mem::TraceeMem;
 use crate::ptrace::Tid;
-use credshim_shims::table::{SOL_SOCKET, SO_PEERCRED};
+use credshim_shims::table::{SOL_SOCKET, SO_PEERCRED, SO_PEERGROUPS};
 use credshim_shims::UserMem;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
@@ -35,10 +37,13 @@ fn dup_from(tid: Tid, fd: i32) -> Option<OwnedFd> {
 /// (not a socket, no peer, an untraced peer, any error).
 pub fn getsockopt_call(tid: Tid, args: &[u64; 6], tasks: &TaskTable, mem: &mut TraceeMem) -> Option<i64> {
     // Without the filter (--no-seccomp, or a hook that stops at every call)
-    // every getsockopt comes here: only SO_PEERCRED is credshim's.
-    if (args[1] as u32, args[2] as u32) != (SOL_SOCKET, SO_PEERCRED) {
-        return None;
-    }
+    // every getsockopt comes here: only SO_PEERCRED and SO_PEERGROUPS are
+    // credshim's.
+    let peergroups = match (args[1] as u32, args[2] as u32) {
+        (SOL_SOCKET, SO_PEERCRED) => false,
+        (SOL_SOCKET, SO_PEERGROUPS) => true,
+        _ => return None,
+    };
     let (fd, optval, optlen) = (args[0] as i32, args[3], args[4]);
     let mut len = [0u8; 4];
     mem.read(optlen, &mut len).ok()?;
@@ -57,6 +62,10 @@ pub fn getsockopt_call(tid: Tid, args: &[u64; 6], tasks: &TaskTable, mem: &mut T
         return None;
     }
     let peer = tasks.creds(cred.pid)?;
+    if peergroups {
+        log::debug!("[pid {tid}] SO_PEERGROUPS of fd {fd}: peer {} with {} groups", cred.pid, peer.groups.len());
+        return Some(peer_groups(len, optval, optlen, &peer.groups, mem));
+    }
     let mut out = [0u8; UCRED_LEN];
     out[..4].copy_from_slice(&cred.pid.to_le_bytes());
     out[4..8].copy_from_slice(&peer.euid.0.to_le_bytes());
@@ -67,4 +76,24 @@ pub fn getsockopt_call(tid: Tid, args: &[u64; 6], tasks: &TaskTable, mem: &mut T
         return Some(e.ret());
     }
     Some(mem.write(optlen, &(len as u32).to_le_bytes()).map(|()| 0).unwrap_or_else(|e| e.ret()))
+}
+
+/// net/core/sock.c sk_getsockopt SO_PEERGROUPS, for the peer's groups (the
+/// peer's cred exists: it is traced): a buffer too small gets the size
+/// needed in `optlen` and ERANGE; else groups_to_user (from_kgid_munged:
+/// the virtual namespace maps every id), then the length.
+fn peer_groups(len: i32, optval: u64, optlen: u64, groups: &[credshim_shims::Kgid], mem: &mut TraceeMem) -> i64 {
+    let need = groups.len() * 4;
+    if (len as usize) < need {
+        let r = mem.write(optlen, &(need as i32).to_le_bytes());
+        return r.map(|()| credshim_shims::Errno::ERANGE.ret()).unwrap_or_else(|e| e.ret());
+    }
+    let mut out = Vec::with_capacity(need);
+    for g in groups {
+        out.extend_from_slice(&g.0.to_le_bytes());
+    }
+    if let Err(e) = mem.write(optval, &out) {
+        return e.ret();
+    }
+    mem.write(optlen, &(need as i32).to_le_bytes()).map(|()| 0).unwrap_or_else(|e| e.ret())
 }

@@ -72,6 +72,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -355,6 +356,13 @@ static const struct {
 	{"PR_CAP_AMBIENT", 47},        {"PR_CAP_AMBIENT_IS_SET", 1},
 	{"PR_CAP_AMBIENT_RAISE", 2},   {"PR_CAP_AMBIENT_LOWER", 3},
 	{"PR_CAP_AMBIENT_CLEAR_ALL", 4},
+	{"CLONE_VM", 0x100},           {"CLONE_FS", 0x200},
+	{"CLONE_FILES", 0x400},        {"CLONE_SIGHAND", 0x800},
+	{"CLONE_THREAD", 0x10000},     {"CLONE_NEWNS", 0x20000},
+	{"CLONE_SYSVSEM", 0x40000},    {"CLONE_NEWTIME", 0x80},
+	{"CLONE_NEWCGROUP", 0x2000000}, {"CLONE_NEWUTS", 0x4000000},
+	{"CLONE_NEWIPC", 0x8000000},   {"CLONE_NEWUSER", 0x10000000},
+	{"CLONE_NEWPID", 0x20000000},  {"CLONE_NEWNET", 0x40000000},
 };
 
 static int parse_num(const char *s, uint64_t *out)
@@ -450,6 +458,9 @@ static int parse_pspec(const char *s, pspec *p)
 enum kind {
 	K_ID1, K_ID2, K_ID3, K_GET0, K_GETRES, K_GETGROUPS, K_SETGROUPS,
 	K_CAPGET, K_CAPSET, K_PRCTL, K_THREAD, K_FORK, K_EXEC,
+	/* the capability checks of other calls (SCRIPT.md "Other calls") */
+	K_KILL, K_TGKILL, K_CHROOT, K_UNSHARE, K_SETNS, K_MOUNT, K_PIVOT,
+	K_SECCOMP, K_SETHOSTNAME,
 };
 
 struct opdef {
@@ -480,6 +491,20 @@ static const struct opdef ops[] = {
 	{"capget", K_CAPGET, SYS_capget, -1L, 0},
 	{"capset", K_CAPSET, SYS_capset, -1L, 0},
 	{"prctl", K_PRCTL, SYS_prctl, -1L, 0},
+	{"kill", K_KILL, SYS_kill, -1L, 0},
+	{"tkill", K_KILL, SYS_tkill, -1L, 0},
+	{"sigqueue", K_KILL, SYS_rt_sigqueueinfo, -1L, 0},
+	{"tgkill", K_TGKILL, SYS_tgkill, -1L, 0},
+	{"tgsigqueue", K_TGKILL, SYS_rt_tgsigqueueinfo, -1L, 0},
+	{"chroot", K_CHROOT, SYS_chroot, -1L, 0},
+	{"unshare", K_UNSHARE, SYS_unshare, -1L, 0},
+	{"setns", K_SETNS, SYS_setns, -1L, 0},
+	{"mount", K_MOUNT, SYS_mount, -1L, 0},
+	{"umount", K_MOUNT, SYS_umount2, -1L, 0},
+	{"pivot_root", K_PIVOT, SYS_pivot_root, -1L, 0},
+	{"seccomp", K_SECCOMP, SYS_seccomp, -1L, 0},
+	{"prctl_seccomp", K_SECCOMP, SYS_prctl, -1L, 0},
+	{"sethostname", K_SETHOSTNAME, SYS_sethostname, -1L, 0},
 	{"thread", K_THREAD, -1L, -1L, 0},
 	{"fork", K_FORK, -1L, -1L, 0},
 	{"exec", K_EXEC, -1L, -1L, 0},
@@ -503,6 +528,7 @@ typedef struct step {
 	const char *execkind;
 	struct step *inner;
 	int inner_ok;
+	char **words; /* the arguments, for the K_KILL.. kinds */
 } step_t;
 
 static void step_free(step_t *st)
@@ -698,6 +724,38 @@ static int parse_step(char **w, int nw, step_t *st)
 		/* a malformed inner step is `!bad` inside the thread */
 		st->inner_ok = parse_step(a, na, st->inner);
 		return 1;
+	case K_KILL:
+	case K_TGKILL: {
+		int want = st->op->kind == K_KILL ? 2 : 3;
+		if (na != want)
+			return 0;
+		for (int i = 0; i < want - 1; i++)
+			if (!parse_pid(strcmp(a[i], "main") ? a[i] : "0", st))
+				return 0;
+		st->words = a;
+		return parse_num(a[want - 1], &st->n[0]);
+	}
+	case K_CHROOT:
+		st->words = a;
+		return na == 1;
+	case K_UNSHARE:
+		return na == 1 && parse_num(a[0], &st->n[0]);
+	case K_SETNS:
+		st->words = a;
+		return na == 2 && parse_num(a[1], &st->n[0]) &&
+		       (strcmp(a[0], "badfd") == 0 || strchr(a[0], '/') == NULL);
+	case K_MOUNT:
+		st->words = a;
+		return na == 2 && parse_num(a[1], &st->n[0]);
+	case K_PIVOT:
+	case K_SETHOSTNAME:
+		return na == 0;
+	case K_SECCOMP:
+		st->words = a;
+		return na == 2 && parse_num(a[0], &st->n[0]) &&
+		       (!strcmp(a[1], "allow") || !strcmp(a[1], "bad") ||
+			!strcmp(a[1], "empty") || !strcmp(a[1], "long") ||
+			!strcmp(a[1], "null"));
 	case K_FORK:
 		return na == 0;
 	case K_EXEC:
@@ -827,6 +885,143 @@ static int32_t resolve_pid(const step_t *st)
 		break;
 	}
 	return st->pidval;
+}
+
+static const char *g_dir;
+
+/* a PID word of the K_KILL kinds, resolved by the calling thread */
+static int32_t pid_word(const char *w)
+{
+	uint64_t v = 0;
+	if (strcmp(w, "self") == 0)
+		return (int32_t)syscall(SYS_gettid);
+	if (strcmp(w, "main") == 0)
+		return (int32_t)getpid();
+	if (strcmp(w, "parent") == 0)
+		return (int32_t)getppid();
+	if (strcmp(w, "nosuch") == 0)
+		return 0x3ffffff0;
+	parse_num(w, &v);
+	return (int32_t)(uint32_t)v;
+}
+
+/* a PATH word: `null`, `/`, or a name in DIR (malloc'd, or NULL) */
+static char *path_word(const char *w)
+{
+	if (strcmp(w, "null") == 0)
+		return NULL;
+	if (strcmp(w, "/") == 0)
+		return strdup("/");
+	sb_t p = {0};
+	sb_printf(&p, "%s/%s", g_dir, strcmp(w, "dir") ? w : ".");
+	return p.p;
+}
+
+static const char *ns_word(const char *w)
+{
+	static const char *const names[] = {"mnt", "uts", "ipc", "net", "cgroup", "user", "pid", "time"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(w, names[i]) == 0)
+			return names[i];
+	return NULL;
+}
+
+static void run_priv(const step_t *st, sb_t *o)
+{
+	long nr = st->op->nr, r = -1;
+	int e = 0;
+	switch (st->op->kind) {
+	case K_KILL:
+	case K_TGKILL: {
+		int two = st->op->kind == K_TGKILL;
+		int32_t p0 = pid_word(st->words[0]);
+		int32_t p1 = two ? pid_word(st->words[1]) : 0;
+		int sig = (int)(uint32_t)st->n[0];
+		siginfo_t si;
+		memset(&si, 0, sizeof si);
+		si.si_signo = sig;
+		si.si_code = SI_QUEUE;
+		si.si_pid = getpid();
+		si.si_uid = getuid();
+		if (nr == SYS_rt_sigqueueinfo)
+			r = syscall(nr, (long)p0, (long)sig, &si);
+		else if (nr == SYS_rt_tgsigqueueinfo)
+			r = syscall(nr, (long)p0, (long)p1, (long)sig, &si);
+		else if (two)
+			r = syscall(nr, (long)p0, (long)p1, (long)sig);
+		else
+			r = syscall(nr, (long)p0, (long)sig);
+		e = errno;
+		break;
+	}
+	case K_CHROOT:
+	case K_MOUNT: {
+		char *path = path_word(st->words[0]);
+		if (nr == SYS_chroot)
+			r = syscall(nr, path);
+		else if (nr == SYS_mount)
+			r = syscall(nr, "none", path, "credshim-nofs", (unsigned long)st->n[0], NULL);
+		else
+			r = syscall(nr, path, (unsigned long)st->n[0]);
+		e = errno;
+		free(path);
+		break;
+	}
+	case K_UNSHARE:
+		r = syscall(nr, (unsigned long)st->n[0]);
+		e = errno;
+		break;
+	case K_SETNS: {
+		int fd = -1;
+		const char *ns = ns_word(st->words[0]);
+		if (ns) {
+			sb_t p = {0};
+			sb_printf(&p, "/proc/thread-self/ns/%s", ns);
+			fd = open(p.p, O_RDONLY | O_CLOEXEC);
+			sb_free(&p);
+			if (fd < 0) {
+				add_result(o, -1, errno);
+				return;
+			}
+		}
+		r = syscall(nr, (long)fd, (long)(int)(uint32_t)st->n[0]);
+		e = errno;
+		if (fd >= 0)
+			close(fd);
+		break;
+	}
+	case K_PIVOT:
+		r = syscall(nr, g_dir, g_dir);
+		e = errno;
+		break;
+	case K_SECCOMP: {
+		/* allow: BPF_RET|BPF_K SECCOMP_RET_ALLOW; bad: an unknown opcode */
+		static struct { uint16_t code; uint8_t jt, jf; uint32_t k; } prog[1];
+		struct { unsigned short len; void *filter; } fprog = {1, prog};
+		const char *w = st->words[1];
+		prog[0].code = strcmp(w, "bad") ? 0x06 : 0xffff;
+		prog[0].k = 0x7fff0000u;
+		if (strcmp(w, "empty") == 0)
+			fprog.len = 0;
+		if (strcmp(w, "long") == 0)
+			fprog.len = 4097;
+		void *arg = strcmp(w, "null") ? (void *)&fprog : NULL;
+		if (nr == SYS_seccomp)
+			r = syscall(nr, 1L /* SECCOMP_SET_MODE_FILTER */, (unsigned long)st->n[0], arg);
+		else
+			r = syscall(nr, 22L /* PR_SET_SECCOMP */, (unsigned long)st->n[0], arg, 0L, 0L);
+		e = errno;
+		break;
+	}
+	case K_SETHOSTNAME:
+		r = syscall(nr, "credshim", -1L);
+		e = errno;
+		break;
+	default:
+		sb_add(o, "!bad");
+		return;
+	}
+	add_result(o, r, e);
 }
 
 static void run_step(const step_t *st, sb_t *o)
@@ -1004,6 +1199,17 @@ static void run_step(const step_t *st, sb_t *o)
 			    (unsigned long)st->n[3], (unsigned long)st->n[4]);
 		e = errno;
 		add_result(o, r, e);
+		return;
+	case K_KILL:
+	case K_TGKILL:
+	case K_CHROOT:
+	case K_UNSHARE:
+	case K_SETNS:
+	case K_MOUNT:
+	case K_PIVOT:
+	case K_SECCOMP:
+	case K_SETHOSTNAME:
+		run_priv(st, o);
 		return;
 	case K_THREAD:
 	case K_FORK:

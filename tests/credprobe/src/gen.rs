@@ -76,8 +76,49 @@ fn group_list(r: &mut Rng) -> (Vec<String>, usize) {
     (l, n)
 }
 
+const TARGETS: &[&str] = &["self", "main", "parent", "parent", "parent", "nosuch"];
+const SIGNALS: &[&str] = &["0", "0", "0", "17", "18", "23", "28", "65", "-1"];
+
+/// A step of the other calls' capability checks (SCRIPT.md "Other
+/// calls"), with the arguments whose kernel answer does not depend on the
+/// machine: no pid the script does not know, no chroot that moves the
+/// root, no new network namespace (slow), no sethostname or pivot_root
+/// (root's answer is the host's UTS namespace and mount tree), no
+/// CLONE_THREAD (after a `thread` step the thread may not have left the
+/// thread group yet when the next call runs: the kernel's answer is a race).
+fn other_step(r: &mut Rng) -> String {
+    match r.below(20) {
+        0..=2 => format!("kill {} {}", r.pick(TARGETS), r.pick(SIGNALS)),
+        3 => format!("tkill {} {}", r.pick(&["self", "main", "parent", "nosuch", "0", "-1"]), r.pick(SIGNALS)),
+        4 => format!("tgkill {} {} {}", r.pick(TARGETS), r.pick(TARGETS), r.pick(SIGNALS)),
+        5 => format!("sigqueue {} {}", r.pick(TARGETS), r.pick(SIGNALS)),
+        6 => format!("tgsigqueue {} {} {}", r.pick(TARGETS), r.pick(TARGETS), r.pick(SIGNALS)),
+        7..=8 => format!("chroot {}", r.pick(&["/", "/", "nosuch", "plain", "null"])),
+        9..=11 => format!(
+            "unshare {}",
+            r.pick(&["CLONE_NEWUTS", "CLONE_NEWIPC", "CLONE_NEWNS", "CLONE_NEWCGROUP", "CLONE_FILES", "0x1", "0x100004000000"])
+        ),
+        12 => format!("setns {} {}", r.pick(&["mnt", "mnt", "user", "badfd"]), r.pick(&["0", "0", "CLONE_NEWNS", "CLONE_NEWUTS"])),
+        13 => format!(
+            "mount {} {}",
+            r.pick(&["dir", "dir", "nosuch", "plain", "null"]),
+            r.pick(&["0", "32", "0x40000", "0x80000000", "0xc0ed0000"])
+        ),
+        14 => format!("umount {} {}", r.pick(&["dir", "dir", "nosuch", "plain", "null"]), r.pick(&["0", "2", "8", "16"])),
+        15..=17 => format!(
+            "seccomp {} {}",
+            r.pick(&["0", "0", "1", "2", "4", "64", "9", "32"]),
+            r.pick(&["allow", "allow", "bad", "null", "empty", "long"])
+        ),
+        _ => format!("prctl_seccomp {} {}", r.pick(&["2", "2", "3", "0"]), r.pick(&["allow", "bad"])),
+    }
+}
+
 /// One step that makes a system call (not fork, exec or thread).
 fn call_step(r: &mut Rng, o: &GenOpts) -> String {
+    if r.chance(15) {
+        return other_step(r);
+    }
     let suffix = if o.legacy16 && r.chance(30) { "16" } else { "" };
     match r.below(100) {
         0..=7 => format!("setuid{suffix} {}", id(r)),

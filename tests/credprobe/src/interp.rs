@@ -8,6 +8,7 @@ use credshim_shims::exec::exec_creds;
 use credshim_shims::id::IdWidth;
 use credshim_shims::mem::VecMem;
 use credshim_shims::table::{dispatch, Abi, Outcome, Row, Shim};
+use credshim_shims::world::{CallerFacts, Found, Inode, NsType, TaskFacts, World};
 use credshim_shims::{Creds, Errno};
 
 const MAIN_TID: i32 = 1000;
@@ -83,6 +84,14 @@ impl Interp {
     /// The row a step name calls on this ABI (SCRIPT.md: `*16` names are the
     /// i386 legacy calls; plain names are the 32-bit-id calls).
     fn row(&self, op: &str) -> Result<&'static Row, &'static str> {
+        // The steps of other calls named after their call (SCRIPT.md).
+        let op = match op {
+            "sigqueue" => "rt_sigqueueinfo",
+            "tgsigqueue" => "rt_tgsigqueueinfo",
+            "umount" => "umount2",
+            "prctl_seccomp" => "prctl",
+            other => other,
+        };
         let legacy = op.strip_suffix("16");
         match (self.abi, legacy) {
             (Abi::X86_64, Some(_)) => Err("-1 ENOSYS"),
@@ -104,6 +113,9 @@ impl Interp {
             Ok(r) => r,
             Err(s) => return s.to_string(),
         };
+        if words[0] == "prctl_seccomp" || row.shim.class() == credshim_shims::table::Class::Privilege {
+            return self.call_privileged(creds, row, words, fam).unwrap_or_else(|| "!bad".to_string());
+        }
         match self.call_row(creds, row, &words[1..], fam) {
             Some(s) => s,
             None => "!bad".to_string(),
@@ -245,7 +257,8 @@ impl Interp {
             _ => None,
         };
         let caller = Caller { tid: fam.tid, find_task: &find };
-        let outcome = dispatch(self.abi, row, args, creds, &caller, &mut mem.mem);
+        let world = ScriptWorld { fam, me: creds, ns: None };
+        let outcome = dispatch(self.abi, row, args, creds, &caller, &world, &mut mem.mem);
         let result = match outcome {
             Outcome::Native => return Some("!native".to_string()),
             Outcome::Emulated { ret, commit } => {
@@ -257,6 +270,120 @@ impl Interp {
         };
         extra += &after(&mem);
         Some(format!("{result}{extra}"))
+    }
+
+    /// A step of the capability-check rows: the model's answer, or, where
+    /// the model lets the kernel run the call, what the kernel answers in
+    /// the scripts' fixed world (`native`).
+    fn call_privileged(&self, creds: &Creds, row: &Row, words: &[String], fam: &Family) -> Option<String> {
+        let a = &words[1..];
+        let mut mem = Mem { mem: VecMem::new(), next: 0x1000_0000, slot: 4 };
+        let mut args = [0u64; 6];
+        let pid = |w: &str| -> Option<u64> {
+            Some(match w {
+                "self" => fam.tid as u32 as u64,
+                "main" => MAIN_TID as u64,
+                "parent" => PARENT_PID as u64,
+                "nosuch" => script::NOSUCH_PID as u64,
+                _ => script::num(w)? as u32 as u64,
+            })
+        };
+        let want = |n: usize| (a.len() == n).then_some(());
+        match row.shim {
+            Shim::Kill | Shim::Tkill | Shim::RtSigqueueinfo => {
+                want(2)?;
+                args[0] = pid(&a[0])?;
+                args[1] = script::num(&a[1])?;
+            }
+            Shim::Tgkill | Shim::RtTgsigqueueinfo => {
+                want(3)?;
+                args[0] = pid(&a[0])?;
+                args[1] = pid(&a[1])?;
+                args[2] = script::num(&a[2])?;
+            }
+            Shim::Chroot => want(1)?,
+            Shim::Unshare => {
+                want(1)?;
+                args[0] = script::num(&a[0])?;
+            }
+            Shim::Setns => {
+                want(2)?;
+                if a[0].contains('/') {
+                    return None;
+                }
+                args[0] = match ns_word(&a[0]) {
+                    Some(_) => 3,
+                    None => -1i64 as u64,
+                };
+                args[1] = script::num(&a[1])?;
+            }
+            Shim::Mount | Shim::Umount2 => {
+                want(2)?;
+                script::num(&a[1])?;
+            }
+            Shim::PivotRoot | Shim::Sethostname => want(0)?,
+            Shim::Seccomp | Shim::Prctl => {
+                want(2)?;
+                let mode = script::num(&a[0])?;
+                let prog = match a[1].as_str() {
+                    "allow" | "bad" => 1u16,
+                    "empty" => 0,
+                    "long" => 4097,
+                    "null" => 0,
+                    _ => return None,
+                };
+                let fprog = if a[1] == "null" {
+                    0
+                } else {
+                    let mut b = vec![0u8; if self.abi == Abi::I386 { 8 } else { 16 }];
+                    b[..2].copy_from_slice(&prog.to_ne_bytes());
+                    b[4] = 0x10; // the program's address: never read by the model
+                    mem.place(b)
+                };
+                args[..3].copy_from_slice(&if row.shim == Shim::Prctl { [22, mode, fprog] } else { [1, mode, fprog] });
+            }
+            _ => return None,
+        }
+        // The path argument: the word itself, which the world knows.
+        let path_arg = match row.shim {
+            Shim::Chroot => Some(0),
+            Shim::Mount => Some(1),
+            Shim::Umount2 => Some(0),
+            _ => None,
+        };
+        if let Some(i) = path_arg {
+            let w = &a[0];
+            let p = if w == "null" {
+                0
+            } else {
+                let mut b = w.as_bytes().to_vec();
+                b.push(0);
+                mem.place(b)
+            };
+            args[i] = p;
+            if row.shim == Shim::Mount {
+                args[0] = mem.place(b"none\0".to_vec());
+                args[2] = mem.place(b"credshim-nofs\0".to_vec());
+                args[3] = script::num(&a[1])?;
+            } else if row.shim == Shim::Umount2 {
+                args[1] = script::num(&a[1])?;
+            }
+        }
+        if row.shim == Shim::RtSigqueueinfo || row.shim == Shim::RtTgsigqueueinfo {
+            let sig = args[if row.shim == Shim::RtSigqueueinfo { 1 } else { 2 }] as u32;
+            let mut info = vec![0u8; 128];
+            info[..4].copy_from_slice(&sig.to_ne_bytes());
+            info[8..12].copy_from_slice(&(-1i32).to_ne_bytes()); // SI_QUEUE
+            let at = mem.place(info);
+            args[if row.shim == Shim::RtSigqueueinfo { 2 } else { 3 }] = at;
+        }
+        let world = ScriptWorld { fam, me: creds, ns: if row.shim == Shim::Setns { ns_word(&a[0]) } else { None } };
+        let find = |_: i32| None;
+        let caller = Caller { tid: fam.tid, find_task: &find };
+        Some(match dispatch(self.abi, row, args, creds, &caller, &world, &mut mem.mem) {
+            Outcome::Emulated { ret, .. } => self.result(ret),
+            Outcome::Native => native(row.shim, a, fam),
+        })
     }
 
     fn pid(&self, p: Pid, fam: &Family) -> i32 {
@@ -359,5 +486,98 @@ impl Mem {
         let off = (addr - base) as usize;
         let r = self.mem.region(base).unwrap_or(&[]);
         r.get(off..off + 4).map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]])).unwrap_or(0)
+    }
+}
+
+/// setns's namespace words (the probe opens /proc/thread-self/ns/WORD);
+/// any other word stands for a descriptor that is not open (`badfd`).
+fn ns_word(w: &str) -> Option<NsType> {
+    NsType::from_proc_name(w)
+}
+
+/// What the kernel answers for a call the model lets it run, in the
+/// scripts' fixed world (SCRIPT.md "Other calls"): the calls are chosen so
+/// that the kernel's own answer does not depend on the machine.
+fn native(shim: Shim, a: &[String], fam: &Family) -> String {
+    let err = |e: Errno| format!("-1 {}", e.name());
+    let path = a.first().map(String::as_str).unwrap_or("");
+    let target = || match path {
+        "null" => Some(err(Errno::EFAULT)),
+        "/" | "dir" | "locked" | "plain" => None,
+        _ => Some(err(Errno::ENOENT)),
+    };
+    match shim {
+        Shim::Chroot => match target() {
+            Some(e) => e,
+            None if path == "plain" => err(Errno(20)), // ENOTDIR
+            None => "0".to_string(),
+        },
+        Shim::Setns => match ns_word(path) {
+            None => err(Errno::EBADF),
+            // userns_install: not the caller's own namespace again.
+            Some(NsType::User) => err(Errno::EINVAL),
+            // mntns_install: fs->users != 1 in a thread.
+            Some(NsType::Mnt) if fam.main.is_some() => err(Errno::EINVAL),
+            Some(_) => "0".to_string(),
+        },
+        Shim::Mount => target().unwrap_or_else(|| {
+            let mut flags = a.get(1).and_then(|w| script::num(w)).unwrap_or(0);
+            if flags & 0xffff_0000 == 0xc0ed_0000 {
+                flags &= !0xffff_0000;
+            }
+            // No such filesystem type (ENODEV); a remount or a propagation
+            // change of what is not a mount point (EINVAL).
+            if flags == 0 { err(Errno(19)) } else { err(Errno::EINVAL) }
+        }),
+        Shim::Umount2 => target().unwrap_or_else(|| err(Errno::EINVAL)),
+        // pivot_root(DIR, DIR): DIR is not a mount point.
+        Shim::PivotRoot => err(Errno::EBUSY),
+        Shim::Seccomp | Shim::Prctl if a.get(1).map(String::as_str) == Some("bad") => err(Errno::EINVAL),
+        Shim::Sethostname => err(Errno::EINVAL),
+        _ => "0".to_string(),
+    }
+}
+
+/// The tasks and files the scripts can name: the caller, its main thread,
+/// its parent process; `/`, DIR (`dir`), DIR/locked (0700) and DIR/plain,
+/// all root's.
+struct ScriptWorld<'a> {
+    fam: &'a Family<'a>,
+    me: &'a Creds,
+    /// The namespace of a setns step's descriptor (3).
+    ns: Option<NsType>,
+}
+
+const SESSION: i32 = 1;
+
+impl World for ScriptWorld<'_> {
+    fn caller(&self) -> CallerFacts {
+        CallerFacts { tid: self.fam.tid, tgid: MAIN_TID, session: SESSION, thread_group_empty: self.fam.main.is_none() }
+    }
+    fn task(&self, pid: i32) -> Found<TaskFacts> {
+        let (tgid, c) = match pid {
+            p if p == self.fam.tid => (MAIN_TID, self.me),
+            MAIN_TID => (MAIN_TID, self.fam.main.unwrap_or(self.me)),
+            PARENT_PID => (PARENT_PID, self.fam.parent),
+            _ => return Found::NoSuch,
+        };
+        Found::Yes(TaskFacts { tgid, uid: c.uid, suid: c.suid, session: SESSION })
+    }
+    fn lookup(&self, path: &[u8], _follow: bool) -> Option<Inode> {
+        let mode = match path {
+            b"/" | b"dir" => 0o040755,
+            b"locked" => 0o040700,
+            b"plain" => 0o100755,
+            _ => return None,
+        };
+        Some(Inode { mode, uid: 0, gid: 0 })
+    }
+    fn ns_file(&self, fd: i32) -> Option<NsType> {
+        // The probe's descriptor for the step's namespace word.
+        if fd == 3 {
+            self.ns
+        } else {
+            None
+        }
     }
 }

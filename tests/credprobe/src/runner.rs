@@ -54,7 +54,17 @@ impl Probe {
                 sh(Command::new("setcap").arg(text).arg(&path))?;
             }
         }
+        probe.locked_dir("0:0")?;
         Ok(probe)
+    }
+
+    /// DIR/locked: a directory only its owner (root) may search, for the
+    /// chroot steps (SCRIPT.md "Other calls").
+    fn locked_dir(&self, owner: &str) -> Result<(), String> {
+        let d = self.dir.join("locked");
+        std::fs::create_dir_all(&d).map_err(|e| format!("mkdir {}: {e}", d.display()))?;
+        sh(Command::new("chown").arg(owner).arg(&d))?;
+        sh(Command::new("chmod").arg("0700").arg(&d))
     }
 
     /// The probe command line: `wrapper… DIR/plain --dir DIR ARGS…`.
@@ -149,6 +159,7 @@ impl Probe {
             }
             sh(Command::new("chmod").arg("0755").arg(&to))?;
         }
+        probe.locked_dir(&format!("{uid}:{gid}"))?;
         Ok(probe)
     }
 }

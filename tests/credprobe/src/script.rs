@@ -14,7 +14,7 @@ pub fn join(steps: &[Vec<String>]) -> String {
     steps.iter().map(|s| s.join(" ")).collect::<Vec<_>>().join("; ")
 }
 
-const NAMES: [(&str, u64); 13] = [
+const NAMES: [(&str, u64); 27] = [
     ("PR_GET_KEEPCAPS", 7),
     ("PR_SET_KEEPCAPS", 8),
     ("PR_CAPBSET_READ", 23),
@@ -28,6 +28,20 @@ const NAMES: [(&str, u64); 13] = [
     ("PR_CAP_AMBIENT_RAISE", 2),
     ("PR_CAP_AMBIENT_LOWER", 3),
     ("PR_CAP_AMBIENT_CLEAR_ALL", 4),
+    ("CLONE_VM", 0x100),
+    ("CLONE_FS", 0x200),
+    ("CLONE_FILES", 0x400),
+    ("CLONE_SIGHAND", 0x800),
+    ("CLONE_THREAD", 0x10000),
+    ("CLONE_NEWNS", 0x20000),
+    ("CLONE_SYSVSEM", 0x40000),
+    ("CLONE_NEWTIME", 0x80),
+    ("CLONE_NEWCGROUP", 0x200_0000),
+    ("CLONE_NEWUTS", 0x400_0000),
+    ("CLONE_NEWIPC", 0x800_0000),
+    ("CLONE_NEWUSER", 0x1000_0000),
+    ("CLONE_NEWPID", 0x2000_0000),
+    ("CLONE_NEWNET", 0x4000_0000),
 ];
 
 /// `-?(0x[0-9a-fA-F]+|[0-9]+)` as a u64 (two's complement for `-`), or a
