@@ -4,8 +4,9 @@
 
 mod harness;
 
-use harness::{command, host_bset, ns_wrapper, Guard, Scratch};
+use harness::{command, free_port, host_bset, ns_owner, ns_wrapper, Guard, Scratch};
 use std::io::Read;
+use std::path::Path;
 use std::time::Duration;
 
 fn output(c: std::process::Command) -> (Option<i32>, String, String) {
@@ -56,4 +57,49 @@ fn without_notifications_proc_is_refused_with_a_warning_and_shows_the_kernel() {
     assert_eq!(got.0, Some(0), "{got:?}");
     assert!(got.2.contains("--proc needs seccomp user notifications"), "{}", got.2);
     assert_eq!(got.1, "Uid:\t0\t0\t0\t0\n", "the kernel's view: the namespace's root");
+}
+
+/// Daemons that drop privileges, as ps and pgrep see them: nginx's
+/// workers (`user www-data;`), busybox httpd -u, and a start-stop-daemon
+/// --chuid background process, each started in the background, looked at,
+/// and stopped; real root vs credshim --proc.
+#[test]
+fn ps_and_pgrep_see_daemons_that_dropped_as_real_root_sees_them() {
+    let s = Scratch::new("procdaemons");
+    let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/nginx.conf.in");
+    let port = free_port().to_string();
+    let side = |name: &str, owner: &str| -> String {
+        let d = s.dir.join(name);
+        std::fs::create_dir_all(d.join("www")).expect("mkdir");
+        std::fs::copy(&conf, d.join("nginx.conf.in")).expect("conf");
+        std::fs::write(d.join("www/index.html"), "hi\n").expect("page");
+        assert!(std::process::Command::new("chown").arg("-R").arg(owner).arg(&d).status().expect("chown").success());
+        d.to_string_lossy().into_owned()
+    };
+    let host_d = side("host", "0:0");
+    let ns_d = side("ns", &ns_owner());
+    let script = "sed \"s|@D@|$D|g; s|@PORT@|$PORT|g\" $D/nginx.conf.in > $D/nginx.conf; nginx -c $D/nginx.conf & N=$!; \
+        busybox httpd -f -u www-data:www-data -p 127.0.0.1:$((PORT+1)) -h $D/www & B=$!; \
+        start-stop-daemon --start --background --make-pidfile --pidfile $D/sleep.pid --chuid www-data:www-data --exec /bin/sleep -- 30 \
+        && for i in $(seq 100); do curl -sf http://127.0.0.1:$PORT/ >/dev/null && [ \"$(ps -o comm= -p $(cat $D/sleep.pid 2>/dev/null || echo 1))\" = sleep ] \
+             && [ $(pgrep -P $N | wc -l) = 2 ] && break; sleep 0.1; done; S=$(cat $D/sleep.pid); \
+        ps -o euser,egroup,ruser,rgroup,comm -p \"$N $B $S $(pgrep -P $N | tr '\\n' ' ')\" | sort; \
+        echo \"nginx workers: $(pgrep -u www-data -P $N | wc -l) as www-data; master as root: $(pgrep -u root -x nginx | grep -cx $N)\"; \
+        echo \"httpd as www-data: $(pgrep -u www-data -x busybox | grep -cx $B); sleep as www-data: $(pgrep -u www-data -x sleep | grep -cx $S)\"; \
+        kill $N $B $(cat $D/sleep.pid); wait";
+    let run = |prefix: &[String], d: &str| {
+        let mut c = command(prefix, &["sh", "-c", script]);
+        c.env("D", d).env("PORT", &port).current_dir("/");
+        output(c)
+    };
+    let want = run(&[], &host_d);
+    assert_eq!(want.0, Some(0), "real root: {want:?}");
+    assert!(want.1.contains("nginx workers: 2 as www-data; master as root: 1") && want.1.contains("httpd as www-data: 1; sleep as www-data: 1"), "real root: {}", want.1);
+    let w = ns_wrapper(&s.credshim(), host_bset(), &[], &["--intercept=notify", "--proc"]);
+    let got = run(&w, &ns_d);
+    assert_eq!((got.0, &got.1), (want.0, &want.1), "credshim --proc vs real root: {}", got.2);
+    // Without --proc ps shows the namespace's root for every one of them.
+    let plain = ns_wrapper(&s.credshim(), host_bset(), &[], &["--intercept=notify"]);
+    let got = run(&plain, &ns_d);
+    assert!(got.1.contains("nginx workers: 0 as www-data"), "without --proc: {}", got.1);
 }
