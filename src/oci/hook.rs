@@ -34,14 +34,16 @@ const TRACE: &str = "SCMP_ACT_TRACE";
 const O_CREAT: u64 = 0o100;
 
 /// The SCMP_ACT_TRACE rules for the shim table's calls of `classes` (and
-/// the credential and exec calls), every ABI's names.
+/// the credential, exec and privilege-check calls), every ABI's names. The
+/// privilege-check rows are traced whatever their arguments (their filter
+/// rules only spare stops; the tracer lets the others run).
 pub fn trace_rules(classes: &[Class]) -> Vec<Value> {
     let mut plain: Vec<&str> = Vec::new();
     let mut rules = Vec::new();
     for abi in [Abi::X86_64, Abi::I386] {
         for row in abi.rows() {
             let c = row.shim.class();
-            if !matches!(c, Class::Credential | Class::Exec) && !classes.contains(&c) {
+            if !matches!(c, Class::Credential | Class::Exec | Class::Privilege) && !classes.contains(&c) {
                 continue;
             }
             if row.name == "prctl" || row.shim.open_flags_arg().is_some() || row.shim.sockopt_args().is_some() {
