@@ -209,9 +209,9 @@ pub fn prepare(runtime: &Path, args: &[OsString], ownership: Store) -> Result<(V
         Some(b"delete") => {
             let (_, id_at) = options(args, sub + 1, &[]);
             let mut cleanup = None;
-            if let Some(id) = args.get(id_at) {
-                remove_mount_point(runtime, &args[..sub], id);
-                if let Some((bundle, _)) = injected_config(runtime, &args[..sub], id).filter(|(b, _)| private::is_ours(b)) {
+            if let Some((bundle, config)) = args.get(id_at).and_then(|id| injected_config(runtime, &args[..sub], id)) {
+                remove_mount_point(&bundle, &config);
+                if private::is_ours(&bundle) {
                     cleanup = Some(private::Cleanup { bundle, mount_point: None, only_on_success: true });
                 }
             }
@@ -244,8 +244,7 @@ fn with_bundle(args: &[OsString], sub: usize, opts: &[Opt], dir: &Path) -> Vec<O
 /// made in the root filesystem as the binary's mount point goes, and its
 /// directory if nothing else is in it, so that they do not end up in an
 /// image committed from the container (podman build, podman commit).
-fn remove_mount_point(runtime: &Path, globals: &[OsString], id: &OsStr) {
-    let Some((bundle, config)) = injected_config(runtime, globals, id) else { return };
+fn remove_mount_point(bundle: &Path, config: &serde_json::Value) {
     let Some(root) = config.pointer("/root/path").and_then(|p| p.as_str()) else { return };
     let file = bundle.join(root).join(BINARY_IN_CONTAINER.trim_start_matches('/'));
     if std::fs::symlink_metadata(&file).is_ok_and(|m| m.is_file() && m.len() == 0) {
