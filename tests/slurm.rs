@@ -94,9 +94,19 @@ fn srun_container_on_two_nodes_matches_real_root() {
     eprintln!("plain runc: {:?}\n{}{}", o.code, o.stdout, o.stderr);
     assert!(!o.ok, "su worked through plain rootless runc: {}", o.stdout);
     assert_eq!(o.stderr.matches("su: can't set groups").count(), 2, "both nodes fail in su:\n{}", o.stderr);
+    let doctor = |want: &str| {
+        let mut c = Command::new(lab.credshim());
+        c.arg("doctor").env("SLURM_CONF", &cluster.conf);
+        let o = run(c);
+        let part = o.stdout.split("Slurm (srun --container)").nth(1).unwrap_or("").to_string();
+        eprintln!("doctor:{part}");
+        assert!(part.contains(want), "credshim doctor's Slurm part lacks {want:?}:\n{}", o.stdout);
+    };
+    doctor("runs /usr/sbin/runc, not credshim-runtime");
 
     // credshim-runtime in its place: real root's line from each node.
     cluster.oci_conf(&lab.wrapper(), &root);
+    doctor("srun --container works through credshim-runtime");
     let t1 = Instant::now();
     let o = srun(&cluster, &home, &["-N2", "-l", &format!("--container={}", b.display()), "su", "-s", "/bin/sh", "www", "-c", "id"]);
     eprintln!("credshim-runtime: {:?} in {:?}\n{}{}", o.code, t1.elapsed(), o.stdout, o.stderr);
