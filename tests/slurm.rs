@@ -129,8 +129,31 @@ fn srun_container_on_two_nodes_matches_real_root() {
     eprintln!("process.user 33:33: {:?}\n{}{}", o.code, o.stdout, o.stderr);
     assert!(o.ok, "srun --container of a 33:33 bundle failed ({:?}):\n{}\n{}", o.code, o.stdout, o.stderr);
     assert_eq!(o.stdout, want33.stdout, "process.user 33:33: real root's output");
+    // The plain form: credshim as the task's command in a namespace the
+    // task makes.
+    let cmd = ["setpriv", "--reuid=33", "--regid=33", "--clear-groups", "id"];
+    let want = run(Command::new(cmd[0]).tap(|c| {
+        c.args(&cmd[1..]);
+    }));
+    let mut args = vec!["-N2".to_string(), "unshare".into(), "-r".into(), lab.credshim().to_string_lossy().into_owned(), "--".into()];
+    args.extend(cmd.iter().map(|s| s.to_string()));
+    let o = srun(&cluster, &home, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    eprintln!("srun credshim --: {:?}\n{}{}", o.code, o.stdout, o.stderr);
+    assert!(o.ok, "srun unshare -r credshim -- … failed ({:?}): {}", o.code, o.stderr);
+    assert_eq!(o.stdout, format!("{}{}", want.stdout, want.stdout), "srun credshim --: real root's line from each node");
     finish(cluster);
     eprintln!("total {:?}", t0.elapsed());
+}
+
+trait Tap {
+    fn tap(self, f: impl FnOnce(&mut Self)) -> Self;
+}
+
+impl Tap for Command {
+    fn tap(mut self, f: impl FnOnce(&mut Self)) -> Self {
+        f(&mut self);
+        self
+    }
 }
 
 #[test]
