@@ -7,7 +7,9 @@
 //! - busybox: `srun -N2 --container=B su -s /bin/sh www -c id` prints real
 //!   root's line on both nodes; with plain rootless runc in oci.conf the
 //!   same job fails (`su: can't set groups`); a bundle whose process.user
-//!   is 33:33 prints what real root's prints.
+//!   is 33:33 prints what real root's prints; scancel of a running step
+//!   leaves no container, runc state or private bundle; the plain form
+//!   `srun -N2 unshare -r credshim -- …` prints real root's line.
 //! - Debian: an sbatch job whose step (`srun --container`) runs apt-get
 //!   install of the fixture's credshim-demo: the owners and modes of its
 //!   files are real root's.
@@ -67,7 +69,22 @@ fn leftovers(cluster: &Cluster) -> Vec<String> {
     left
 }
 
-fn finish(cluster: Cluster) {
+/// Processes whose root directory is in `lab` (a container's).
+fn containers_of(lab: &Lab) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .map(|d| d.flatten().filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok()).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|&p| harness::state(p).is_some_and(|s| s != 'Z'))
+        .filter(|p| std::fs::read_link(format!("/proc/{p}/root")).is_ok_and(|r| r.starts_with(&lab.dir)))
+        .collect()
+}
+
+fn finish(cluster: Cluster, labs: &[&Lab]) {
+    for lab in labs {
+        let left = containers_of(lab);
+        assert!(left.is_empty(), "container processes left in {}: {left:?}", lab.dir.display());
+    }
     let q = cluster.tool("squeue", &["-h", "-o", "%i %T"]);
     assert!(q.ok && q.stdout.trim().is_empty(), "jobs left in the queue: {}{}", q.stdout, q.stderr);
     let left = leftovers(&cluster);
@@ -129,6 +146,29 @@ fn srun_container_on_two_nodes_matches_real_root() {
     eprintln!("process.user 33:33: {:?}\n{}{}", o.code, o.stdout, o.stderr);
     assert!(o.ok, "srun --container of a 33:33 bundle failed ({:?}):\n{}\n{}", o.code, o.stdout, o.stderr);
     assert_eq!(o.stdout, want33.stdout, "process.user 33:33: real root's output");
+    // scancel of a running step: the wrapper passes TERM on and still
+    // removes its private bundle; nothing of the container is left.
+    let mut c = cluster.as_account("srun", &["-N1", "-w", "n1", "-J", "long", &format!("--container={}", b.display()), "sleep", "300"], &home);
+    c.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let mut g = harness::Guard(c.spawn().expect("srun"));
+    let private = PathBuf::from(format!("/tmp/credshim-bundles-{}", credprobe::lab::account().uid));
+    let running = harness::wait_until(Duration::from_secs(60), || {
+        std::fs::read_dir(&private).is_ok_and(|mut d| d.next().is_some()) && std::fs::read_dir(&root).is_ok_and(|mut d| d.next().is_some())
+    });
+    assert!(running, "the long step did not start (no private bundle, no runc state):\n{}", cluster.log("slurmd-n1.log"));
+    let q = cluster.tool("squeue", &["-h", "-n", "long", "-o", "%i"]);
+    let job = q.stdout.trim().to_string();
+    assert!(!job.is_empty(), "no job named long in the queue: {}", q.stderr);
+    let t2 = Instant::now();
+    assert!(cluster.tool("scancel", &[&job]).ok, "scancel {job}");
+    let ended = g.wait(Duration::from_secs(90));
+    eprintln!("scancel: srun ended {ended:?} in {:?}", t2.elapsed());
+    assert!(ended.is_some(), "srun did not end within 90 s of scancel");
+    assert!(cluster.wait_job(&job, Duration::from_secs(60)), "job {job} still in the queue after scancel");
+    let gone = harness::wait_until(Duration::from_secs(60), || !private.exists() && std::fs::read_dir(&root).is_ok_and(|mut d| d.next().is_none()));
+    assert!(gone, "after scancel: private bundles {:?}, runc state {:?}", std::fs::read_dir(&private).map(|d| d.flatten().map(|e| e.path()).collect::<Vec<_>>()).ok(), std::fs::read_dir(&root).map(|d| d.flatten().map(|e| e.path()).collect::<Vec<_>>()).ok());
+    drop(g);
+
     // The plain form: credshim as the task's command in a namespace the
     // task makes.
     let cmd = ["setpriv", "--reuid=33", "--regid=33", "--clear-groups", "id"];
@@ -141,7 +181,7 @@ fn srun_container_on_two_nodes_matches_real_root() {
     eprintln!("srun credshim --: {:?}\n{}{}", o.code, o.stdout, o.stderr);
     assert!(o.ok, "srun unshare -r credshim -- … failed ({:?}): {}", o.code, o.stderr);
     assert_eq!(o.stdout, format!("{}{}", want.stdout, want.stdout), "srun credshim --: real root's line from each node");
-    finish(cluster);
+    finish(cluster, &[&lab, &lab33]);
     eprintln!("total {:?}", t0.elapsed());
 }
 
@@ -200,6 +240,6 @@ fn sbatch_step_installs_a_package_with_real_roots_owners() {
         assert!(!text.contains(word), "{word} in the job's output:\n{text}");
     }
     assert_eq!(stat_lines(&text), want, "the stat lines of the job differ from real root's:\n{text}");
-    finish(cluster);
+    finish(cluster, &[&lab]);
     eprintln!("total {:?}", t0.elapsed());
 }
