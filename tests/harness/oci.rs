@@ -56,7 +56,17 @@ impl Lab {
             std::fs::create_dir_all(root.join(d)).expect("mkdir in rootfs");
         }
         std::fs::copy("/bin/busybox", root.join("bin/busybox")).expect("busybox-static's /bin/busybox");
-        sh(Command::new("chroot").arg(&root).args(["/bin/busybox", "--install", "-s", "/bin"]));
+        // ETXTBSY: a child another test thread forked while the copy's fd
+        // was open holds it until it execs (close-on-exec); that is brief.
+        for attempt in 0.. {
+            let o = Command::new("chroot").arg(&root).args(["/bin/busybox", "--install", "-s", "/bin"]).output().expect("chroot");
+            if o.status.success() {
+                break;
+            }
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(attempt < 50 && err.contains("Text file busy"), "chroot {} /bin/busybox --install failed: {err}", root.display());
+            std::thread::sleep(Duration::from_millis(20));
+        }
         std::fs::write(root.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nwww:x:100:101::/home/www:/bin/sh\n").expect("passwd");
         std::fs::write(root.join("etc/group"), "root:x:0:\nstaff:x:50:www\nwww:x:101:\n").expect("group");
         sh(Command::new("chown").arg("-R").arg(ns_owner()).arg(&root));
