@@ -27,6 +27,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// The two tests one after the other: they share the account's private
+/// bundle directory, which each checks is gone at its end.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 const WWW_ID: &str = "uid=100(www) gid=101(www) groups=50(staff),101(www)";
 
 /// `bundle` run by real root with runc (no user namespace): its output.
@@ -94,6 +102,7 @@ fn finish(cluster: Cluster, labs: &[&Lab]) {
 
 #[test]
 fn srun_container_on_two_nodes_matches_real_root() {
+    let _serial = serial();
     let t0 = Instant::now();
     let lab = Lab::new("slurm");
     let su = ["su", "-s", "/bin/sh", "www", "-c", "id"];
@@ -198,6 +207,7 @@ impl Tap for Command {
 
 #[test]
 fn sbatch_step_installs_a_package_with_real_roots_owners() {
+    let _serial = serial();
     let t0 = Instant::now();
     let f = fixture();
     let apt = format!("apt-get update && apt-get install -y credshim-demo && {DEMO_STAT}");
