@@ -340,6 +340,7 @@ pub fn run() -> u8 {
     };
     println!("  OCI hook mode (attach from outside):     {hook}");
     println!("{}", wrapper_for_this_account());
+    println!("{}", crate::oci::slurm::report().1);
     if basic {
         0
     } else {

@@ -3,14 +3,17 @@
 //! `runtime`: the runc/crun wrapper that injects on create and run;
 //! `hook`: the bundle side of `--mode hook` (the hook itself: src/attach.rs);
 //! `user`: a process.user the namespace cannot give; `decide`: whether the
-//! wrapper injects at all.
+//! wrapper injects at all; `private`: the wrapper's own copy of a config
+//! it may not write (Slurm's spool copy); `slurm`: doctor's check of oci.conf.
 
 pub mod config;
 pub mod decide;
 pub mod hook;
 pub mod inject;
 pub mod owners;
+pub mod private;
 pub mod runtime;
+pub mod slurm;
 pub mod user;
 
 use inject::Method;

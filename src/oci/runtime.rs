@@ -7,6 +7,7 @@
 //! arguments are passed on byte for byte.
 
 use super::inject::{base, prefix_of, with_options, Method, BINARY_IN_CONTAINER};
+use super::private;
 use super::user::{self, User};
 use crate::tracer::Store;
 use super::{plain, OciError};
@@ -129,16 +130,44 @@ pub fn resolve(explicit: Option<&Path>) -> Result<PathBuf, OciError> {
     })
 }
 
+/// Like `options`, but GNU-style: options are parsed after operands too
+/// (up to a `--`), as runc (urfave/cli's reordering) and crun (argp) do
+/// for `create` and `run`: Slurm's oci.conf examples put `-b %b` after the
+/// container id. Returns the options and the operands' indexes.
+fn options_anywhere<'a>(args: &'a [OsString], from: usize, valued: &[&str]) -> (Vec<Opt<'a>>, Vec<usize>) {
+    let (mut all, mut operands) = (vec![], vec![]);
+    let mut i = from;
+    while i < args.len() {
+        let (o, next) = options(args, i, valued);
+        if next == i {
+            operands.push(i);
+            i += 1;
+            continue;
+        }
+        let value_at = |l: &Opt| matches!(l.value, Some((_, Inline::No))).then_some(l.at + 1);
+        let dashes = args[next - 1].as_bytes() == b"--" && o.last().and_then(value_at) != Some(next - 1);
+        all.extend(o);
+        if dashes {
+            operands.extend(next..args.len());
+            break;
+        }
+        i = next;
+    }
+    (all, operands)
+}
+
 /// What the wrapper does for `args` (everything after the wrapper's own
 /// options): the arguments to exec the runtime with, after injecting where
-/// the subcommand calls for it.
-pub fn prepare(runtime: &Path, args: &[OsString], ownership: Store) -> Result<Vec<OsString>, OciError> {
+/// the subcommand calls for it; and what to remove once the runtime is
+/// done, where the wrapper made a private bundle (the runtime is then
+/// waited for instead of exec'd).
+pub fn prepare(runtime: &Path, args: &[OsString], ownership: Store) -> Result<(Vec<OsString>, Option<private::Cleanup>), OciError> {
     let (_, sub) = options(args, 0, GLOBAL_VALUES);
     match args.get(sub).map(|s| s.as_bytes()) {
         Some(b"create") | Some(b"run") => {
-            let (opts, id_at) = options(args, sub + 1, CREATE_VALUES);
+            let (opts, operands) = options_anywhere(args, sub + 1, CREATE_VALUES);
             if opts.iter().any(|o| o.name == "help" || o.name == "h") {
-                return Ok(args.to_vec());
+                return Ok((args.to_vec(), None));
             }
             let value = |names: &[&str]| {
                 opts.iter().rev().find(|o| names.contains(&o.name)).and_then(|o| o.value.map(|(v, _)| PathBuf::from(v)))
@@ -146,38 +175,76 @@ pub fn prepare(runtime: &Path, args: &[OsString], ownership: Store) -> Result<Ve
             let bundle = value(&["bundle", "b"]).unwrap_or_else(|| PathBuf::from("."));
             // crun's --config FILE replaces BUNDLE/config.json (relative
             // to the bundle: crun reads it from there).
-            let config = match value(&["config", "f"]) {
+            let own_config = value(&["config", "f"]);
+            let config = match &own_config {
                 Some(c) => bundle.join(c),
                 None => super::config_of(&bundle),
             };
             let loaded = super::config::Config::load(&config)?;
             let (method, why) = super::decide::decide(&loaded.value, &bundle, ownership)
                 .map_err(|cause| OciError::Config { path: config.clone(), cause })?;
-            let id = args.get(id_at).map(|i| i.to_string_lossy().into_owned()).unwrap_or_default();
+            let id = operands.first().and_then(|&i| args.get(i)).map(|i| i.to_string_lossy().into_owned()).unwrap_or_default();
             log::info!("container {id}: {why}");
-            if let Some(method) = method {
-                super::inject_config(&config, method, None, false)?;
+            let Some(method) = method else { return Ok((args.to_vec(), None)) };
+            if own_config.is_none() && private::needed(&config) {
+                let dir = private::make(&bundle, &loaded.value, &id)?;
+                let copy = super::config_of(&dir);
+                super::inject_config(&copy, method, None, false)?;
+                let detached = opts.iter().any(|o| o.name == "detach" || o.name == "d");
+                let foreground = args[sub].as_bytes() == b"run" && !detached;
+                let mount_point = std::fs::read(&copy)
+                    .ok()
+                    .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                    .and_then(|c| c.pointer("/root/path").and_then(|p| p.as_str()).map(PathBuf::from))
+                    .map(|root| root.join(BINARY_IN_CONTAINER.trim_start_matches('/')))
+                    .filter(|f| !f.exists());
+                let out = with_bundle(args, sub, &opts, &dir);
+                let cleanup = foreground.then_some(private::Cleanup { bundle: dir, mount_point, only_on_success: false });
+                return Ok((out, cleanup));
             }
-            Ok(args.to_vec())
+            super::inject_config(&config, method, None, false)?;
+            Ok((args.to_vec(), None))
         }
-        Some(b"exec") => exec_args(runtime, args, sub),
+        Some(b"exec") => exec_args(runtime, args, sub).map(|a| (a, None)),
         Some(b"delete") => {
             let (_, id_at) = options(args, sub + 1, &[]);
-            if let Some(id) = args.get(id_at) {
-                remove_mount_point(runtime, &args[..sub], id);
+            let mut cleanup = None;
+            if let Some((bundle, config)) = args.get(id_at).and_then(|id| injected_config(runtime, &args[..sub], id)) {
+                remove_mount_point(&bundle, &config);
+                if private::is_ours(&bundle) {
+                    cleanup = Some(private::Cleanup { bundle, mount_point: None, only_on_success: true });
+                }
             }
-            Ok(args.to_vec())
+            Ok((args.to_vec(), cleanup))
         }
-        _ => Ok(args.to_vec()),
+        _ => Ok((args.to_vec(), None)),
     }
+}
+
+/// `args` with the bundle of `create`/`run` (options `opts`, subcommand at
+/// `sub`) replaced by `dir`: the last `--bundle`/`-b` value in place, else
+/// `--bundle DIR` after the subcommand.
+fn with_bundle(args: &[OsString], sub: usize, opts: &[Opt], dir: &Path) -> Vec<OsString> {
+    let mut out = args.to_vec();
+    match opts.iter().rev().find(|o| o.name == "bundle" || o.name == "b") {
+        Some(Opt { at, value: Some((_, Inline::Yes)), .. }) => {
+            let name = args[*at].as_bytes().split(|&b| b == b'=').next().unwrap_or(b"--bundle").to_vec();
+            let mut w = name;
+            w.push(b'=');
+            w.extend_from_slice(dir.as_os_str().as_bytes());
+            out[*at] = OsStr::from_bytes(&w).to_os_string();
+        }
+        Some(Opt { at, value: Some((_, Inline::No)), .. }) => out[at + 1] = dir.as_os_str().to_os_string(),
+        _ => out.splice(sub + 1..sub + 1, [OsString::from("--bundle"), dir.as_os_str().to_os_string()]).for_each(drop),
+    }
+    out
 }
 
 /// Before `delete` of an injected container: the empty file the runtime
 /// made in the root filesystem as the binary's mount point goes, and its
 /// directory if nothing else is in it, so that they do not end up in an
 /// image committed from the container (podman build, podman commit).
-fn remove_mount_point(runtime: &Path, globals: &[OsString], id: &OsStr) {
-    let Some((bundle, config)) = injected_config(runtime, globals, id) else { return };
+fn remove_mount_point(bundle: &Path, config: &serde_json::Value) {
     let Some(root) = config.pointer("/root/path").and_then(|p| p.as_str()) else { return };
     let file = bundle.join(root).join(BINARY_IN_CONTAINER.trim_start_matches('/'));
     if std::fs::symlink_metadata(&file).is_ok_and(|m| m.is_file() && m.len() == 0) {
@@ -401,10 +468,13 @@ pub fn run(explicit: Option<&Path>, ownership: Option<Store>, log_file: Option<&
         Ok(r) => r,
         Err(e) => return e,
     };
-    let args = match prepare(&runtime, args, ownership) {
+    let (args, cleanup) = match prepare(&runtime, args, ownership) {
         Ok(a) => a,
         Err(e) => return e,
     };
+    if let Some(cleanup) = cleanup {
+        return private::run_then(&runtime, &args, &cleanup);
+    }
     use std::os::unix::process::CommandExt;
     let source = std::process::Command::new(&runtime).args(&args).exec();
     OciError::Exec { program: runtime, source }
@@ -446,6 +516,28 @@ mod tests {
             let b = opts.iter().rev().find(|o| o.name == "bundle" || o.name == "b").and_then(|o| o.value);
             assert_eq!(b.map(|(v, _)| v), Some(OsStr::new("/b")), "{line:?}");
             assert_eq!(args[id], "id");
+        }
+    }
+
+    #[test]
+    fn create_options_after_the_id() {
+        // Slurm's oci.conf examples: `run %n.%u.%j.%s.%t -b %b`.
+        for (line, bundle, id) in [
+            (vec!["run", "n1.u.1.0.0", "-b", "/b"], Some("/b"), 1),
+            (vec!["run", "x", "--bundle=/b", "-d"], Some("/b"), 1),
+            (vec!["create", "--bundle", "/b", "x"], Some("/b"), 3),
+            (vec!["run", "x", "--", "-b", "/b"], None, 1),
+            (vec!["run", "--pid-file", "--", "x"], None, 3),
+        ] {
+            let args = os(&line);
+            let (opts, operands) = options_anywhere(&args, 1, CREATE_VALUES);
+            let b = opts.iter().rev().find(|o| o.name == "bundle" || o.name == "b").and_then(|o| o.value);
+            assert_eq!(b.map(|(v, _)| v), bundle.map(OsStr::new), "{line:?}");
+            assert_eq!(operands.first(), Some(&id), "{line:?}");
+            let out = with_bundle(&args, 0, &opts, Path::new("/p"));
+            let (o2, _) = options_anywhere(&out, 1, CREATE_VALUES);
+            let b2 = o2.iter().rev().find(|o| o.name == "bundle" || o.name == "b").and_then(|o| o.value);
+            assert_eq!(b2.map(|(v, _)| v), Some(OsStr::new("/p")), "{line:?} -> {out:?}");
         }
     }
 }

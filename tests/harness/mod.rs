@@ -7,6 +7,7 @@
 pub mod fixture;
 pub mod oci;
 pub mod podman;
+pub mod slurm;
 
 use credprobe::runner::{require_root, Probe};
 use credprobe::snapshot;
