@@ -4,19 +4,12 @@
 
 mod harness;
 
-use harness::{as_account, command, host_bset, ns_wrapper, Guard, Scratch};
-use std::io::Read;
+use harness::{as_account, command, host_bset, ns_wrapper, Scratch};
 use std::process::Command;
 use std::time::Duration;
 
-fn output(c: Command) -> (Option<i32>, String, String) {
-    let mut g = Guard::spawn(c);
-    let st = g.wait(Duration::from_secs(120)).expect("finishes within two minutes");
-    let mut err = String::new();
-    if let Some(mut e) = g.0.stderr.take() {
-        let _ = e.read_to_string(&mut err);
-    }
-    (st.code(), g.stdout(), err)
+fn output(c: std::process::Command) -> (Option<i32>, String, String) {
+    harness::output(c, Duration::from_secs(120))
 }
 
 #[test]

@@ -13,16 +13,8 @@ use std::process::Command;
 use std::time::Duration;
 
 fn output(mut c: Command) -> (Option<i32>, String, String) {
-    let mut g = Guard::spawn({
-        c.env_remove("CREDSHIM_LOG");
-        c
-    });
-    let st = g.wait(Duration::from_secs(60)).expect("finishes within a minute");
-    let mut err = String::new();
-    if let Some(mut e) = g.0.stderr.take() {
-        let _ = e.read_to_string(&mut err);
-    }
-    (st.code(), g.stdout(), err)
+    c.env_remove("CREDSHIM_LOG");
+    harness::output(c, Duration::from_secs(60))
 }
 
 const DROP: &[&str] = &["setpriv", "--reuid=33", "--regid=33", "--clear-groups", "sh", "-c", "id; grep -c . /etc/passwd; exit 3"];
@@ -133,10 +125,14 @@ fn each_refusal_names_its_cause_in_words() {
 fn an_image_with_credshim_as_its_entrypoint_runs_through_the_wrapper() {
     let lab = PodLab::new("nestedimg");
     let root = lab.dir.join("rootfs");
-    harness::install_exe(&lab.dir.join("bin/credshim"), &root.join("credshim"));
+    // A copy by cp: a hard link would share the build's inode, whose
+    // ctime other test threads' links change while tar reads it ("file
+    // changed as we read it").
+    let st = Command::new("cp").arg(harness::credshim_bin()).arg(root.join("credshim")).status().expect("cp");
+    assert!(st.success(), "cp credshim into the rootfs");
     let tar = lab.dir.join("cs.tar");
-    let st = Command::new("tar").arg("-C").arg(&root).arg("-cf").arg(&tar).args(["--numeric-owner", "."]).status().expect("tar");
-    assert!(st.success());
+    let o = Command::new("tar").arg("-C").arg(&root).arg("-cf").arg(&tar).args(["--numeric-owner", "."]).output().expect("tar");
+    assert!(o.status.success(), "tar of the rootfs: {}", String::from_utf8_lossy(&o.stderr));
     std::fs::set_permissions(&tar, std::os::unix::fs::PermissionsExt::from_mode(0o644)).expect("chmod");
     for mut import in [lab.podman(&["import", "--change", "ENTRYPOINT [\"/credshim\", \"--\"]"]), lab.root_podman(&["import", "--change", "ENTRYPOINT [\"/credshim\", \"--\"]"])] {
         import.arg(&tar).arg("csimg");

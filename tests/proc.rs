@@ -4,19 +4,12 @@
 
 mod harness;
 
-use harness::{command, free_port, host_bset, ns_owner, ns_wrapper, Guard, Scratch};
-use std::io::Read;
+use harness::{command, free_port, host_bset, ns_owner, ns_wrapper, Scratch};
 use std::path::Path;
 use std::time::Duration;
 
 fn output(c: std::process::Command) -> (Option<i32>, String, String) {
-    let mut g = Guard::spawn(c);
-    let st = g.wait(Duration::from_secs(60)).expect("finishes within a minute");
-    let mut err = String::new();
-    if let Some(mut e) = g.0.stderr.take() {
-        let _ = e.read_to_string(&mut err);
-    }
-    (st.code(), g.stdout(), err)
+    harness::output(c, Duration::from_secs(60))
 }
 
 const CASES: &[(&str, &str)] = &[

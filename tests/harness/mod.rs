@@ -234,6 +234,20 @@ pub fn kill(pid: u32, sig: i32) {
     unsafe { libc::kill(pid as i32, sig) };
 }
 
+/// Runs `c` (stdin /dev/null, output captured) for at most `limit`: its
+/// status code, standard output and standard error. Its tree is killed by
+/// pid if it is still there after the limit, and the test fails.
+pub fn output(c: std::process::Command, limit: std::time::Duration) -> (Option<i32>, String, String) {
+    use std::io::Read;
+    let mut g = Guard::spawn(c);
+    let st = g.wait(limit).unwrap_or_else(|| panic!("did not finish within {limit:?}"));
+    let mut err = String::new();
+    if let Some(mut e) = g.0.stderr.take() {
+        let _ = e.read_to_string(&mut err);
+    }
+    (st.code(), g.stdout(), err)
+}
+
 /// A process a test started, stopped by its pid (with its whole tree) when
 /// the test is done with it.
 pub struct Guard(pub std::process::Child);
