@@ -8,7 +8,7 @@
 mod harness;
 
 use harness::oci::{id, inject, reference, rootless_run, run, Lab, Out, LIMIT, WWW_ID};
-use harness::{as_account, state, Guard};
+use harness::{as_account, state, Guard, Tap};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -424,22 +424,6 @@ fn doctor_reports_each_feature_and_help_names_the_subcommands() {
     assert_eq!(o.stdout, "doctor\n", "{}", o.stderr);
 }
 
-/// `Command::arg` for an owned Command.
-trait Tap {
-    fn tap_arg(self, a: &str) -> Self;
-    fn tap_args(self, a: &[&str]) -> Self;
-}
-
-impl Tap for Command {
-    fn tap_arg(mut self, a: &str) -> Self {
-        self.arg(a);
-        self
-    }
-    fn tap_args(mut self, a: &[&str]) -> Self {
-        self.args(a);
-        self
-    }
-}
 
 /// A stand-in runtime that records its arguments (NUL-separated, so any
 /// byte survives) and answers `state` with the bundle the test names.

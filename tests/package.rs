@@ -12,6 +12,7 @@ mod harness;
 
 use harness::oci::{run, Out};
 use harness::podman::{PodLab, SU, WWW_ID};
+use harness::Tap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -149,18 +150,3 @@ fn the_deb_installs_works_from_usr_bin_and_removes_cleanly() {
     eprintln!("total {:?}", t0.elapsed());
 }
 
-trait Tap {
-    fn tap_arg(self, a: &str) -> Self;
-    fn tap_args(self, a: &[&str]) -> Self;
-}
-
-impl Tap for Command {
-    fn tap_arg(mut self, a: &str) -> Self {
-        self.arg(a);
-        self
-    }
-    fn tap_args(mut self, a: &[&str]) -> Self {
-        self.args(a);
-        self
-    }
-}

@@ -87,7 +87,7 @@ pub struct Supervision {
 }
 
 /// The thread group (process) of a task.
-fn tgid_of(tid: Tid) -> Option<Tid> {
+pub(super) fn tgid_of(tid: Tid) -> Option<Tid> {
     let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
     status.lines().find_map(|l| l.strip_prefix("Tgid:")).and_then(|v| v.trim().parse().ok())
 }

@@ -8,6 +8,7 @@
 //! caller sees credshim's PID namespace; anything else goes to the kernel.
 
 use super::tasks::TaskTable;
+use super::tgid_of;
 use crate::mem::TraceeMem;
 use crate::ptrace::Tid;
 use credshim_shims::table::Shim;
@@ -16,11 +17,6 @@ use std::os::fd::{FromRawFd, OwnedFd};
 /// Is `shim` an open that `--proc` stops unconditionally?
 pub fn is_open(shim: Shim) -> bool {
     matches!(shim, Shim::Open | Shim::Openat | Shim::Openat2)
-}
-
-fn tgid_of(tid: Tid) -> Option<Tid> {
-    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
-    status.lines().find_map(|l| l.strip_prefix("Tgid:")).and_then(|v| v.trim().parse().ok())
 }
 
 /// The task whose status `path` names, for the caller `tid`.

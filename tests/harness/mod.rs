@@ -291,3 +291,20 @@ impl Guard {
         descendants(self.0.id()).into_iter().find(|&p| comm(p) == name)
     }
 }
+
+/// `Command::arg` for an owned Command.
+pub trait Tap {
+    fn tap_arg(self, a: &str) -> Self;
+    fn tap_args(self, a: &[&str]) -> Self;
+}
+
+impl Tap for std::process::Command {
+    fn tap_arg(mut self, a: &str) -> Self {
+        self.arg(a);
+        self
+    }
+    fn tap_args(mut self, a: &[&str]) -> Self {
+        self.args(a);
+        self
+    }
+}
