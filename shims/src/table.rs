@@ -327,8 +327,11 @@ impl Shim {
     }
 
     /// For getsockopt: the level and the options it stops for.
-    pub fn sockopt_args(self) -> Option<(u32, &'static [u32])> {
-        (self == Shim::Getsockopt).then_some((SOL_SOCKET, &[SO_PEERCRED, SO_PEERGROUPS]))
+    pub const fn sockopt_args(self) -> Option<(u32, &'static [u32])> {
+        match self {
+            Shim::Getsockopt => Some((SOL_SOCKET, &[SO_PEERCRED, SO_PEERGROUPS])),
+            _ => None,
+        }
     }
 
     /// For the `Privilege` rows: when the filter stops them.
@@ -628,7 +631,7 @@ pub fn dispatch(
     let size = a[0] as i32; // the kernel's `int gidsetsize`
     let sixteen = row.width == IdWidth::U16;
     let compat = abi == Abi::I386;
-    match row.shim {
+    let outcome = match row.shim {
         Shim::Getuid => get_id(sys::getuid(creds)),
         Shim::Geteuid => get_id(sys::geteuid(creds)),
         Shim::Getgid => get_id(sys::getgid(creds)),
@@ -665,7 +668,8 @@ pub fn dispatch(
         Shim::Prctl if a[0] as u32 as u64 == PR_SET_SECCOMP => {
             Outcome::from_check(ns::prctl_set_seccomp(creds, compat, a[1], a[2], mem))
         }
-        Shim::Prctl => match sys::prctl(creds, a[0], a[1], a[2], a[3], a[4]) {
+        // sys_prctl's option is an int.
+        Shim::Prctl => match sys::prctl(creds, a[0] as u32 as u64, a[1], a[2], a[3], a[4]) {
             None => Outcome::Native,
             Some(Ok(ans)) => Outcome::Emulated { ret: ans.ret, commit: ans.commit },
             Some(Err(e)) => Outcome::value(e.ret()),
@@ -693,5 +697,12 @@ pub fn dispatch(
             debug_assert!(row.shim.is_ownership());
             Outcome::Native
         }
+    };
+    // Every new set of credentials is installed by commit_creds.
+    match outcome {
+        Outcome::Emulated { ret, commit: Some(new) } => {
+            Outcome::Emulated { ret, commit: Some(crate::cred::commit_creds(creds, new, world.suid_dumpable())) }
+        }
+        other => other,
     }
 }

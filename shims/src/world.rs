@@ -110,6 +110,9 @@ pub trait World {
     /// The namespace the caller's descriptor `fd` is a /proc/PID/ns file
     /// of; None for any other descriptor (or none at all).
     fn ns_file(&self, fd: i32) -> Option<NsType>;
+    /// The fs.suid_dumpable sysctl (/proc/sys/fs/suid_dumpable): what
+    /// commit_creds and exec set the dumpable flag to.
+    fn suid_dumpable(&self) -> u8;
 }
 
 /// A world that knows nothing: every check lets the kernel decide.
@@ -129,6 +132,19 @@ impl World for Unknowing {
     }
     fn ns_file(&self, _fd: i32) -> Option<NsType> {
         None
+    }
+    fn suid_dumpable(&self) -> u8 {
+        crate::cred::SUID_DUMP_DISABLE
+    }
+}
+
+/// The fs.suid_dumpable sysctl's text (0, 1 or 2), as the kernel's
+/// proc_dointvec_minmax prints it; 0 for anything else.
+pub fn parse_suid_dumpable(text: &str) -> u8 {
+    match text.trim() {
+        "1" => 1,
+        "2" => 2,
+        _ => 0,
     }
 }
 

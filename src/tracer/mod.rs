@@ -92,6 +92,13 @@ pub(super) fn tgid_of(tid: Tid) -> Option<Tid> {
     status.lines().find_map(|l| l.strip_prefix("Tgid:")).and_then(|v| v.trim().parse().ok())
 }
 
+/// The other threads of `tid`'s process (/proc/TGID/task), at most 4096.
+pub(super) fn threads_of(tid: Tid) -> Vec<Tid> {
+    let Some(tgid) = tgid_of(tid) else { return Vec::new() };
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{tgid}/task")) else { return Vec::new() };
+    dir.take(4096).filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).filter(|&t| t != tid).collect()
+}
+
 impl Tracer {
     /// `main` was seized while running (it is started), with `creds`.
     /// `listener`: the notification channel, in `Mode::Notify`.
@@ -486,7 +493,7 @@ impl Tracer {
         }
         let owners = &self.owners;
         match (self.tasks.creds(pid), execfile::read(Path::new(&exe), |p, i| owners.get(p, i, true))) {
-            (Some(old), Ok(file)) => match exec_creds(old, &file) {
+            (Some(old), Ok(file)) => match exec_creds(old, &file, crate::creds::suid_dumpable()) {
                 Ok(new) => self.tasks.set_creds(pid, new),
                 Err(e) => log::warn!("[pid {pid}] exec transition gave {e} after the exec ran"),
             },

@@ -41,11 +41,19 @@ impl TaskTable {
             t.creds = creds;
         }
     }
-    /// An emulated call gave `tid` new credentials.
+    /// An emulated call gave `tid` new credentials. The dumpable flag is
+    /// its process's (the mm's): a change reaches every thread.
     pub fn commit(&mut self, tid: Tid, creds: Creds) {
-        if let Some(t) = self.tasks.get_mut(&tid) {
-            t.creds = creds;
-            t.emulated = true;
+        let Some(t) = self.tasks.get_mut(&tid) else { return };
+        let dumpable = (t.creds.dumpable != creds.dumpable).then_some(creds.dumpable);
+        t.creds = creds;
+        t.emulated = true;
+        if let Some(d) = dumpable {
+            for other in super::threads_of(tid) {
+                if let Some(o) = self.tasks.get_mut(&other) {
+                    o.creds.dumpable = d;
+                }
+            }
         }
     }
     pub fn emulated(&self, tid: Tid) -> bool {

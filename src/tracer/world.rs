@@ -101,6 +101,9 @@ impl World for TraceeWorld<'_> {
         Some(Inode { mode: real.mode, uid, gid })
     }
 
+    fn suid_dumpable(&self) -> u8 {
+        crate::creds::suid_dumpable()
+    }
     fn ns_file(&self, fd: i32) -> Option<NsType> {
         if fd < 0 {
             return None;

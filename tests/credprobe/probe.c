@@ -44,7 +44,7 @@
  * 10. A failing snapshot call replaces each value it would have produced
  *     by `?`, keeping the shape: `uid=?,?,?,F`, `caps=?/?/?`, `groups=?`,
  *     `bnd=?` / `amb=?` (a failure other than EINVAL in the loop),
- *     `sb=0x?`, `keep=?`, `nnp=?`. The bnd/amb loops run c = 0..63 and stop
+ *     `sb=0x?`, `keep=?`, `nnp=?`, `dump=?`. The bnd/amb loops run c = 0..63 and stop
  *     at the first EINVAL (if none, 64 bits are read).
  * 11. Batch: lines are split on `\n` only (a `\r` is an ordinary character);
  *     if the file ends in `\n` the empty string after it is not a line.
@@ -331,6 +331,11 @@ static void snapshot(sb_t *o, const char *prefix)
 		sb_add(o, " nnp=?");
 	else
 		sb_printf(o, " nnp=%ld", r);
+	r = syscall(SYS_prctl, 3UL, 0UL, 0UL, 0UL, 0UL);
+	if (r == -1)
+		sb_add(o, " dump=?");
+	else
+		sb_printf(o, " dump=%ld", r);
 	sb_add(o, "\n");
 }
 
@@ -349,6 +354,7 @@ static const struct {
 	const char *name;
 	uint64_t val;
 } numnames[] = {
+	{"PR_GET_DUMPABLE", 3},        {"PR_SET_DUMPABLE", 4},
 	{"PR_GET_KEEPCAPS", 7},        {"PR_SET_KEEPCAPS", 8},
 	{"PR_CAPBSET_READ", 23},       {"PR_CAPBSET_DROP", 24},
 	{"PR_GET_SECUREBITS", 27},     {"PR_SET_SECUREBITS", 28},

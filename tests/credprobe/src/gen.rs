@@ -181,7 +181,9 @@ fn call_step(r: &mut Rng, o: &GenOpts) -> String {
         84..=86 => format!("prctl PR_SET_SECUREBITS {}", r.pick(SECUREBITS)),
         87 => "prctl PR_GET_SECUREBITS".to_string(),
         88 => format!("prctl PR_SET_NO_NEW_PRIVS {}", r.pick(&["1", "1", "0", "2"])),
-        89 => "prctl PR_GET_NO_NEW_PRIVS".to_string(),
+        89 if r.chance(50) => "prctl PR_GET_NO_NEW_PRIVS".to_string(),
+        89 if r.chance(50) => format!("prctl PR_SET_DUMPABLE {}", r.pick(&["0", "1", "1", "2"])),
+        89 => "prctl PR_GET_DUMPABLE".to_string(),
         90..=94 => format!(
             "prctl PR_CAP_AMBIENT {} {}",
             r.pick(&["PR_CAP_AMBIENT_RAISE", "PR_CAP_AMBIENT_RAISE", "PR_CAP_AMBIENT_LOWER", "PR_CAP_AMBIENT_IS_SET", "5"]),

@@ -47,7 +47,7 @@ impl Interp {
                     let kind = words.get(1).map(String::as_str).unwrap_or("plain");
                     let res = match targets::exec_file(kind) {
                         None => Err(Errno::ENOENT),
-                        Some(f) => exec_creds(&cur, &f),
+                        Some(f) => exec_creds(&cur, &f, host_suid_dumpable()),
                     };
                     match res {
                         Ok(c) => {
@@ -66,6 +66,8 @@ impl Interp {
                         let mut t = cur.clone();
                         let fam = Family { tid: THREAD_TID, parent: &parent, main: Some(&cur) };
                         let res = self.call(&mut t, inner, &fam);
+                        // The dumpable flag is the process's (its mm's).
+                        cur.dumpable = t.dumpable;
                         out += &format!("{n} {text} = {res}\n  [thread] {}\n", snapshot::format_abi(&t, self.abi));
                     }
                 }
@@ -538,6 +540,11 @@ fn native(shim: Shim, a: &[String], fam: &Family) -> String {
     }
 }
 
+/// The host's fs.suid_dumpable: what a drop leaves the dumpable flag at.
+fn host_suid_dumpable() -> u8 {
+    std::fs::read_to_string("/proc/sys/fs/suid_dumpable").map(|t| credshim_shims::world::parse_suid_dumpable(&t)).unwrap_or(0)
+}
+
 /// The tasks and files the scripts can name: the caller, its main thread,
 /// its parent process; `/`, DIR (`dir`), DIR/locked (0700) and DIR/plain,
 /// all root's.
@@ -571,6 +578,9 @@ impl World for ScriptWorld<'_> {
             _ => return None,
         };
         Some(Inode { mode, uid: 0, gid: 0 })
+    }
+    fn suid_dumpable(&self) -> u8 {
+        host_suid_dumpable()
     }
     fn ns_file(&self, fd: i32) -> Option<NsType> {
         // The probe's descriptor for the step's namespace word.
