@@ -137,10 +137,11 @@ pub struct Cli {
 
     /// Show each traced task's virtual credentials in its /proc status
     /// files (Uid, Gid, Groups, the capability sets, NoNewPrivs of
-    /// /proc/PID/status and /proc/PID/task/TID/status), which ps, pgrep,
-    /// libcap-ng and health checks read. Every open then reaches credshim
-    /// (a cost on open-heavy work: contrib/bench); needs the notification
-    /// channel (without it the files show the real credentials).
+    /// /proc/PID/status and /proc/PID/task/TID/status) and as the owner
+    /// stat gives /proc/PID and its files, which ps, pgrep, libcap-ng and
+    /// health checks read. Every open then reaches credshim (a cost on
+    /// open-heavy work: contrib/bench); needs the notification channel
+    /// (without it /proc shows the real credentials).
     #[arg(long)]
     pub proc: bool,
 

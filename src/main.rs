@@ -225,7 +225,12 @@ fn run(cli: &cli::Cli) -> Result<Status, Error> {
         ::log::info!("no CAP_SYS_ADMIN: setting no_new_privs to install the seccomp filter");
     }
     let ownership = cli.ownership.store();
-    let classes = ownership.classes();
+    let mut classes = ownership.classes().to_vec();
+    if cli.proc && !classes.contains(&Class::Stat) {
+        // The owner of /proc/PID is the stat family's answer.
+        classes.push(Class::Stat);
+    }
+    let classes = classes.as_slice();
     let (mode, listen) = choose_mode(cli, nnp, classes);
     let action = if mode == Mode::Notify { seccomp::Action::Notify } else { seccomp::Action::Trace };
     if cli.proc && mode != Mode::Notify {

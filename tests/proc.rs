@@ -20,6 +20,11 @@ const CASES: &[(&str, &str)] = &[
     ("setpriv --dump (libcap-ng)", "setpriv --reuid=33 --regid=33 --clear-groups --bounding-set=-all setpriv --dump"),
     ("ps and pgrep of a dropped daemon", "setpriv --reuid=33 --regid=33 --clear-groups sleep 5 & sleep 0.3; ps -o euser,egroup,ruser,rgroup,comm -p $!; pgrep -u 33 -x sleep >/dev/null && echo pgrep found it; kill $!"),
     ("root's own status", "grep -E '^(Uid|Gid|CapEff)' /proc/self/status"),
+    // fs/proc/base.c task_dump_owner: /proc/PID and /proc/PID/task/TID
+    // belong to the effective ids; what is in them too while the task is
+    // dumpable (exec with matching ids makes it so again).
+    ("the owner of /proc/PID after a drop and exec", r#"setpriv --reuid=33 --regid=44 --clear-groups sh -c 'stat -c "%u %g %A" /proc/$$ /proc/$$/status /proc/$$/task/$$ /proc/thread-self/stat /proc/$$/fd'"#),
+    ("a drop without exec leaves the task non-dumpable", r#"perl -e '$) = "44 44"; $( = 44; $< = $> = 33; my @o = map { join(" ", (stat $_)[4, 5]) } "/proc/self", "/proc/self/status", "/proc/$$/task/$$/environ"; syscall(157, 4, 1, 0, 0, 0) == 0 or die; my @d = map { join(" ", (stat $_)[4, 5]) } "/proc/self/status", "/proc/$$/fd"; print "@o | @d | ", syscall(157, 3, 0, 0, 0, 0), "\n"'"#),
 ];
 
 #[test]

@@ -167,7 +167,7 @@ pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, str
         let mut mem = TraceeMem::new(tid, strategy);
         let args = &call.args;
         let d = match row.shim.class() {
-            Class::Stat => Decision::from_answer(ownership::stat_call(tid, abi, row.shim, args, &mut mem, owners)),
+            Class::Stat => Decision::from_answer(ownership::stat_call(tid, abi, row.shim, args, &mut mem, owners, proc_fds.then_some(tasks))),
             Class::Create => match ownership::create_call(tid, row.shim, args, &creds, &mut mem, owners) {
                 Some(p) => Decision { answer: None, commit: Some(Commit::Created(p)), file: None },
                 None => Decision::NATIVE,
@@ -241,5 +241,5 @@ fn exec_check(
     if execfile::is_script(&full) {
         return None; // the interpreter's credentials apply; the exec event has them
     }
-    exec_creds(creds, &file).err()
+    exec_creds(creds, &file, crate::creds::suid_dumpable()).err()
 }

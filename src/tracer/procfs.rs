@@ -1,4 +1,7 @@
-//! `--proc`: an open of a traced task's /proc status file (`/proc/PID/status`,
+//! `--proc`: the stat family's owner of `/proc/PID`, `/proc/PID/task/TID`
+//! and what is in them is the one fs/proc/base.c task_dump_owner gives the
+//! virtual task (what ps and pgrep read first). An open of a traced task's
+//! /proc status file (`/proc/PID/status`,
 //! `/proc/PID/task/TID/status`, `/proc/self/…`, `/proc/thread-self/…`) is
 //! answered with a read-only descriptor of a sealed memfd that holds the
 //! kernel's text with the task's virtual credential lines
@@ -39,6 +42,87 @@ fn target(tid: Tid, path: &str) -> Option<Tid> {
             (tgid_of(t)? == who(p)?).then_some(t)
         }
         _ => None,
+    }
+}
+
+/// The caller sees credshim's PID namespace: the pids in its /proc are
+/// credshim's.
+fn same_pid_ns(tid: Tid) -> bool {
+    let ns = |p: &str| std::fs::read_link(format!("/proc/{p}/ns/pid")).ok();
+    matches!((ns("self"), ns(&tid.to_string())), (Some(a), Some(b)) if a == b)
+}
+
+/// The task a path under /proc belongs to, for the caller `tid`: the
+/// process of `/proc/PID` (its leader) or the thread of
+/// `/proc/PID/task/TID`; `/proc/self`, `/proc/thread-self` as the caller's.
+/// None for /proc/PID/net (owned by the network namespace's root) and for
+/// what is not a task's.
+fn owner_task(tid: Tid, path: &str) -> Option<Tid> {
+    let rest = path.strip_prefix("/proc/")?;
+    let mut parts = rest.split('/').filter(|p| !p.is_empty() && *p != ".");
+    let first = parts.next()?;
+    let pid: Tid = match first {
+        "self" => tgid_of(tid)?,
+        "thread-self" => tid,
+        n if n.bytes().all(|b| b.is_ascii_digit()) => n.parse().ok()?,
+        _ => return None,
+    };
+    let mut task = pid;
+    match (first, parts.next()) {
+        (_, Some("net")) | (_, Some("..")) => return None,
+        ("thread-self", _) => {}
+        (_, Some("task")) => {
+            if let Some(t) = parts.next() {
+                let t: Tid = t.parse().ok()?;
+                (tgid_of(t)? == pid).then_some(())?;
+                task = t;
+                if matches!(parts.next(), Some("net") | Some("..")) {
+                    return None;
+                }
+            }
+        }
+        _ => {}
+    }
+    parts.all(|p| p != "..").then_some(task)
+}
+
+/// `/proc/self/…` and `/proc/thread-self/…` as the caller `tid` names
+/// them, for credshim to resolve (its own /proc/self is credshim).
+pub fn as_caller(tid: Tid, path: &[u8]) -> Option<Vec<u8>> {
+    let (rest, thread) = if let Some(r) = path.strip_prefix(b"/proc/self") {
+        (r, false)
+    } else {
+        (path.strip_prefix(b"/proc/thread-self")?, true)
+    };
+    if !(rest.is_empty() || rest.starts_with(b"/")) {
+        return None;
+    }
+    let tgid = tgid_of(tid)?;
+    let head = if thread { format!("/proc/{tgid}/task/{tid}") } else { format!("/proc/{tgid}") };
+    Some([head.as_bytes(), rest].concat())
+}
+
+/// fs/proc/base.c task_dump_owner for a traced task, for a stat by `tid`
+/// of `path` (as the task wrote it) whose kernel result is `real`: a
+/// directory of mode 0555 (`/proc/PID`, `/proc/PID/task/TID`) belongs to
+/// the task's effective ids; anything else in it to them only while the
+/// task is dumpable, else to the root of its user namespace. None: not a
+/// traced task's /proc entry, or a link the stat followed out of /proc.
+pub fn dump_owner(tid: Tid, path: &[u8], real: &super::ownership::Inode, tasks: &TaskTable) -> Option<(u32, u32)> {
+    const PROC_DIR: u32 = libc::S_IFDIR | 0o555;
+    let path = std::str::from_utf8(path).ok()?;
+    let task = owner_task(tid, path)?;
+    let c = tasks.creds(task)?;
+    // The stat ended on the caller's procfs (not on what /proc/PID/exe or
+    // /proc/PID/cwd point to), and it numbers tasks as credshim does.
+    let procfs = std::fs::metadata(format!("/proc/{tid}/root/proc")).ok()?;
+    if std::os::unix::fs::MetadataExt::dev(&procfs) != real.dev || !same_pid_ns(tid) {
+        return None;
+    }
+    if real.mode == PROC_DIR || c.dumpable == credshim_shims::cred::SUID_DUMP_USER {
+        Some((c.euid.0, c.egid.0))
+    } else {
+        Some((0, 0))
     }
 }
 
@@ -86,8 +170,7 @@ pub fn open_call(tid: Tid, shim: Shim, args: &[u64; 6], tasks: &TaskTable, mem: 
         return None;
     }
     // The caller's /proc must be credshim's PID namespace.
-    let ns = |p: &str| std::fs::read_link(format!("/proc/{p}/ns/pid")).ok();
-    if ns("self")? != ns(&tid.to_string())? {
+    if !same_pid_ns(tid) {
         return None;
     }
     let t = target(tid, path)?;

@@ -4,34 +4,48 @@
 
 use super::{task_path, Inode, Owners};
 use crate::mem::TraceeMem;
+use crate::tracer::procfs;
+use crate::tracer::tasks::TaskTable;
 use crate::ptrace::Tid;
 use credshim_shims::table::{Abi, Shim};
 use credshim_shims::UserMem;
 use std::path::PathBuf;
 
-pub fn stat_call(tid: Tid, abi: Abi, shim: Shim, args: &[u64; 6], mem: &mut TraceeMem, owners: &mut Owners) -> Option<i64> {
-    if !owners.any() {
+/// `procfs`: with `--proc`, the tasks whose /proc entries get their
+/// virtual owner (super::super::procfs::dump_owner).
+pub fn stat_call(
+    tid: Tid,
+    abi: Abi,
+    shim: Shim,
+    args: &[u64; 6],
+    mem: &mut TraceeMem,
+    owners: &mut Owners,
+    procfs: Option<&TaskTable>,
+) -> Option<i64> {
+    if !owners.any() && procfs.is_none() {
         return None;
     }
     owners.settle_all();
-    let (path, buf, flags) = match shim {
-        Shim::Fstat => (PathBuf::from(format!("/proc/{tid}/fd/{}", args[0] as i32)), args[1], 0),
+    let (arg, path, buf, flags) = match shim {
+        Shim::Fstat => (Vec::new(), PathBuf::from(format!("/proc/{tid}/fd/{}", args[0] as i32)), args[1], 0),
         Shim::Stat | Shim::Lstat => {
             let p = mem.read_cstr(args[0], 4096).ok()?;
             let nofollow = if shim == Shim::Lstat { libc::AT_SYMLINK_NOFOLLOW } else { 0 };
-            (task_path(tid, libc::AT_FDCWD, &p, 0), args[1], nofollow)
+            let p = procfs.and_then(|_| procfs::as_caller(tid, &p)).unwrap_or(p);
+            (p.clone(), task_path(tid, libc::AT_FDCWD, &p, 0), args[1], nofollow)
         }
-        Shim::Newfstatat => {
-            let flags = args[3] as i32;
+        Shim::Newfstatat | Shim::Statx => {
+            let (flags, buf) = if shim == Shim::Statx { (args[2] as i32, args[4]) } else { (args[3] as i32, args[2]) };
             let p = mem.read_cstr(args[1], 4096).ok()?;
-            (task_path(tid, args[0] as i32, &p, flags), args[2], flags)
-        }
-        Shim::Statx => {
-            let flags = args[2] as i32;
-            let p = mem.read_cstr(args[1], 4096).ok()?;
-            (task_path(tid, args[0] as i32, &p, flags), args[4], flags)
+            let p = procfs.and_then(|_| procfs::as_caller(tid, &p)).unwrap_or(p);
+            (p.clone(), task_path(tid, args[0] as i32, &p, flags), buf, flags)
         }
         _ => return None,
+    };
+    // The owner the task sees: a traced task's /proc entry's, or the
+    // recorded one.
+    let owner = |inode: &Inode, follow: bool| {
+        procfs.and_then(|tasks| procfs::dump_owner(tid, &arg, inode, tasks)).or_else(|| owners.get(&path, inode, follow))
     };
     let c = super::cpath(&path).ok()?;
     let nofollow = flags & libc::AT_SYMLINK_NOFOLLOW;
@@ -50,7 +64,7 @@ pub fn stat_call(tid: Tid, abi: Abi, shim: Shim, args: &[u64; 6], mem: &mut Trac
             gid: stx.stx_gid,
             mode: stx.stx_mode as u32,
         };
-        (stx.stx_uid, stx.stx_gid) = owners.get(&path, &inode, follow)?;
+        (stx.stx_uid, stx.stx_gid) = owner(&inode, follow)?;
         as_bytes(&stx).to_vec()
     } else {
         // SAFETY: fstatat writes into a zeroed local struct.
@@ -58,7 +72,7 @@ pub fn stat_call(tid: Tid, abi: Abi, shim: Shim, args: &[u64; 6], mem: &mut Trac
         if unsafe { libc::fstatat(libc::AT_FDCWD, c.as_ptr(), &mut st, nofollow) } != 0 {
             return None;
         }
-        (st.st_uid, st.st_gid) = owners.get(&path, &Inode::from(&st), follow)?;
+        (st.st_uid, st.st_gid) = owner(&Inode::from(&st), follow)?;
         match abi {
             Abi::X86_64 => as_bytes(&st).to_vec(),
             Abi::I386 => {
