@@ -23,13 +23,20 @@
 //! `io.credshim.seccomp.original`, so `--remove` puts it back exactly.
 
 use credshim_shims::sys::CREDENTIAL_PRCTL_OPTIONS;
-use credshim_shims::table::{Abi, Class, SOL_SOCKET, SO_PEERCRED};
+use credshim_shims::table::{Abi, Class, Shim};
 use serde_json::{json, Value};
 use crate::tracer::Store;
 use std::path::Path;
 
 pub const ORIGINAL: &str = "io.credshim.seccomp.original";
 const TRACE: &str = "SCMP_ACT_TRACE";
+/// getsockopt's level and the options the tracer answers (SO_PEERCRED,
+/// SO_PEERGROUPS), from the row, in ascending order.
+const PEER_SOCKOPTS: (u32, &[u32]) = match Shim::Getsockopt.sockopt_args() {
+    Some(a) => a,
+    None => panic!("getsockopt has no options"),
+};
+
 /// O_CREAT: open and openat stop only when they may create a file.
 const O_CREAT: u64 = 0o100;
 
@@ -58,10 +65,13 @@ pub fn trace_rules(classes: &[Class]) -> Vec<Value> {
     for opt in CREDENTIAL_PRCTL_OPTIONS {
         rules.push(json!({ "names": ["prctl"], "action": TRACE, "args": [{ "index": 0, "value": opt, "op": "SCMP_CMP_EQ" }] }));
     }
-    rules.push(json!({ "names": ["getsockopt"], "action": TRACE, "args": [
-        { "index": 1, "value": SOL_SOCKET, "op": "SCMP_CMP_EQ" },
-        { "index": 2, "value": SO_PEERCRED, "op": "SCMP_CMP_EQ" },
-    ] }));
+    let (level, opts) = PEER_SOCKOPTS;
+    for opt in opts {
+        rules.push(json!({ "names": ["getsockopt"], "action": TRACE, "args": [
+            { "index": 1, "value": level, "op": "SCMP_CMP_EQ" },
+            { "index": 2, "value": opt, "op": "SCMP_CMP_EQ" },
+        ] }));
+    }
     if classes.contains(&Class::Create) {
         for (name, index) in [("open", 1), ("openat", 2)] {
             rules.push(json!({ "names": [name], "action": TRACE,
@@ -88,10 +98,21 @@ fn complement(name: &str) -> Vec<Value> {
             }
             v
         }
-        "getsockopt" => vec![
-            allow(json!([{ "index": 1, "value": SOL_SOCKET, "op": "SCMP_CMP_NE" }])),
-            allow(json!([{ "index": 2, "value": SO_PEERCRED, "op": "SCMP_CMP_NE" }])),
-        ],
+        "getsockopt" => {
+            // level != SOL_SOCKET, or an option outside [first, last], or
+            // one between them that is not traced.
+            let (level, opts) = PEER_SOCKOPTS;
+            let (lo, hi) = (opts[0], opts[opts.len() - 1]);
+            let mut v = vec![
+                allow(json!([{ "index": 1, "value": level, "op": "SCMP_CMP_NE" }])),
+                allow(json!([{ "index": 2, "value": lo, "op": "SCMP_CMP_LT" }])),
+                allow(json!([{ "index": 2, "value": hi, "op": "SCMP_CMP_GT" }])),
+            ];
+            for opt in (lo..hi).filter(|o| !opts.contains(o)) {
+                v.push(allow(json!([{ "index": 2, "value": opt, "op": "SCMP_CMP_EQ" }])));
+            }
+            v
+        }
         "open" | "openat" => {
             let index = if name == "open" { 1 } else { 2 };
             vec![allow(json!([{ "index": index, "value": O_CREAT, "valueTwo": 0, "op": "SCMP_CMP_MASKED_EQ" }]))]
