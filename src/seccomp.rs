@@ -126,6 +126,15 @@ fn section(abi: Abi, action: Action, classes: &[Class], all_opens: bool) -> Vec<
                     stmt(BPF_RET_K, stop),
                     stmt(BPF_RET_K, SECCOMP_RET_ALLOW),
                 ],
+                StopRule::OneOf { arg, values } => {
+                    let mut p = vec![stmt(BPF_LD_W_ABS, arg_lo(arg))];
+                    for &v in values {
+                        p.push(jump(BPF_JEQ_K, v, 0, 1));
+                        p.push(stmt(BPF_RET_K, stop));
+                    }
+                    p.push(stmt(BPF_RET_K, SECCOMP_RET_ALLOW));
+                    p
+                }
             };
             f.push(jump(BPF_JEQ_K, row.nr, 0, p.len() as u8));
             f.extend(p);

@@ -43,6 +43,7 @@ pub mod inode;
 pub mod mem;
 pub mod ns;
 pub mod procfs;
+pub mod ptrace;
 pub mod rootlesscontainers;
 pub mod runtime;
 pub mod securebits;

@@ -166,6 +166,8 @@ pub enum Shim {
     /// kernel/sys.c: CAP_SYS_ADMIN over the UTS namespace.
     Sethostname,
     Setdomainname,
+    /// kernel/ptrace.c ptrace_attach: PTRACE_ATTACH and PTRACE_SEIZE only.
+    Ptrace,
 }
 
 /// When a row of the `Privilege` class stops (the seccomp filter's
@@ -179,6 +181,8 @@ pub enum StopRule {
     Bits { arg: usize, any: u32, none: u32 },
     /// When the argument's low word (an int or unsigned int) is `value`.
     Equals { arg: usize, value: u32 },
+    /// When the argument's low word is one of `values`.
+    OneOf { arg: usize, values: &'static [u32] },
 }
 
 /// What a shim is for; the filter takes the classes the options ask for.
@@ -201,7 +205,7 @@ pub enum Class {
 }
 
 impl Shim {
-    pub const ALL: [Shim; 72] = [
+    pub const ALL: [Shim; 73] = [
         Shim::Getuid,
         Shim::Geteuid,
         Shim::Getgid,
@@ -274,6 +278,7 @@ impl Shim {
         Shim::Seccomp,
         Shim::Sethostname,
         Shim::Setdomainname,
+        Shim::Ptrace,
     ];
 
     pub fn class(self) -> Class {
@@ -321,7 +326,8 @@ impl Shim {
             | Shim::PivotRoot
             | Shim::Seccomp
             | Shim::Sethostname
-            | Shim::Setdomainname => Class::Privilege,
+            | Shim::Setdomainname
+            | Shim::Ptrace => Class::Privilege,
             _ => Class::Credential,
         }
     }
@@ -340,6 +346,7 @@ impl Shim {
             Shim::Kill | Shim::Tkill | Shim::RtSigqueueinfo => StopRule::PositivePid(0),
             Shim::Unshare => StopRule::Bits { arg: 0, any: ns::CLONE_NS_NEEDING_ADMIN as u32, none: ns::CLONE_NEWUSER as u32 },
             Shim::Seccomp => StopRule::Equals { arg: 0, value: 1 /* SECCOMP_SET_MODE_FILTER */ },
+            Shim::Ptrace => StopRule::OneOf { arg: 0, values: &[crate::ptrace::PTRACE_ATTACH, crate::ptrace::PTRACE_SEIZE] },
             _ => StopRule::Always,
         }
     }
@@ -453,6 +460,7 @@ pub static X86_64: &[Row] = &[
     row(317, "seccomp", Seccomp, U32),
     row(170, "sethostname", Sethostname, U32),
     row(171, "setdomainname", Setdomainname, U32),
+    row(101, "ptrace", Ptrace, U32),
 ];
 
 /// asm/unistd_32.h: the legacy 16-bit calls and their 32-bit successors.
@@ -552,6 +560,7 @@ pub static I386: &[Row] = &[
     row(354, "seccomp", Seccomp, U32),
     row(74, "sethostname", Sethostname, U32),
     row(121, "setdomainname", Setdomainname, U32),
+    row(26, "ptrace", Ptrace, U32),
 ];
 
 /// getsockopt's level and option for the peer's credentials.
@@ -692,6 +701,8 @@ pub fn dispatch(
         Shim::PivotRoot => Outcome::from_check(ns::pivot_root(creds)),
         Shim::Seccomp => Outcome::from_check(ns::seccomp(creds, compat, a[0] as u32, a[1] as u32, a[2], mem)),
         Shim::Sethostname | Shim::Setdomainname => Outcome::from_check(ns::sethostname(creds)),
+        // long request, long pid (find_get_task_by_vpid takes a pid_t).
+        Shim::Ptrace => Outcome::from_check(crate::ptrace::ptrace(creds, world, a[0], a[1] as i32, a[2], a[3])),
         // The ownership classes need the file: the tracer answers them.
         _ => {
             debug_assert!(row.shim.is_ownership());

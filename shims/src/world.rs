@@ -103,6 +103,10 @@ pub trait World {
     fn caller(&self) -> CallerFacts;
     /// find_task_by_vpid(pid) in the caller's pid namespace.
     fn task(&self, pid: i32) -> Found<TaskFacts>;
+    /// The same task's thread group id and whole credentials (with its
+    /// process's dumpable flag), for ptrace's access check; Unknown also
+    /// for a task in another user namespace.
+    fn task_creds(&self, pid: i32) -> Found<(i32, crate::cred::Creds)>;
     /// user_path_at(AT_FDCWD, path, LOOKUP_FOLLOW if `follow`) as the
     /// caller would resolve it; None when credshim cannot tell or there is
     /// no such file (the kernel then says which error).
@@ -125,6 +129,9 @@ impl World for Unknowing {
         self.caller
     }
     fn task(&self, _pid: i32) -> Found<TaskFacts> {
+        Found::Unknown
+    }
+    fn task_creds(&self, _pid: i32) -> Found<(i32, crate::cred::Creds)> {
         Found::Unknown
     }
     fn lookup(&self, _path: &[u8], _follow: bool) -> Option<Inode> {

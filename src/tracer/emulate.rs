@@ -94,7 +94,7 @@ fn arity(shim: Shim) -> usize {
         Shim::Renameat2 => 5,
         Shim::Kill | Shim::Tkill | Shim::Setns | Shim::PivotRoot | Shim::Umount2 | Shim::Sethostname | Shim::Setdomainname => 2,
         Shim::Tgkill | Shim::RtSigqueueinfo | Shim::Seccomp => 3,
-        Shim::RtTgsigqueueinfo => 4,
+        Shim::RtTgsigqueueinfo | Shim::Ptrace => 4,
         Shim::Chroot | Shim::Unshare => 1,
         Shim::Mount => 5,
     }

@@ -93,6 +93,33 @@ impl World for TraceeWorld<'_> {
         Found::Yes(TaskFacts { tgid, uid, suid, session })
     }
 
+    fn task_creds(&self, pid: i32) -> Found<(i32, credshim_shims::Creds)> {
+        if !self.same_pid_ns() {
+            return Found::Unknown;
+        }
+        if pid <= 0 || !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            return Found::NoSuch;
+        }
+        let Some(tgid) = tgid_of(pid) else { return Found::Unknown };
+        if let Some(c) = self.tasks.creds(pid) {
+            return Found::Yes((tgid, c.clone()));
+        }
+        match (link(&format!("/proc/{pid}/ns/user")), link("/proc/self/ns/user")) {
+            (Some(a), Some(b)) if a == b => {}
+            _ => return Found::Unknown,
+        }
+        let Some(mut c) = crate::creds::of_task(pid) else { return Found::Unknown };
+        // An untraced task's dumpable flag, as task_dump_owner shows it:
+        // its status file belongs to root while it is not dumpable.
+        if let Ok(md) = std::fs::metadata(format!("/proc/{pid}/status")) {
+            use std::os::unix::fs::MetadataExt;
+            if c.euid.0 != 0 && md.uid() != c.euid.0 {
+                c.dumpable = credshim_shims::cred::SUID_DUMP_DISABLE;
+            }
+        }
+        Found::Yes((tgid, c))
+    }
+
     fn lookup(&self, path: &[u8], follow: bool) -> Option<Inode> {
         let full = ownership::task_path(self.tid, libc::AT_FDCWD, path, 0);
         let md = if follow { std::fs::metadata(&full) } else { std::fs::symlink_metadata(&full) }.ok()?;

@@ -466,7 +466,7 @@ enum kind {
 	K_CAPGET, K_CAPSET, K_PRCTL, K_THREAD, K_FORK, K_EXEC,
 	/* the capability checks of other calls (SCRIPT.md "Other calls") */
 	K_KILL, K_TGKILL, K_CHROOT, K_UNSHARE, K_SETNS, K_MOUNT, K_PIVOT,
-	K_SECCOMP, K_SETHOSTNAME,
+	K_SECCOMP, K_SETHOSTNAME, K_PTRACE,
 };
 
 struct opdef {
@@ -511,6 +511,7 @@ static const struct opdef ops[] = {
 	{"seccomp", K_SECCOMP, SYS_seccomp, -1L, 0},
 	{"prctl_seccomp", K_SECCOMP, SYS_prctl, -1L, 0},
 	{"sethostname", K_SETHOSTNAME, SYS_sethostname, -1L, 0},
+	{"ptrace", K_PTRACE, SYS_ptrace, -1L, 0},
 	{"thread", K_THREAD, -1L, -1L, 0},
 	{"fork", K_FORK, -1L, -1L, 0},
 	{"exec", K_EXEC, -1L, -1L, 0},
@@ -756,6 +757,19 @@ static int parse_step(char **w, int nw, step_t *st)
 	case K_PIVOT:
 	case K_SETHOSTNAME:
 		return na == 0;
+	case K_PTRACE:
+		/* REQ (attach, seize or a number) PID ADDR DATA; never the
+		 * parent, which an allowed attach would stop */
+		st->words = a;
+		if (na != 4 || !strcmp(a[1], "parent"))
+			return 0;
+		if (!strcmp(a[0], "attach"))
+			st->n[0] = 16;
+		else if (!strcmp(a[0], "seize"))
+			st->n[0] = 0x4206;
+		else if (!parse_num(a[0], &st->n[0]))
+			return 0;
+		return parse_num(a[2], &st->n[1]) && parse_num(a[3], &st->n[2]);
 	case K_SECCOMP:
 		st->words = a;
 		return na == 2 && parse_num(a[0], &st->n[0]) &&
@@ -960,6 +974,10 @@ static void run_priv(const step_t *st, sb_t *o)
 		e = errno;
 		break;
 	}
+	case K_PTRACE:
+		r = syscall(nr, (long)st->n[0], (long)pid_word(st->words[1]), (unsigned long)st->n[1], (unsigned long)st->n[2]);
+		e = errno;
+		break;
 	case K_CHROOT:
 	case K_MOUNT: {
 		char *path = path_word(st->words[0]);
@@ -1215,6 +1233,7 @@ static void run_step(const step_t *st, sb_t *o)
 	case K_PIVOT:
 	case K_SECCOMP:
 	case K_SETHOSTNAME:
+	case K_PTRACE:
 		run_priv(st, o);
 		return;
 	case K_THREAD:

@@ -324,6 +324,20 @@ impl Interp {
                 script::num(&a[1])?;
             }
             Shim::PivotRoot | Shim::Sethostname => want(0)?,
+            Shim::Ptrace => {
+                want(4)?;
+                if a[1] == "parent" {
+                    return None;
+                }
+                args[0] = match a[0].as_str() {
+                    "attach" => 16,
+                    "seize" => 0x4206,
+                    w => script::num(w)?,
+                };
+                args[1] = pid(&a[1])?;
+                args[2] = script::num(&a[2])?;
+                args[3] = script::num(&a[3])?;
+            }
             Shim::Seccomp | Shim::Prctl => {
                 want(2)?;
                 let mode = script::num(&a[0])?;
@@ -536,6 +550,9 @@ fn native(shim: Shim, a: &[String], fam: &Family) -> String {
         Shim::PivotRoot => err(Errno::EBUSY),
         Shim::Seccomp | Shim::Prctl if a.get(1).map(String::as_str) == Some("bad") => err(Errno::EINVAL),
         Shim::Sethostname => err(Errno::EINVAL),
+        // Any other request of a task that is not the caller's tracee
+        // (ptrace_check_attach).
+        Shim::Ptrace => err(Errno::ESRCH),
         _ => "0".to_string(),
     }
 }
@@ -569,6 +586,14 @@ impl World for ScriptWorld<'_> {
             _ => return Found::NoSuch,
         };
         Found::Yes(TaskFacts { tgid, uid: c.uid, suid: c.suid, session: SESSION })
+    }
+    fn task_creds(&self, pid: i32) -> Found<(i32, Creds)> {
+        match pid {
+            p if p == self.fam.tid => Found::Yes((MAIN_TID, self.me.clone())),
+            MAIN_TID => Found::Yes((MAIN_TID, self.fam.main.unwrap_or(self.me).clone())),
+            PARENT_PID => Found::Yes((PARENT_PID, self.fam.parent.clone())),
+            _ => Found::NoSuch,
+        }
     }
     fn lookup(&self, path: &[u8], _follow: bool) -> Option<Inode> {
         let mode = match path {
