@@ -234,7 +234,7 @@ fn run(cli: &cli::Cli) -> Result<Status, Error> {
     let (mode, listen) = choose_mode(cli, nnp, classes);
     let action = if mode == Mode::Notify { seccomp::Action::Notify } else { seccomp::Action::Trace };
     if cli.proc && mode != Mode::Notify {
-        ::log::warn!("--proc needs seccomp user notifications, which are not in use: /proc shows the real credentials");
+        ::log::warn!("--proc needs seccomp user notifications for the status files, which are not in use: /proc/PID/status shows the real credentials (the owner of /proc/PID is the virtual one)");
     }
     let prog = seccomp::filter_with(action, classes, cli.proc && mode == Mode::Notify);
     let filter = matches!(mode, Mode::Notify | Mode::Seccomp).then_some(prog.as_slice());

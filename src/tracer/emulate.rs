@@ -62,6 +62,27 @@ pub fn commit(tasks: &mut TaskTable, owners: &mut Owners, tid: Tid, commit: Opti
     }
 }
 
+/// What `--proc` shows of a traced task: nothing, the owner of its /proc
+/// entries (the stat family, any channel), or that and its status files
+/// (an injected descriptor: the notification channel only).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Proc {
+    Off,
+    Owners,
+    OwnersAndStatus,
+}
+
+impl Proc {
+    /// As a channel that cannot install a descriptor uses it.
+    pub fn without_fds(self) -> Proc {
+        if self == Proc::OwnersAndStatus {
+            Proc::Owners
+        } else {
+            self
+        }
+    }
+}
+
 /// A system call as the kernel reports it, before it runs.
 #[derive(Clone, Copy, Debug)]
 pub struct Call {
@@ -123,10 +144,9 @@ fn shown(row: &Row, args: &[u64; 6]) -> String {
 
 /// Decides `call` made by task `tid`: the answer it gets and what to
 /// commit once that answer was delivered. Changes nothing in `tasks`;
-/// `owners` only settles what earlier calls created. `proc_fds`: opens of
-/// /proc status files may be answered with a descriptor (`--proc`, with a
-/// channel that can install one).
-pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, strategy: Strategy, proc_fds: bool) -> Decision {
+/// `owners` only settles what earlier calls created. `proc`: what `--proc`
+/// shows through the channel the call came by.
+pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, strategy: Strategy, proc: Proc) -> Decision {
     let Some(abi) = Abi::from_audit_arch(call.arch) else {
         log::warn!("[pid {tid}] system call {} of unknown architecture {:#x} refused", call.nr, call.arch);
         return Decision::answer(Errno::ENOSYS.ret());
@@ -152,7 +172,7 @@ pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, str
     };
     // The task's previous call is over: what it created has its inode.
     owners.settle(tid);
-    if super::procfs::is_open(row.shim) && proc_fds {
+    if super::procfs::is_open(row.shim) && proc == Proc::OwnersAndStatus {
         let mut mem = TraceeMem::new(tid, strategy);
         if let Some(file) = super::procfs::open_call(tid, row.shim, &call.args, tasks, &mut mem) {
             return Decision { answer: None, commit: None, file: Some(file) };
@@ -167,7 +187,7 @@ pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, str
         let mut mem = TraceeMem::new(tid, strategy);
         let args = &call.args;
         let d = match row.shim.class() {
-            Class::Stat => Decision::from_answer(ownership::stat_call(tid, abi, row.shim, args, &mut mem, owners, proc_fds.then_some(tasks))),
+            Class::Stat => Decision::from_answer(ownership::stat_call(tid, abi, row.shim, args, &mut mem, owners, (proc != Proc::Off).then_some(tasks))),
             Class::Create => match ownership::create_call(tid, row.shim, args, &creds, &mut mem, owners) {
                 Some(p) => Decision { answer: None, commit: Some(Commit::Created(p)), file: None },
                 None => Decision::NATIVE,

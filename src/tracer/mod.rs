@@ -67,9 +67,8 @@ pub struct Tracer {
     /// can have a signal interrupt the caller's wait (without
     /// WAIT_KILLABLE_RECV) on demand.
     answer_delay: Option<Duration>,
-    /// `--proc`: opens of /proc status files get the virtual text (through
-    /// the notification channel).
-    proc: bool,
+    /// `--proc`: what /proc shows of the virtual tasks.
+    proc: emulate::Proc,
 }
 
 /// At most this many pending events are handled as one batch.
@@ -124,15 +123,20 @@ impl Tracer {
             owners: ownership::Owners::new(ownership),
             attached: false,
             answer_delay,
-            proc: false,
+            proc: emulate::Proc::Off,
         }
     }
 
-    /// `--proc`: answer opens of traced tasks' /proc status files with
-    /// their virtual credentials (the notification channel only: the
-    /// filter must stop every open, `seccomp::filter_with`).
+    /// `--proc`: the stat family gives traced tasks' /proc entries their
+    /// virtual owner; with notifications, opens of their /proc status files
+    /// are answered with their virtual credentials too (the filter must
+    /// stop every open, `seccomp::filter_with`).
     pub fn show_proc(&mut self, on: bool) {
-        self.proc = on && self.mode == Mode::Notify;
+        self.proc = match (on, self.mode) {
+            (false, _) => emulate::Proc::Off,
+            (true, Mode::Notify) => emulate::Proc::OwnersAndStatus,
+            (true, _) => emulate::Proc::Owners,
+        };
     }
 
     /// A tree credshim did not start: `tids` (every thread of `main`) are
@@ -381,7 +385,7 @@ impl Tracer {
     /// delivered once the registers are written: then commit.
     fn on_seccomp(&mut self, pid: Tid) -> ptrace::Result<()> {
         if let SyscallInfo::Call { arch, nr, args } = ptrace::syscall_info(pid)? {
-            let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, false);
+            let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, self.proc.without_fds());
             if let Some(ret) = d.answer {
                 arch::skip(pid)?;
                 arch::set_return(pid, ret)?;
@@ -395,7 +399,7 @@ impl Tracer {
     fn on_syscall_stop(&mut self, pid: Tid) -> ptrace::Result<()> {
         match ptrace::syscall_info(pid)? {
             SyscallInfo::Call { arch, nr, args } => {
-                let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, false);
+                let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, self.proc.without_fds());
                 match d.answer {
                     Some(ret) => {
                         arch::skip(pid)?;
