@@ -61,9 +61,9 @@ fn without_notifications_the_status_files_are_the_kernels_and_the_owner_is_virtu
 }
 
 /// Daemons that drop privileges, as ps and pgrep see them: nginx's
-/// workers (`user www-data;`), busybox httpd -u, and a start-stop-daemon
-/// --chuid background process, each started in the background, looked at,
-/// and stopped; real root vs credshim --proc.
+/// workers (`user www-data;`), busybox httpd -u, memcached -u memcache,
+/// and a start-stop-daemon --chuid background process, each started in
+/// the background, looked at, and stopped; real root vs credshim --proc.
 #[test]
 fn ps_and_pgrep_see_daemons_that_dropped_as_real_root_sees_them() {
     let s = Scratch::new("procdaemons");
@@ -81,13 +81,15 @@ fn ps_and_pgrep_see_daemons_that_dropped_as_real_root_sees_them() {
     let ns_d = side("ns", &ns_owner());
     let script = "sed \"s|@D@|$D|g; s|@PORT@|$PORT|g\" $D/nginx.conf.in > $D/nginx.conf; nginx -c $D/nginx.conf & N=$!; \
         busybox httpd -f -u www-data:www-data -p 127.0.0.1:$((PORT+1)) -h $D/www & B=$!; \
+        memcached -u memcache -l 127.0.0.1 -p $((PORT+2)) -U 0 & M=$!; \
         start-stop-daemon --start --background --make-pidfile --pidfile $D/sleep.pid --chuid www-data:www-data --exec /bin/sleep -- 30 \
         && for i in $(seq 100); do curl -sf http://127.0.0.1:$PORT/ >/dev/null && [ \"$(ps -o comm= -p $(cat $D/sleep.pid 2>/dev/null || echo 1))\" = sleep ] \
-             && [ $(pgrep -P $N | wc -l) = 2 ] && break; sleep 0.1; done; S=$(cat $D/sleep.pid); \
-        ps -o euser,egroup,ruser,rgroup,comm -p \"$N $B $S $(pgrep -P $N | tr '\\n' ' ')\" | sort; \
+             && [ $(pgrep -P $N | wc -l) = 2 ] && python3 -c \"import socket; socket.create_connection(('127.0.0.1', $((PORT+2))))\" 2>/dev/null && break; sleep 0.1; done; S=$(cat $D/sleep.pid); \
+        ps -o euser,egroup,ruser,rgroup,comm -p \"$N $B $M $S $(pgrep -P $N | tr '\\n' ' ')\" | sort; \
         echo \"nginx workers: $(pgrep -u www-data -P $N | wc -l) as www-data; master as root: $(pgrep -u root -x nginx | grep -cx $N)\"; \
         echo \"httpd as www-data: $(pgrep -u www-data -x busybox | grep -cx $B); sleep as www-data: $(pgrep -u www-data -x sleep | grep -cx $S)\"; \
-        kill $N $B $(cat $D/sleep.pid); wait";
+        echo \"memcached as memcache: $(pgrep -u memcache -x memcached | grep -cx $M)\"; \
+        kill $N $B $M $(cat $D/sleep.pid); wait";
     let run = |prefix: &[String], d: &str| {
         let mut c = command(prefix, &["sh", "-c", script]);
         c.env("D", d).env("PORT", &port).current_dir("/");
@@ -95,7 +97,7 @@ fn ps_and_pgrep_see_daemons_that_dropped_as_real_root_sees_them() {
     };
     let want = run(&[], &host_d);
     assert_eq!(want.0, Some(0), "real root: {want:?}");
-    assert!(want.1.contains("nginx workers: 2 as www-data; master as root: 1") && want.1.contains("httpd as www-data: 1; sleep as www-data: 1"), "real root: {}", want.1);
+    assert!(want.1.contains("nginx workers: 2 as www-data; master as root: 1") && want.1.contains("httpd as www-data: 1; sleep as www-data: 1") && want.1.contains("memcached as memcache: 1"), "real root: {}", want.1);
     let w = ns_wrapper(&s.credshim(), host_bset(), &[], &["--intercept=notify", "--proc"]);
     let got = run(&w, &ns_d);
     assert_eq!((got.0, &got.1), (want.0, &want.1), "credshim --proc vs real root: {}", got.2);
