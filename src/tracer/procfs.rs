@@ -102,19 +102,27 @@ pub fn as_caller(tid: Tid, path: &[u8]) -> Option<Vec<u8>> {
     Some([head.as_bytes(), rest].concat())
 }
 
-/// fs/proc/base.c task_dump_owner for a traced task, for a stat by `tid`
-/// of `path` (as the task wrote it) whose kernel result is `real`: a
-/// directory of mode 0555 (`/proc/PID`, `/proc/PID/task/TID`) belongs to
-/// the task's effective ids; anything else in it to them only while the
-/// task is dumpable, else to the root of its user namespace. None: not a
-/// traced task's /proc entry, or a link the stat followed out of /proc.
-pub fn dump_owner(tid: Tid, path: &[u8], real: &super::ownership::Inode, tasks: &TaskTable) -> Option<(u32, u32)> {
+/// The traced task whose /proc entry `path` (as the caller `tid` wrote
+/// it) names, if it is one: decided from the text and the task table
+/// only, before any system call.
+pub fn traced_entry(tid: Tid, path: &[u8], tasks: &TaskTable) -> Option<Tid> {
+    if !path.starts_with(b"/proc/") {
+        return None;
+    }
+    let task = owner_task(tid, std::str::from_utf8(path).ok()?)?;
+    tasks.creds(task).is_some().then_some(task)
+}
+
+/// fs/proc/base.c task_dump_owner for the traced task `task`, for a stat
+/// by `tid` whose kernel result is `real`: a directory of mode 0555
+/// (`/proc/PID`, `/proc/PID/task/TID`) belongs to the task's effective
+/// ids; anything else in it to them only while the task is dumpable, else
+/// to the root of its user namespace. None: the stat ended elsewhere (a
+/// link followed out of /proc), or the caller's /proc numbers tasks
+/// otherwise than credshim's.
+pub fn dump_owner(tid: Tid, task: Tid, real: &super::ownership::Inode, tasks: &TaskTable) -> Option<(u32, u32)> {
     const PROC_DIR: u32 = libc::S_IFDIR | 0o555;
-    let path = std::str::from_utf8(path).ok()?;
-    let task = owner_task(tid, path)?;
     let c = tasks.creds(task)?;
-    // The stat ended on the caller's procfs (not on what /proc/PID/exe or
-    // /proc/PID/cwd point to), and it numbers tasks as credshim does.
     let procfs = std::fs::metadata(format!("/proc/{tid}/root/proc")).ok()?;
     if std::os::unix::fs::MetadataExt::dev(&procfs) != real.dev || !same_pid_ns(tid) {
         return None;

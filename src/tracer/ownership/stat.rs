@@ -22,30 +22,44 @@ pub fn stat_call(
     owners: &mut Owners,
     procfs: Option<&TaskTable>,
 ) -> Option<i64> {
-    if !owners.any() && procfs.is_none() {
+    let (arg, buf, flags, dirfd) = match shim {
+        Shim::Fstat => (None, args[1], 0, args[0] as i32),
+        Shim::Stat | Shim::Lstat => {
+            let nofollow = if shim == Shim::Lstat { libc::AT_SYMLINK_NOFOLLOW } else { 0 };
+            (Some(args[0]), args[1], nofollow, libc::AT_FDCWD)
+        }
+        Shim::Newfstatat => (Some(args[1]), args[2], args[3] as i32, args[0] as i32),
+        Shim::Statx => (Some(args[1]), args[4], args[2] as i32, args[0] as i32),
+        _ => return None,
+    };
+    // Nothing to answer unless owners are recorded or, with --proc, the
+    // path names a traced task's /proc entry: then the kernel runs it
+    // without credshim reading the path.
+    let text = match (arg, procfs.is_some() || owners.any()) {
+        (Some(p), true) => Some(mem.read_cstr(p, 4096).ok()?),
+        _ => None,
+    };
+    // (the traced task, the path with /proc/self resolved as the caller's)
+    let proc_task = match (procfs, &text) {
+        (Some(tasks), Some(t)) if t.starts_with(b"/proc/") => {
+            let t = procfs::as_caller(tid, t).unwrap_or_else(|| t.clone());
+            procfs::traced_entry(tid, &t, tasks).map(|k| (k, t))
+        }
+        _ => None,
+    };
+    if !owners.any() && proc_task.is_none() {
         return None;
     }
     owners.settle_all();
-    let (arg, path, buf, flags) = match shim {
-        Shim::Fstat => (Vec::new(), PathBuf::from(format!("/proc/{tid}/fd/{}", args[0] as i32)), args[1], 0),
-        Shim::Stat | Shim::Lstat => {
-            let p = mem.read_cstr(args[0], 4096).ok()?;
-            let nofollow = if shim == Shim::Lstat { libc::AT_SYMLINK_NOFOLLOW } else { 0 };
-            let p = procfs.and_then(|_| procfs::as_caller(tid, &p)).unwrap_or(p);
-            (p.clone(), task_path(tid, libc::AT_FDCWD, &p, 0), args[1], nofollow)
-        }
-        Shim::Newfstatat | Shim::Statx => {
-            let (flags, buf) = if shim == Shim::Statx { (args[2] as i32, args[4]) } else { (args[3] as i32, args[2]) };
-            let p = mem.read_cstr(args[1], 4096).ok()?;
-            let p = procfs.and_then(|_| procfs::as_caller(tid, &p)).unwrap_or(p);
-            (p.clone(), task_path(tid, args[0] as i32, &p, flags), buf, flags)
-        }
-        _ => return None,
+    let path = match (&proc_task, &text) {
+        (Some((_, t)), _) | (None, Some(t)) => task_path(tid, dirfd, t, flags),
+        (None, None) => PathBuf::from(format!("/proc/{tid}/fd/{dirfd}")),
     };
     // The owner the task sees: a traced task's /proc entry's, or the
     // recorded one.
-    let owner = |inode: &Inode, follow: bool| {
-        procfs.and_then(|tasks| procfs::dump_owner(tid, &arg, inode, tasks)).or_else(|| owners.get(&path, inode, follow))
+    let owner = |inode: &Inode, follow: bool| match (&proc_task, procfs) {
+        (Some((task, _)), Some(tasks)) => procfs::dump_owner(tid, *task, inode, tasks).or_else(|| owners.get(&path, inode, follow)),
+        _ => owners.get(&path, inode, follow),
     };
     let c = super::cpath(&path).ok()?;
     let nofollow = flags & libc::AT_SYMLINK_NOFOLLOW;
