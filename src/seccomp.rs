@@ -1,12 +1,11 @@
 //! The seccomp filter, built from the shim table: RET_TRACE for every row of
-//! each ABI (prctl only for the credential options and PR_SET_SECCOMP's
-//! filter mode, the capability-check rows only for their `stop_rule`),
-//! RET_ALLOW for the rest.
+//! each ABI under the row's argument rule (`table::Rule`: prctl only for
+//! the credential options and PR_SET_SECCOMP's filter mode, open only when
+//! it may create, …), RET_ALLOW for the rest.
 //! Hand-written BPF: seccompiler builds one architecture per filter, and
 //! credshim needs x86_64 and i386 in one (DESIGN.md lesson 8).
 
-use credshim_shims::sys::CREDENTIAL_PRCTL_OPTIONS;
-use credshim_shims::table::{Abi, Class, Shim, StopRule, PR_SET_SECCOMP, SECCOMP_MODE_FILTER, X32_SYSCALL_BIT};
+use credshim_shims::table::{Abi, Class, Cmp, Rule, Shim, Word, X32_SYSCALL_BIT};
 use std::io;
 
 const BPF_LD_W_ABS: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
@@ -49,14 +48,10 @@ impl Action {
 const OFF_NR: u32 = 0;
 const OFF_ARCH: u32 = 4;
 const OFF_ARG0_LO: u32 = 16;
-const OFF_ARG0_HI: u32 = 20;
 
 fn arg_lo(i: usize) -> u32 {
     OFF_ARG0_LO + 8 * i as u32
 }
-
-/// O_CREAT | __O_TMPFILE: the open flags that make a new inode.
-pub const O_CREATING: u32 = 0o100 | 0o20000000;
 
 fn stmt(code: u16, k: u32) -> libc::sock_filter {
     libc::sock_filter { code, jt: 0, jf: 0, k }
@@ -66,9 +61,67 @@ fn jump(code: u16, k: u32, jt: u8, jf: u8) -> libc::sock_filter {
     libc::sock_filter { code, jt, jf, k }
 }
 
+/// The instructions after a row's number matched: the row's rule
+/// (`Rule`), each branch ending in a return.
+fn rule_code(rule: Rule, stop: u32) -> Vec<libc::sock_filter> {
+    match rule {
+        Rule::Always => vec![stmt(BPF_RET_K, stop)],
+        // pid_t: the low word, above 0 as an int.
+        Rule::PositivePid(i) => vec![
+            stmt(BPF_LD_W_ABS, arg_lo(i)),
+            jump(BPF_JSET_K, 0x8000_0000, 1, 0),
+            jump(BPF_JEQ_K, 0, 0, 1),
+            stmt(BPF_RET_K, SECCOMP_RET_ALLOW),
+            stmt(BPF_RET_K, stop),
+        ],
+        Rule::Bits { arg, any, none } => vec![
+            stmt(BPF_LD_W_ABS, arg_lo(arg)),
+            jump(BPF_JSET_K, none, 2, 0),
+            jump(BPF_JSET_K, any, 0, 1),
+            stmt(BPF_RET_K, stop),
+            stmt(BPF_RET_K, SECCOMP_RET_ALLOW),
+        ],
+        Rule::OneOf(alts) => {
+            // Each alternative falls through to the next when one of its
+            // comparisons fails, and ends in a stop.
+            let mut f = Vec::new();
+            for alt in alts {
+                f.extend(alternative(alt, stop));
+            }
+            f.push(stmt(BPF_RET_K, SECCOMP_RET_ALLOW));
+            f
+        }
+    }
+}
+
+/// One alternative of a `Rule::OneOf`, built from its end: a failed
+/// comparison jumps past it, a matched one falls through to the next.
+fn alternative(cmps: &[Cmp], stop: u32) -> Vec<libc::sock_filter> {
+    let mut tail = vec![stmt(BPF_RET_K, stop)];
+    for c in cmps.iter().rev() {
+        let mut code = Vec::new();
+        let n = c.values.len();
+        // The instructions of this comparison after the high-word check.
+        let low_len = 1 + n;
+        if c.word == Word::Full {
+            code.push(stmt(BPF_LD_W_ABS, arg_lo(c.arg) + 4));
+            code.push(jump(BPF_JEQ_K, 0, 0, (low_len + tail.len()) as u8));
+        }
+        code.push(stmt(BPF_LD_W_ABS, arg_lo(c.arg)));
+        for (j, &v) in c.values.iter().enumerate() {
+            let rest = n - j - 1;
+            let fail = if rest == 0 { tail.len() as u8 } else { 0 };
+            code.push(jump(BPF_JEQ_K, v as u32, rest as u8, fail));
+        }
+        code.extend(tail);
+        tail = code;
+    }
+    tail
+}
+
 /// The section for one ABI: load the number, trace the table's rows of the
-/// classes asked for; with `all_opens` (`--proc`) every open, not only
-/// those that may create.
+/// classes asked for, each under its rule; with `all_opens` (`--proc`)
+/// every open, not only those that may create.
 fn section(abi: Abi, action: Action, classes: &[Class], all_opens: bool) -> Vec<libc::sock_filter> {
     let stop = action.ret();
     let mut f = vec![stmt(BPF_LD_W_ABS, OFF_NR)];
@@ -78,94 +131,15 @@ fn section(abi: Abi, action: Action, classes: &[Class], all_opens: bool) -> Vec<
         f.push(jump(BPF_JSET_K, X32_SYSCALL_BIT as u32, 0, 1));
         f.push(stmt(BPF_RET_K, stop));
     }
-    let mut prctl_nr = None;
     for row in abi.rows() {
-        if row.shim == Shim::Prctl {
-            prctl_nr = Some(row.nr);
-            continue;
-        }
         let open = matches!(row.shim, Shim::Open | Shim::Openat | Shim::Openat2);
-        if !matches!(row.shim.class(), Class::Credential | Class::Exec | Class::Privilege) && !classes.contains(&row.shim.class()) && !(all_opens && open) {
+        let class = row.shim.class();
+        if !class.always() && !classes.contains(&class) && !(all_opens && open) {
             continue;
         }
-        if let Some((level, opts)) = row.shim.sockopt_args() {
-            // getsockopt: only for SOL_SOCKET and the options credshim
-            // answers (SO_PEERCRED, SO_PEERGROUPS).
-            let mut p = vec![stmt(BPF_LD_W_ABS, arg_lo(1)), jump(BPF_JEQ_K, level, 0, 2 * opts.len() as u8 + 1)];
-            p.push(stmt(BPF_LD_W_ABS, arg_lo(2)));
-            for &opt in opts {
-                p.push(jump(BPF_JEQ_K, opt, 0, 1));
-                p.push(stmt(BPF_RET_K, stop));
-            }
-            p.push(stmt(BPF_RET_K, SECCOMP_RET_ALLOW));
-            f.push(jump(BPF_JEQ_K, row.nr, 0, p.len() as u8));
-            f.extend(p);
-            continue;
-        }
-        if row.shim.class() == Class::Privilege {
-            let p = match row.shim.stop_rule() {
-                StopRule::Always => vec![stmt(BPF_RET_K, stop)],
-                // pid_t: the low word, above 0 as an int.
-                StopRule::PositivePid(i) => vec![
-                    stmt(BPF_LD_W_ABS, arg_lo(i)),
-                    jump(BPF_JSET_K, 0x8000_0000, 1, 0),
-                    jump(BPF_JEQ_K, 0, 0, 1),
-                    stmt(BPF_RET_K, SECCOMP_RET_ALLOW),
-                    stmt(BPF_RET_K, stop),
-                ],
-                StopRule::Bits { arg, any, none } => vec![
-                    stmt(BPF_LD_W_ABS, arg_lo(arg)),
-                    jump(BPF_JSET_K, none, 2, 0),
-                    jump(BPF_JSET_K, any, 0, 1),
-                    stmt(BPF_RET_K, stop),
-                    stmt(BPF_RET_K, SECCOMP_RET_ALLOW),
-                ],
-                StopRule::Equals { arg, value } => vec![
-                    stmt(BPF_LD_W_ABS, arg_lo(arg)),
-                    jump(BPF_JEQ_K, value, 0, 1),
-                    stmt(BPF_RET_K, stop),
-                    stmt(BPF_RET_K, SECCOMP_RET_ALLOW),
-                ],
-            };
-            f.push(jump(BPF_JEQ_K, row.nr, 0, p.len() as u8));
-            f.extend(p);
-            continue;
-        }
-        if let Some(i) = row.shim.open_flags_arg().filter(|_| !all_opens) {
-            // open/openat: only when they may create (the low word of the
-            // flags argument); both branches return.
-            f.push(jump(BPF_JEQ_K, row.nr, 0, 4));
-            f.push(stmt(BPF_LD_W_ABS, OFF_ARG0_LO + 8 * i as u32));
-            f.push(jump(BPF_JSET_K, O_CREATING, 0, 1));
-            f.push(stmt(BPF_RET_K, stop));
-            f.push(stmt(BPF_RET_K, SECCOMP_RET_ALLOW));
-            continue;
-        }
-        f.push(jump(BPF_JEQ_K, row.nr, 0, 1));
-        f.push(stmt(BPF_RET_K, stop));
-    }
-    if let Some(nr) = prctl_nr {
-        let mut p = vec![
-            stmt(BPF_LD_W_ABS, OFF_ARG0_HI),
-            jump(BPF_JEQ_K, 0, 1, 0),
-            stmt(BPF_RET_K, SECCOMP_RET_ALLOW),
-            stmt(BPF_LD_W_ABS, OFF_ARG0_LO),
-        ];
-        for &opt in &CREDENTIAL_PRCTL_OPTIONS {
-            p.push(jump(BPF_JEQ_K, opt as u32, 0, 1));
-            p.push(stmt(BPF_RET_K, stop));
-        }
-        // PR_SET_SECCOMP with SECCOMP_MODE_FILTER (arg2, a full unsigned long).
-        p.extend([
-            jump(BPF_JEQ_K, PR_SET_SECCOMP as u32, 0, 5),
-            stmt(BPF_LD_W_ABS, arg_lo(1) + 4),
-            jump(BPF_JEQ_K, 0, 0, 3),
-            stmt(BPF_LD_W_ABS, arg_lo(1)),
-            jump(BPF_JEQ_K, SECCOMP_MODE_FILTER as u32, 0, 1),
-            stmt(BPF_RET_K, stop),
-        ]);
-        p.push(stmt(BPF_RET_K, SECCOMP_RET_ALLOW));
-        f.push(jump(BPF_JEQ_K, nr, 0, p.len() as u8));
+        let rule = if all_opens && open { Rule::Always } else { row.shim.rule() };
+        let p = rule_code(rule, stop);
+        f.push(jump(BPF_JEQ_K, row.nr, 0, p.len() as u8));
         f.extend(p);
     }
     f.push(stmt(BPF_RET_K, SECCOMP_RET_ALLOW));
@@ -244,5 +218,72 @@ pub fn install(prog: &[libc::sock_filter], no_new_privs: bool, listen: Listen) -
         }
         let listener = matches!(listen, Listen::Yes { .. }).then_some(r as libc::c_int);
         Ok(Installed { listener, wait_killable: false })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `prog` over a seccomp_data the way the kernel does (only the
+    /// instructions `filter` emits).
+    fn run(prog: &[libc::sock_filter], arch: u32, nr: u32, args: &[u64; 6]) -> u32 {
+        let word = |off: u32| -> u32 {
+            match off {
+                OFF_NR => nr,
+                OFF_ARCH => arch,
+                o => {
+                    let a = args[((o - OFF_ARG0_LO) / 8) as usize];
+                    if (o - OFF_ARG0_LO) % 8 == 0 { a as u32 } else { (a >> 32) as u32 }
+                }
+            }
+        };
+        let (mut pc, mut acc) = (0usize, 0u32);
+        loop {
+            let i = prog[pc];
+            pc += 1;
+            match i.code {
+                BPF_LD_W_ABS => acc = word(i.k),
+                BPF_JEQ_K => pc += if acc == i.k { i.jt } else { i.jf } as usize,
+                BPF_JSET_K => pc += if acc & i.k != 0 { i.jt } else { i.jf } as usize,
+                BPF_RET_K => return i.k,
+                c => panic!("instruction {c:#x}"),
+            }
+        }
+    }
+
+    /// The filter stops a row exactly when its rule says so, for argument
+    /// values around every value and bit the rules name.
+    #[test]
+    fn filter_follows_every_rows_rule() {
+        let classes = [Class::Chown, Class::Stat, Class::Create, Class::Xattr];
+        let prog = filter(Action::Trace, &classes);
+        let mut interesting: Vec<u64> = vec![0, 1, 2, u64::MAX, 0xffff_ffff, 0x8000_0000, 1 << 32, (1 << 32) | 7];
+        for shim in Shim::ALL {
+            match shim.rule() {
+                Rule::Bits { any, none, .. } => {
+                    interesting.extend([any as u64, none as u64, (any | none) as u64, (any & any.wrapping_neg()) as u64])
+                }
+                Rule::OneOf(alts) => {
+                    for c in alts.iter().flat_map(|a| a.iter()) {
+                        for &v in c.values {
+                            interesting.extend([v, v + 1, v.wrapping_sub(1), v | 1 << 32]);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for abi in [Abi::X86_64, Abi::I386] {
+            for row in abi.rows() {
+                for (k, &x) in interesting.iter().enumerate() {
+                    let y = interesting[(k * 7 + 3) % interesting.len()];
+                    let z = interesting[(k * 13 + 5) % interesting.len()];
+                    let args = [x, y, z, x, y, z];
+                    let stops = run(&prog, abi.audit_arch(), row.nr, &args) == SECCOMP_RET_TRACE;
+                    assert_eq!(stops, row.shim.rule().stops(&args), "{abi:?} {} with {args:x?}", row.name);
+                }
+            }
+        }
     }
 }

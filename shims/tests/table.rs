@@ -28,7 +28,7 @@ fn every_number_matches_asm_unistd() {
 #[test]
 fn every_shim_has_a_row_in_every_abi() {
     for abi in [Abi::X86_64, Abi::I386] {
-        for shim in Shim::ALL {
+        for &shim in Shim::ALL {
             assert!(abi.rows().iter().any(|r| r.shim == shim), "{abi:?} lacks {shim:?}");
         }
         let mut nrs: Vec<u32> = abi.rows().iter().map(|r| r.nr).collect();

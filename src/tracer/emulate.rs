@@ -14,7 +14,7 @@ use crate::mem::{Strategy, TraceeMem};
 use crate::ptrace::Tid;
 use credshim_shims::capability::{CapTriple, Caller};
 use credshim_shims::exec::{exec_creds, may_exec};
-use credshim_shims::table::{dispatch, Abi, Class, Outcome, Row, Shim, X32_SYSCALL_BIT};
+use credshim_shims::table::{dispatch, Abi, Class, Outcome, Row, Shim, O_CREATING, X32_SYSCALL_BIT};
 use credshim_shims::{Creds, Errno};
 
 /// What becomes true once a call's answer was delivered.
@@ -70,54 +70,22 @@ pub struct Call {
     pub args: [u64; 6],
 }
 
-fn arity(shim: Shim) -> usize {
-    match shim {
-        Shim::Getuid | Shim::Geteuid | Shim::Getgid | Shim::Getegid => 0,
-        Shim::Setuid | Shim::Setgid | Shim::Setfsuid | Shim::Setfsgid => 1,
-        Shim::Setreuid | Shim::Setregid | Shim::Getgroups | Shim::Setgroups | Shim::Capget | Shim::Capset => 2,
-        Shim::Setresuid | Shim::Setresgid | Shim::Getresuid | Shim::Getresgid | Shim::Execve => 3,
-        Shim::Prctl | Shim::Execveat | Shim::Fchownat => 5,
-        Shim::Chown | Shim::Lchown | Shim::Fchown => 3,
-        Shim::Stat | Shim::Lstat | Shim::Fstat => 2,
-        Shim::Newfstatat => 4,
-        Shim::Statx => 5,
-        Shim::Open | Shim::Mknod | Shim::Mkdirat | Shim::Symlinkat => 3,
-        Shim::Openat | Shim::Openat2 | Shim::Mknodat => 4,
-        Shim::Creat | Shim::Mkdir | Shim::Symlink => 2,
-        Shim::Getxattr | Shim::Lgetxattr | Shim::Fgetxattr => 4,
-        Shim::Setxattr | Shim::Lsetxattr | Shim::Fsetxattr => 5,
-        Shim::Listxattr | Shim::Llistxattr | Shim::Flistxattr => 3,
-        Shim::Removexattr | Shim::Lremovexattr | Shim::Fremovexattr => 2,
-        Shim::Rename | Shim::Link => 2,
-        Shim::Getsockopt => 5,
-        Shim::Renameat | Shim::Linkat => 4,
-        Shim::Renameat2 => 5,
-        Shim::Kill | Shim::Tkill | Shim::Setns | Shim::PivotRoot | Shim::Umount2 | Shim::Sethostname | Shim::Setdomainname => 2,
-        Shim::Tgkill | Shim::RtSigqueueinfo | Shim::Seccomp => 3,
-        Shim::RtTgsigqueueinfo => 4,
-        Shim::Chroot | Shim::Unshare => 1,
-        Shim::Mount => 5,
-    }
-}
-
-/// Whether an open may create a file (O_CREAT or O_TMPFILE), as the
-/// filter's rule for open rows says when it is not `--proc`.
+/// Whether an open may create a file (O_CREAT or O_TMPFILE): the row's
+/// filter rule, which `--proc` replaces by "every open"; openat2's flags
+/// are in its struct open_how.
 fn may_create(shim: Shim, args: &[u64; 6], mem: &mut TraceeMem) -> bool {
-    let flags = match shim.open_flags_arg() {
-        Some(i) => args[i],
-        None => {
-            let mut how = [0u8; 8];
-            if credshim_shims::UserMem::read(mem, args[2], &mut how).is_err() {
-                return true;
-            }
-            u64::from_ne_bytes(how)
-        }
-    };
-    flags as u32 & crate::seccomp::O_CREATING != 0
+    if shim != Shim::Openat2 {
+        return shim.rule().stops(args);
+    }
+    let mut how = [0u8; 8];
+    if credshim_shims::UserMem::read(mem, args[2], &mut how).is_err() {
+        return true;
+    }
+    u64::from_ne_bytes(how) as u32 & O_CREATING != 0
 }
 
 fn shown(row: &Row, args: &[u64; 6]) -> String {
-    let a: Vec<String> = args[..arity(row.shim)].iter().map(|x| format!("{}", *x as i64)).collect();
+    let a: Vec<String> = args[..row.shim.arity()].iter().map(|x| format!("{}", *x as i64)).collect();
     format!("{}({})", row.name, a.join(", "))
 }
 
