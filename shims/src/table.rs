@@ -1,12 +1,15 @@
-//! The shim table: which system calls credshim emulates, per ABI, and how
-//! each one's registers decode into a call of the model. This is the only
-//! place that turns register values into ids, sizes and pointers.
+//! The shim table: which system calls credshim emulates, per ABI, what
+//! each row is (class, arity, filter rule: `shims!`), and `model`, the
+//! decide step for the rows the model answers alone. decode.rs turns a
+//! row's registers into a typed `Syscall`; it and id.rs are the only
+//! places that turn register values into ids, sizes and pointers.
 
 use crate::capability::{self, Caller};
 use crate::cred::Creds;
 use crate::errno::Errno;
 use crate::groups;
-use crate::id::{high2lowuid, raw_id, IdWidth};
+use crate::decode::{decode, Syscall};
+use crate::id::{high2lowuid, IdWidth};
 use crate::mem::UserMem;
 use crate::sys;
 use crate::uid16;
@@ -571,9 +574,7 @@ impl Outcome {
 }
 
 /// Runs one intercepted call through the model: decode `args` (the six
-/// argument registers) the way `row`'s prototype does, call the model, and
-/// say what the caller gets back. `world` holds what the capability checks
-/// of the `Privilege` rows need to know. Never panics on any argument.
+/// argument registers) the way `row`'s prototype does, then `model`.
 pub fn dispatch(
     abi: Abi,
     row: &Row,
@@ -583,12 +584,21 @@ pub fn dispatch(
     world: &dyn World,
     mem: &mut dyn UserMem,
 ) -> Outcome {
-    // A 32-bit task's registers are 32 bits wide (unsigned long, pointers).
-    let a = match abi {
-        Abi::X86_64 => args,
-        Abi::I386 => args.map(|x| x as u32 as u64),
-    };
-    let id = |i: usize| raw_id(a[i], row.width);
+    model(abi, row, &decode(abi, row, args), creds, caller, world, mem)
+}
+
+/// What the model answers to `call` (decoded from a call of `row`), and
+/// what to commit. `world` holds what the capability checks of the
+/// `Privilege` rows need to know. Never panics on any argument.
+pub fn model(
+    abi: Abi,
+    row: &Row,
+    call: &Syscall,
+    creds: &Creds,
+    caller: &Caller,
+    world: &dyn World,
+    mem: &mut dyn UserMem,
+) -> Outcome {
     // getuid16 and friends: ids above 16 bits read as overflowuid.
     let get_id = |v: u32| -> Outcome {
         Outcome::value(match row.width {
@@ -596,69 +606,68 @@ pub fn dispatch(
             IdWidth::U16 => high2lowuid(v) as i64,
         })
     };
-    let size = a[0] as i32; // the kernel's `int gidsetsize`
     let sixteen = row.width == IdWidth::U16;
     let compat = abi == Abi::I386;
-    match row.shim {
-        Shim::Getuid => get_id(sys::getuid(creds)),
-        Shim::Geteuid => get_id(sys::geteuid(creds)),
-        Shim::Getgid => get_id(sys::getgid(creds)),
-        Shim::Getegid => get_id(sys::getegid(creds)),
-        Shim::Setuid => Outcome::from_set(sys::setuid(creds, id(0))),
-        Shim::Setgid => Outcome::from_set(sys::setgid(creds, id(0))),
-        Shim::Setreuid => Outcome::from_set(sys::setreuid(creds, id(0), id(1))),
-        Shim::Setregid => Outcome::from_set(sys::setregid(creds, id(0), id(1))),
-        Shim::Setresuid => Outcome::from_set(sys::setresuid(creds, id(0), id(1), id(2))),
-        Shim::Setresgid => Outcome::from_set(sys::setresgid(creds, id(0), id(1), id(2))),
-        Shim::Setfsuid => {
-            let (ret, commit) = sys::setfsuid(creds, id(0));
+    use Syscall as S;
+    match *call {
+        S::Getuid => get_id(sys::getuid(creds)),
+        S::Geteuid => get_id(sys::geteuid(creds)),
+        S::Getgid => get_id(sys::getgid(creds)),
+        S::Getegid => get_id(sys::getegid(creds)),
+        S::Setuid(u) => Outcome::from_set(sys::setuid(creds, u)),
+        S::Setgid(g) => Outcome::from_set(sys::setgid(creds, g)),
+        S::Setreuid(r, e) => Outcome::from_set(sys::setreuid(creds, r, e)),
+        S::Setregid(r, e) => Outcome::from_set(sys::setregid(creds, r, e)),
+        S::Setresuid(r, e, s) => Outcome::from_set(sys::setresuid(creds, r, e, s)),
+        S::Setresgid(r, e, s) => Outcome::from_set(sys::setresgid(creds, r, e, s)),
+        S::Setfsuid(u) => {
+            let (ret, commit) = sys::setfsuid(creds, u);
             Outcome::Emulated { ret: ret as i64, commit }
         }
-        Shim::Setfsgid => {
-            let (ret, commit) = sys::setfsgid(creds, id(0));
+        S::Setfsgid(g) => {
+            let (ret, commit) = sys::setfsgid(creds, g);
             Outcome::Emulated { ret: ret as i64, commit }
         }
-        Shim::Getresuid if sixteen => Outcome::from_get(uid16::getresuid16(creds, a[0], a[1], a[2], mem)),
-        Shim::Getresuid => Outcome::from_get(sys::getresuid(creds, a[0], a[1], a[2], mem)),
-        Shim::Getresgid if sixteen => Outcome::from_get(uid16::getresgid16(creds, a[0], a[1], a[2], mem)),
-        Shim::Getresgid => Outcome::from_get(sys::getresgid(creds, a[0], a[1], a[2], mem)),
-        Shim::Getgroups if sixteen => Outcome::from_get(uid16::getgroups16(creds, size, a[1], mem)),
-        Shim::Getgroups => Outcome::from_get(groups::getgroups(creds, size, a[1], mem)),
-        Shim::Setgroups if sixteen => Outcome::from_set(uid16::setgroups16(creds, size, a[1], mem)),
-        Shim::Setgroups => Outcome::from_set(groups::setgroups(creds, size, a[1], mem)),
-        Shim::Capget => Outcome::from_get(capability::capget(creds, caller, a[0], a[1], mem)),
-        Shim::Capset => Outcome::from_set(capability::capset(creds, caller, a[0], a[1], mem)),
-        Shim::Execve | Shim::Execveat => Outcome::Native,
+        S::Getresuid { ruid, euid, suid } if sixteen => Outcome::from_get(uid16::getresuid16(creds, ruid, euid, suid, mem)),
+        S::Getresuid { ruid, euid, suid } => Outcome::from_get(sys::getresuid(creds, ruid, euid, suid, mem)),
+        S::Getresgid { rgid, egid, sgid } if sixteen => Outcome::from_get(uid16::getresgid16(creds, rgid, egid, sgid, mem)),
+        S::Getresgid { rgid, egid, sgid } => Outcome::from_get(sys::getresgid(creds, rgid, egid, sgid, mem)),
+        S::Getgroups { size, list } if sixteen => Outcome::from_get(uid16::getgroups16(creds, size, list, mem)),
+        S::Getgroups { size, list } => Outcome::from_get(groups::getgroups(creds, size, list, mem)),
+        S::Setgroups { size, list } if sixteen => Outcome::from_set(uid16::setgroups16(creds, size, list, mem)),
+        S::Setgroups { size, list } => Outcome::from_set(groups::setgroups(creds, size, list, mem)),
+        S::Capget { header, data } => Outcome::from_get(capability::capget(creds, caller, header, data, mem)),
+        S::Capset { header, data } => Outcome::from_set(capability::capset(creds, caller, header, data, mem)),
+        S::Execveat { .. } => Outcome::Native,
         // It needs the socket: the tracer answers it.
-        Shim::Getsockopt => Outcome::Native,
+        S::Getsockopt { .. } => Outcome::Native,
         // sys_prctl: security_task_prctl says ENOSYS (not a capability
         // option), then prctl_set_seccomp.
-        Shim::Prctl if a[0] as u32 as u64 == PR_SET_SECCOMP => {
-            Outcome::from_check(ns::prctl_set_seccomp(creds, compat, a[1], a[2], mem))
+        S::Prctl { option, arg2, arg3, .. } if option as u32 as u64 == PR_SET_SECCOMP => {
+            Outcome::from_check(ns::prctl_set_seccomp(creds, compat, arg2, arg3, mem))
         }
-        Shim::Prctl => match sys::prctl(creds, a[0], a[1], a[2], a[3], a[4]) {
+        S::Prctl { option, arg2, arg3, arg4, arg5 } => match sys::prctl(creds, option, arg2, arg3, arg4, arg5) {
             None => Outcome::Native,
             Some(Ok(ans)) => Outcome::Emulated { ret: ans.ret, commit: ans.commit },
             Some(Err(e)) => Outcome::value(e.ret()),
         },
-        // pid_t and int arguments are the registers' low 32 bits.
-        Shim::Kill => Outcome::from_check(signal::kill(creds, world, a[0] as i32, a[1] as i32)),
-        Shim::Tkill => Outcome::from_check(signal::tkill(creds, world, a[0] as i32, a[1] as i32)),
-        Shim::Tgkill => Outcome::from_check(signal::tgkill(creds, world, a[0] as i32, a[1] as i32, a[2] as i32)),
-        Shim::RtSigqueueinfo => {
-            Outcome::from_check(signal::rt_sigqueueinfo(creds, world, a[0] as i32, a[1] as i32, a[2], mem))
+        S::Kill { pid, sig } => Outcome::from_check(signal::kill(creds, world, pid, sig)),
+        S::Tkill { tid, sig } => Outcome::from_check(signal::tkill(creds, world, tid, sig)),
+        S::Tgkill { tgid, tid, sig } => Outcome::from_check(signal::tgkill(creds, world, tgid, tid, sig)),
+        S::RtSigqueueinfo { pid, sig, info } => Outcome::from_check(signal::rt_sigqueueinfo(creds, world, pid, sig, info, mem)),
+        S::RtTgsigqueueinfo { tgid, tid, sig, info } => {
+            Outcome::from_check(signal::rt_tgsigqueueinfo(creds, world, tgid, tid, sig, info, mem))
         }
-        Shim::RtTgsigqueueinfo => Outcome::from_check(signal::rt_tgsigqueueinfo(
-            creds, world, a[0] as i32, a[1] as i32, a[2] as i32, a[3], mem,
-        )),
-        Shim::Chroot => Outcome::from_check(ns::chroot(creds, world, a[0], mem)),
-        Shim::Unshare => Outcome::from_check(ns::unshare(creds, world, a[0])),
-        Shim::Setns => Outcome::from_check(ns::setns(creds, world, a[0] as i32, a[1] as i32)),
-        Shim::Mount => Outcome::from_check(ns::mount(creds, world, a[0], a[1], a[2], a[3], a[4], mem)),
-        Shim::Umount2 => Outcome::from_check(ns::umount(creds, world, a[0], a[1] as i32, mem)),
-        Shim::PivotRoot => Outcome::from_check(ns::pivot_root(creds)),
-        Shim::Seccomp => Outcome::from_check(ns::seccomp(creds, compat, a[0] as u32, a[1] as u32, a[2], mem)),
-        Shim::Sethostname | Shim::Setdomainname => Outcome::from_check(ns::sethostname(creds)),
+        S::Chroot { path } => Outcome::from_check(ns::chroot(creds, world, path, mem)),
+        S::Unshare { flags } => Outcome::from_check(ns::unshare(creds, world, flags)),
+        S::Setns { fd, nstype } => Outcome::from_check(ns::setns(creds, world, fd, nstype)),
+        S::Mount { source, target, fstype, flags, data } => {
+            Outcome::from_check(ns::mount(creds, world, source, target, fstype, flags, data, mem))
+        }
+        S::Umount2 { target, flags } => Outcome::from_check(ns::umount(creds, world, target, flags, mem)),
+        S::PivotRoot { .. } => Outcome::from_check(ns::pivot_root(creds)),
+        S::Seccomp { op, flags, args } => Outcome::from_check(ns::seccomp(creds, compat, op, flags, args, mem)),
+        S::Sethostname { .. } | S::Setdomainname { .. } => Outcome::from_check(ns::sethostname(creds)),
         // The ownership classes need the file: the tracer answers them.
         _ => {
             debug_assert!(row.shim.is_ownership());

@@ -14,7 +14,8 @@ use crate::mem::{Strategy, TraceeMem};
 use crate::ptrace::Tid;
 use credshim_shims::capability::{CapTriple, Caller};
 use credshim_shims::exec::{exec_creds, may_exec};
-use credshim_shims::table::{dispatch, Abi, Class, Outcome, Row, Shim, O_CREATING, X32_SYSCALL_BIT};
+use credshim_shims::decode::{decode, Syscall};
+use credshim_shims::table::{model, Abi, Class, Outcome, Row, Shim, O_CREATING, X32_SYSCALL_BIT};
 use credshim_shims::{Creds, Errno};
 
 /// What becomes true once a call's answer was delivered.
@@ -120,9 +121,10 @@ pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, str
     };
     // The task's previous call is over: what it created has its inode.
     owners.settle(tid);
+    let sys = decode(abi, row, call.args);
     if super::procfs::is_open(row.shim) && proc_fds {
         let mut mem = TraceeMem::new(tid, strategy);
-        if let Some(file) = super::procfs::open_call(tid, row.shim, &call.args, tasks, &mut mem) {
+        if let Some(file) = super::procfs::open_call(tid, &sys, tasks, &mut mem) {
             return Decision { answer: None, commit: None, file: Some(file) };
         }
         // --proc stops every open; only those that may create matter to
@@ -135,15 +137,15 @@ pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, str
         let mut mem = TraceeMem::new(tid, strategy);
         let args = &call.args;
         let d = match row.shim.class() {
-            Class::Stat => Decision::from_answer(ownership::stat_call(tid, abi, row.shim, args, &mut mem, owners)),
-            Class::Create => match ownership::create_call(tid, row.shim, args, &creds, &mut mem, owners) {
+            Class::Stat => Decision::from_answer(ownership::stat_call(tid, abi, &sys, &mut mem, owners)),
+            Class::Create => match ownership::create_call(tid, &sys, &creds, &mut mem, owners) {
                 Some(p) => Decision { answer: None, commit: Some(Commit::Created(p)), file: None },
                 None => Decision::NATIVE,
             },
-            Class::Xattr => Decision::from_answer(ownership::xattr_call(tid, row.shim, args, &mut mem, owners)),
+            Class::Xattr => Decision::from_answer(ownership::xattr_call(tid, row.shim, &sys, &mut mem, owners)),
             _ => {
                 owners.settle_all();
-                ownership::chown_call(tid, row.shim, row.width, args, &creds, &mut mem, owners)
+                ownership::chown_call(tid, &sys, &creds, &mut mem, owners)
             }
         };
         if let Some(v) = d.answer {
@@ -151,16 +153,16 @@ pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, str
         }
         return d;
     }
-    if matches!(row.shim, Shim::Execve | Shim::Execveat) {
+    if let Syscall::Execveat { dirfd, path, flags } = sys {
         owners.settle_all();
         let mut mem = TraceeMem::new(tid, strategy);
-        let Some(refused) = exec_check(tid, row.shim, &call.args, &creds, &mut mem, owners) else { return Decision::NATIVE };
+        let Some(refused) = exec_check(tid, dirfd, path, flags, &creds, &mut mem, owners) else { return Decision::NATIVE };
         log::debug!("[pid {tid}] {} = -1 {refused} (emulated exec check)", shown(row, &call.args));
         return Decision::answer(refused.ret());
     }
-    if row.shim == Shim::Getsockopt {
+    if let Syscall::Getsockopt { .. } = sys {
         let mut mem = TraceeMem::new(tid, strategy);
-        let r = super::peercred::getsockopt_call(tid, &call.args, tasks, &mut mem);
+        let r = super::peercred::getsockopt_call(tid, &sys, tasks, &mut mem);
         if let Some(v) = r {
             log::debug!("[pid {tid}] {} = {v}", shown(row, &call.args));
         }
@@ -170,7 +172,7 @@ pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, str
     let find = |pid: i32| tasks.creds(pid).map(CapTriple::from).or_else(|| crate::creds::real_caps_of(pid));
     let caller = Caller { tid, find_task: &find };
     let world = super::world::TraceeWorld { tid, tasks, owners };
-    match dispatch(abi, row, call.args, &creds, &caller, &world, &mut mem) {
+    match model(abi, row, &sys, &creds, &caller, &world, &mut mem) {
         Outcome::Native => Decision::NATIVE,
         Outcome::Emulated { ret, commit } => {
             if log::log_enabled!(log::Level::Debug) {
@@ -187,16 +189,13 @@ pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, str
 /// let the kernel run it (and report ENOENT and the like itself).
 fn exec_check(
     tid: Tid,
-    shim: Shim,
-    args: &[u64; 6],
+    dirfd: i32,
+    pathp: u64,
+    flags: i32,
     creds: &Creds,
     mem: &mut TraceeMem,
     owners: &Owners,
 ) -> Option<Errno> {
-    let (dirfd, pathp, flags) = match shim {
-        Shim::Execveat => (args[0] as i32, args[1], args[4] as i32),
-        _ => (libc::AT_FDCWD, args[0], 0),
-    };
     let path = mem.read_cstr(pathp, 4096).ok()?;
     let full = ownership::task_path(tid, dirfd, &path, flags);
     let file = execfile::read(&full, |p, i| owners.get(p, i, true)).ok()?;

@@ -11,6 +11,7 @@ use super::tasks::TaskTable;
 use super::tgid_of;
 use crate::mem::TraceeMem;
 use crate::ptrace::Tid;
+use credshim_shims::decode::Syscall;
 use credshim_shims::table::{SOL_SOCKET, SO_PEERCRED, SO_PEERGROUPS};
 use credshim_shims::UserMem;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -35,16 +36,16 @@ fn dup_from(tid: Tid, fd: i32) -> Option<OwnedFd> {
 
 /// Some(answer) when the peer is traced; None to let the kernel answer
 /// (not a socket, no peer, an untraced peer, any error).
-pub fn getsockopt_call(tid: Tid, args: &[u64; 6], tasks: &TaskTable, mem: &mut TraceeMem) -> Option<i64> {
+pub fn getsockopt_call(tid: Tid, call: &Syscall, tasks: &TaskTable, mem: &mut TraceeMem) -> Option<i64> {
+    let Syscall::Getsockopt { fd, level, optname, optval, optlen } = *call else { return None };
     // Without the filter (--no-seccomp, or a hook that stops at every call)
     // every getsockopt comes here: only SO_PEERCRED and SO_PEERGROUPS are
     // credshim's.
-    let peergroups = match (args[1] as u32, args[2] as u32) {
+    let peergroups = match (level as u32, optname as u32) {
         (SOL_SOCKET, SO_PEERCRED) => false,
         (SOL_SOCKET, SO_PEERGROUPS) => true,
         _ => return None,
     };
-    let (fd, optval, optlen) = (args[0] as i32, args[3], args[4]);
     let mut len = [0u8; 4];
     mem.read(optlen, &mut len).ok()?;
     let len = i32::from_le_bytes(len);

@@ -11,6 +11,7 @@ use super::tasks::TaskTable;
 use super::tgid_of;
 use crate::mem::TraceeMem;
 use crate::ptrace::Tid;
+use credshim_shims::decode::Syscall;
 use credshim_shims::table::Shim;
 use std::os::fd::{FromRawFd, OwnedFd};
 
@@ -64,15 +65,14 @@ fn sealed(text: &str) -> Option<OwnedFd> {
 
 /// For an open by `tid`: the descriptor to give it (and whether it asked
 /// for O_CLOEXEC), or None to let the kernel open the path.
-pub fn open_call(tid: Tid, shim: Shim, args: &[u64; 6], tasks: &TaskTable, mem: &mut TraceeMem) -> Option<(OwnedFd, bool)> {
-    let (pathp, flags) = match shim {
-        Shim::Open => (args[0], args[1]),
-        Shim::Openat => (args[1], args[2]),
+pub fn open_call(tid: Tid, call: &Syscall, tasks: &TaskTable, mem: &mut TraceeMem) -> Option<(OwnedFd, bool)> {
+    let (pathp, flags) = match *call {
+        Syscall::Openat { path, flags, .. } => (path, flags),
         // struct open_how: flags is its first u64.
-        Shim::Openat2 => {
-            let mut how = [0u8; 8];
-            credshim_shims::UserMem::read(mem, args[2], &mut how).ok()?;
-            (args[1], u64::from_ne_bytes(how))
+        Syscall::Openat2 { path, how, .. } => {
+            let mut flags = [0u8; 8];
+            credshim_shims::UserMem::read(mem, how, &mut flags).ok()?;
+            (path, u64::from_ne_bytes(flags))
         }
         _ => return None,
     };

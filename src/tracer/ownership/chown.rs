@@ -9,8 +9,7 @@ use crate::mem::TraceeMem;
 use crate::ptrace::Tid;
 use credshim_shims::chown::{chown_common, Owner};
 use credshim_shims::errno::Errno;
-use credshim_shims::id::{raw_id, IdWidth};
-use credshim_shims::table::Shim;
+use credshim_shims::decode::Syscall;
 use credshim_shims::Creds;
 use std::path::{Path, PathBuf};
 
@@ -39,9 +38,7 @@ pub fn task_path(tid: Tid, dirfd: i32, path: &[u8], flags: i32) -> PathBuf {
 /// cannot find, or new ids the namespace maps: the record is then dropped).
 pub fn chown_call(
     tid: Tid,
-    shim: Shim,
-    width: IdWidth,
-    args: &[u64; 6],
+    call: &Syscall,
     creds: &Creds,
     mem: &mut TraceeMem,
     owners: &Owners,
@@ -55,21 +52,15 @@ pub fn chown_call(
     // empty one without AT_EMPTY_PATH: ENOENT; the rest the kernel reports
     // itself when the lookup here fails too: None), then mnt_want_write,
     // then chown_common's checks.
-    let (path, user, group, nofollow) = match shim {
-        Shim::Fchown => {
-            let fd = args[0] as i32;
+    let (path, user, group, nofollow) = match *call {
+        Syscall::Fchown { fd, user, group } => {
             // ksys_fchown's fdget skips O_PATH files: EBADF from the kernel.
             if opened_with_o_path(tid, fd) {
                 return Decision::NATIVE;
             }
-            (PathBuf::from(format!("/proc/{tid}/fd/{fd}")), args[1], args[2], false)
+            (PathBuf::from(format!("/proc/{tid}/fd/{fd}")), user, group, false)
         }
-        _ => {
-            let (dirfd, pathp, user, group, flags) = match shim {
-                Shim::Fchownat => (args[0] as i32, args[1], args[2], args[3], args[4] as i32),
-                Shim::Lchown => (libc::AT_FDCWD, args[0], args[1], args[2], libc::AT_SYMLINK_NOFOLLOW),
-                _ => (libc::AT_FDCWD, args[0], args[1], args[2], 0),
-            };
+        Syscall::Fchownat { dirfd, path: pathp, user, group, flags } => {
             if flags & !(libc::AT_SYMLINK_NOFOLLOW | libc::AT_EMPTY_PATH) != 0 {
                 return Decision::answer(Errno::EINVAL.ret());
             }
@@ -79,8 +70,8 @@ pub fn chown_call(
             }
             (task_path(tid, dirfd, &p, flags), user, group, flags & libc::AT_SYMLINK_NOFOLLOW != 0)
         }
+        _ => return Decision::NATIVE,
     };
-    let (user, group) = (raw_id(user, width), raw_id(group, width));
     let Ok(md) = (if nofollow { std::fs::symlink_metadata(&path) } else { std::fs::metadata(&path) }) else {
         return Decision::NATIVE;
     };

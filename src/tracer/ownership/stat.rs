@@ -5,42 +5,36 @@
 use super::{task_path, Inode, Owners};
 use crate::mem::TraceeMem;
 use crate::ptrace::Tid;
-use credshim_shims::table::{Abi, Shim};
+use credshim_shims::decode::Syscall;
+use credshim_shims::table::Abi;
 use credshim_shims::UserMem;
 use std::path::PathBuf;
 
-pub fn stat_call(tid: Tid, abi: Abi, shim: Shim, args: &[u64; 6], mem: &mut TraceeMem, owners: &mut Owners) -> Option<i64> {
+pub fn stat_call(tid: Tid, abi: Abi, call: &Syscall, mem: &mut TraceeMem, owners: &mut Owners) -> Option<i64> {
     if !owners.any() {
         return None;
     }
     owners.settle_all();
-    let (path, buf, flags) = match shim {
-        Shim::Fstat => (PathBuf::from(format!("/proc/{tid}/fd/{}", args[0] as i32)), args[1], 0),
-        Shim::Stat | Shim::Lstat => {
-            let p = mem.read_cstr(args[0], 4096).ok()?;
-            let nofollow = if shim == Shim::Lstat { libc::AT_SYMLINK_NOFOLLOW } else { 0 };
-            (task_path(tid, libc::AT_FDCWD, &p, 0), args[1], nofollow)
+    let (path, buf, flags, statx_mask) = match *call {
+        Syscall::Fstat { fd, buf } => (PathBuf::from(format!("/proc/{tid}/fd/{fd}")), buf, 0, None),
+        Syscall::Newfstatat { dirfd, path, buf, flags } => {
+            let p = mem.read_cstr(path, 4096).ok()?;
+            (task_path(tid, dirfd, &p, flags), buf, flags, None)
         }
-        Shim::Newfstatat => {
-            let flags = args[3] as i32;
-            let p = mem.read_cstr(args[1], 4096).ok()?;
-            (task_path(tid, args[0] as i32, &p, flags), args[2], flags)
-        }
-        Shim::Statx => {
-            let flags = args[2] as i32;
-            let p = mem.read_cstr(args[1], 4096).ok()?;
-            (task_path(tid, args[0] as i32, &p, flags), args[4], flags)
+        Syscall::Statx { dirfd, path, flags, mask, buf } => {
+            let p = mem.read_cstr(path, 4096).ok()?;
+            (task_path(tid, dirfd, &p, flags), buf, flags, Some(mask))
         }
         _ => return None,
     };
     let c = super::cpath(&path).ok()?;
     let nofollow = flags & libc::AT_SYMLINK_NOFOLLOW;
     let follow = nofollow == 0;
-    let bytes = if shim == Shim::Statx {
+    let bytes = if let Some(mask) = statx_mask {
         // SAFETY: statx writes into a zeroed local struct.
         let mut stx: libc::statx = unsafe { std::mem::zeroed() };
         let sync = flags & libc::AT_STATX_SYNC_TYPE;
-        if unsafe { libc::statx(libc::AT_FDCWD, c.as_ptr(), nofollow | sync, args[3] as u32, &mut stx) } != 0 {
+        if unsafe { libc::statx(libc::AT_FDCWD, c.as_ptr(), nofollow | sync, mask, &mut stx) } != 0 {
             return None;
         }
         let inode = Inode {
