@@ -7,49 +7,19 @@
 //! for a call that succeeded. A call a signal interrupted before its answer
 //! arrived did not happen: restarted, it runs against the old state.
 
-use super::ownership::{self, Owners, Pending, Record, Store};
+pub use super::decision::{Commit, Decision};
+use super::ownership::{self, Owners};
+use crate::settings::Store;
 use super::tasks::TaskTable;
-use crate::execfile;
-use crate::mem::{Strategy, TraceeMem};
-use crate::ptrace::Tid;
+use crate::sys::execfile;
+use crate::sys::mem::{Strategy, TraceeMem};
+use crate::sys::ptrace::Tid;
 use credshim_shims::capability::{CapTriple, Caller};
 use credshim_shims::exec::{exec_creds, may_exec};
 use credshim_shims::decode::{decode, Syscall};
-use credshim_shims::table::{model, Abi, Class, Outcome, Row, Shim, O_CREATING, X32_SYSCALL_BIT};
+use credshim_shims::decide::{model, Outcome};
+use credshim_shims::table::{Abi, Class, Row, Shim, O_CREATING, X32_SYSCALL_BIT};
 use credshim_shims::{Creds, Errno};
-
-/// What becomes true once a call's answer was delivered.
-pub enum Commit {
-    /// The task's new credentials (a set*id, setgroups, capset, prctl).
-    Creds(Creds),
-    /// A chown's new virtual owner.
-    Owner(Record),
-    /// A file the kernel creates, to get its virtual owner.
-    Created(Pending),
-}
-
-/// What `emulate` decided for one call.
-pub struct Decision {
-    /// Some(value or -errno): skip the call and return this; None: the
-    /// kernel runs it.
-    pub answer: Option<i64>,
-    pub commit: Option<Commit>,
-    /// A descriptor to install in the caller as the call's result (and
-    /// whether with O_CLOEXEC): the notification channel only (`--proc`).
-    pub file: Option<(std::os::fd::OwnedFd, bool)>,
-}
-
-impl Decision {
-    pub const NATIVE: Decision = Decision { answer: None, commit: None, file: None };
-
-    pub fn answer(ret: i64) -> Decision {
-        Decision { answer: Some(ret), commit: None, file: None }
-    }
-
-    fn from_answer(answer: Option<i64>) -> Decision {
-        Decision { answer, commit: None, file: None }
-    }
-}
 
 /// Applies what a delivered answer (or a call handed to the kernel)
 /// commits. The only place an emulated call changes the task table or the
@@ -169,7 +139,7 @@ pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, str
         return Decision::from_answer(r);
     }
     let mut mem = TraceeMem::new(tid, strategy);
-    let find = |pid: i32| tasks.creds(pid).map(CapTriple::from).or_else(|| crate::creds::real_caps_of(pid));
+    let find = |pid: i32| tasks.creds(pid).map(CapTriple::from).or_else(|| crate::sys::creds::real_caps_of(pid));
     let caller = Caller { tid, find_task: &find };
     let world = super::world::TraceeWorld { tid, tasks, owners };
     match model(abi, row, &sys, &creds, &caller, &world, &mut mem) {

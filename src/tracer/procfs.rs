@@ -9,8 +9,8 @@
 
 use super::tasks::TaskTable;
 use super::tgid_of;
-use crate::mem::TraceeMem;
-use crate::ptrace::Tid;
+use crate::sys::mem::TraceeMem;
+use crate::sys::ptrace::Tid;
 use credshim_shims::decode::Syscall;
 use credshim_shims::table::Shim;
 use std::os::fd::{FromRawFd, OwnedFd};

@@ -9,7 +9,7 @@
 use super::ownership::{self, Inode as RealInode, Owners};
 use super::tasks::TaskTable;
 use super::tgid_of;
-use crate::ptrace::Tid;
+use crate::sys::ptrace::Tid;
 use credshim_shims::world::{CallerFacts, Found, Inode, NsType, TaskFacts, World};
 use credshim_shims::Kuid;
 use std::os::unix::ffi::OsStrExt;

@@ -2,11 +2,11 @@
 //! the model's view of the file (`chown_common`) and recorded.
 
 use super::{Inode, Owners, Record};
-use crate::tracer::emulate::{Commit, Decision};
-use crate::execfile;
-use crate::idmap;
-use crate::mem::TraceeMem;
-use crate::ptrace::Tid;
+use crate::tracer::decision::{Commit, Decision};
+use crate::sys::execfile;
+use crate::sys::idmap;
+use crate::sys::mem::TraceeMem;
+use crate::sys::ptrace::Tid;
 use credshim_shims::chown::{chown_common, Owner};
 use credshim_shims::errno::Errno;
 use credshim_shims::decode::Syscall;

@@ -7,8 +7,8 @@
 //! rename or link, which stop for this).
 
 use super::{task_path, Inode, Owners, Pending};
-use crate::mem::TraceeMem;
-use crate::ptrace::Tid;
+use crate::sys::mem::TraceeMem;
+use crate::sys::ptrace::Tid;
 use credshim_shims::inode::{inode_init_owner, mode_strip_sgid, Dir};
 use credshim_shims::decode::Syscall;
 use credshim_shims::{Creds, Kgid, Kuid, UserMem};

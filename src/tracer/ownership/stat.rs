@@ -3,8 +3,8 @@
 //! task's ABI expects with that owner; otherwise the kernel runs the call.
 
 use super::{task_path, Inode, Owners};
-use crate::mem::TraceeMem;
-use crate::ptrace::Tid;
+use crate::sys::mem::TraceeMem;
+use crate::sys::ptrace::Tid;
 use credshim_shims::decode::Syscall;
 use credshim_shims::table::Abi;
 use credshim_shims::UserMem;

@@ -4,8 +4,8 @@
 //! fail with ENODATA, setxattr of it with EPERM, and listxattr leaves it out.
 
 use super::{task_path, Owners};
-use crate::mem::TraceeMem;
-use crate::ptrace::Tid;
+use crate::sys::mem::TraceeMem;
+use crate::sys::ptrace::Tid;
 use credshim_shims::rootlesscontainers::XATTR_NAME;
 use credshim_shims::decode::{Syscall, XattrFile};
 use credshim_shims::table::Shim;

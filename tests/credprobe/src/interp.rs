@@ -7,7 +7,8 @@ use credshim_shims::capability::{CapTriple, Caller};
 use credshim_shims::exec::exec_creds;
 use credshim_shims::id::IdWidth;
 use credshim_shims::mem::VecMem;
-use credshim_shims::table::{dispatch, Abi, Outcome, Row, Shim};
+use credshim_shims::decide::{dispatch, Outcome};
+use credshim_shims::table::{Abi, Row, Shim};
 use credshim_shims::world::{CallerFacts, Found, Inode, NsType, TaskFacts, World};
 use credshim_shims::{Creds, Errno};
 

@@ -24,7 +24,7 @@
 
 use credshim_shims::table::{Abi, Class, Cmp, Rule};
 use serde_json::{json, Value};
-use crate::tracer::Store;
+use crate::settings::Store;
 use std::path::Path;
 
 pub const ORIGINAL: &str = "io.credshim.seccomp.original";

@@ -221,6 +221,37 @@ pub fn install(prog: &[libc::sock_filter], no_new_privs: bool, listen: Listen) -
     }
 }
 
+/// Tries the filter in a throwaway child, so the real launch knows whether
+/// to fall back before it starts the command. Ok(true): the listener was
+/// made with WAIT_KILLABLE_RECV.
+pub fn seccomp_works(prog: &[libc::sock_filter], nnp: bool, listen: Listen) -> std::io::Result<bool> {
+    // Tests make the filter look refused to prove the automatic fallback.
+    if std::env::var("CREDSHIM_TEST_SECCOMP").as_deref() == Ok("refuse") {
+        return Err(std::io::Error::other("forced by CREDSHIM_TEST_SECCOMP=refuse"));
+    }
+    // SAFETY: the child only calls async-signal-safe functions and _exit.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    if pid == 0 {
+        let code = match install(prog, nnp, listen) {
+            Ok(i) if i.wait_killable => 0,
+            Ok(_) => 2,
+            Err(_) => 1,
+        };
+        unsafe { libc::_exit(code) };
+    }
+    let mut st = 0;
+    // waiting for our own child.
+    super::ptrace::waitpid(pid, &mut st, 0);
+    match (libc::WIFEXITED(st), libc::WEXITSTATUS(st)) {
+        (true, 0) => Ok(true),
+        (true, 2) => Ok(false),
+        _ => Err(std::io::Error::other("seccomp(SECCOMP_SET_MODE_FILTER) failed")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
