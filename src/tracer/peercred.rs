@@ -10,29 +10,15 @@
 use super::tasks::TaskTable;
 use super::tgid_of;
 use crate::sys::mem::TraceeMem;
+use crate::sys::fs::dup_from;
 use crate::sys::ptrace::Tid;
 use credshim_shims::decode::Syscall;
 use credshim_shims::table::{SOL_SOCKET, SO_PEERCRED, SO_PEERGROUPS};
 use credshim_shims::UserMem;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::AsRawFd;
 
 /// struct ucred { pid_t pid; uid_t uid; gid_t gid; }
 const UCRED_LEN: usize = 12;
-
-/// A duplicate of the task's descriptor `fd` (pidfd_getfd, Linux 5.6).
-fn dup_from(tid: Tid, fd: i32) -> Option<OwnedFd> {
-    let tgid = tgid_of(tid)?;
-    // SAFETY: raw syscalls returning new descriptors we own, or -1.
-    unsafe {
-        let pidfd = libc::syscall(libc::SYS_pidfd_open, tgid, 0);
-        if pidfd < 0 {
-            return None;
-        }
-        let pidfd = OwnedFd::from_raw_fd(pidfd as i32);
-        let sock = libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), fd, 0);
-        (sock >= 0).then(|| OwnedFd::from_raw_fd(sock as i32))
-    }
-}
 
 /// Some(answer) when the peer is traced; None to let the kernel answer
 /// (not a socket, no peer, an untraced peer, any error).
@@ -52,7 +38,7 @@ pub fn getsockopt_call(tid: Tid, call: &Syscall, tasks: &TaskTable, mem: &mut Tr
     if len < 0 {
         return None; // EINVAL: the kernel says it
     }
-    let sock = dup_from(tid, fd)?;
+    let sock = dup_from(tgid_of(tid)?, fd)?;
     // SAFETY: getsockopt into a local ucred.
     let mut cred: libc::ucred = unsafe { std::mem::zeroed() };
     let mut n = std::mem::size_of::<libc::ucred>() as libc::socklen_t;

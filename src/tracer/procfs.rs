@@ -10,10 +10,11 @@
 use super::tasks::TaskTable;
 use super::tgid_of;
 use crate::sys::mem::TraceeMem;
+use crate::sys::fs::sealed;
 use crate::sys::ptrace::Tid;
 use credshim_shims::decode::Syscall;
 use credshim_shims::table::Shim;
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 
 /// Is `shim` an open that `--proc` stops unconditionally?
 pub fn is_open(shim: Shim) -> bool {
@@ -41,26 +42,6 @@ fn target(tid: Tid, path: &str) -> Option<Tid> {
         }
         _ => None,
     }
-}
-
-/// A read-only descriptor of a sealed memfd holding `text`.
-fn sealed(text: &str) -> Option<OwnedFd> {
-    // SAFETY: memfd_create with a NUL-terminated name; the fd is ours.
-    let fd = unsafe { libc::memfd_create(c"credshim-status".as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING) };
-    if fd < 0 {
-        return None;
-    }
-    // SAFETY: a fresh descriptor we own.
-    let mem = unsafe { OwnedFd::from_raw_fd(fd) };
-    let mut f = std::fs::File::from(mem);
-    std::io::Write::write_all(&mut f, text.as_bytes()).ok()?;
-    let seals = libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE | libc::F_SEAL_SEAL;
-    // SAFETY: fcntl on our descriptor.
-    if unsafe { libc::fcntl(std::os::fd::AsRawFd::as_raw_fd(&f), libc::F_ADD_SEALS, seals) } != 0 {
-        return None;
-    }
-    // A new open file description: read-only, at offset 0.
-    std::fs::File::open(format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&f))).ok().map(OwnedFd::from)
 }
 
 /// For an open by `tid`: the descriptor to give it (and whether it asked

@@ -6,12 +6,13 @@ use crate::tracer::decision::{Commit, Decision};
 use crate::sys::execfile;
 use crate::sys::idmap;
 use crate::sys::mem::TraceeMem;
+use crate::sys::fs::{opened_with_o_path, read_only};
 use crate::sys::ptrace::Tid;
 use credshim_shims::chown::{chown_common, Owner};
 use credshim_shims::errno::Errno;
 use credshim_shims::decode::Syscall;
 use credshim_shims::Creds;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// A path argument as the task would resolve it: absolute paths under its
 /// root, relative ones under its cwd or `dirfd`; an empty path with
@@ -100,18 +101,3 @@ pub fn chown_call(
     Decision { answer: Some(0), commit: Some(Commit::Owner(record)), file: None }
 }
 
-/// Whether the task's descriptor `fd` is an O_PATH one (/proc/TID/fdinfo).
-fn opened_with_o_path(tid: Tid, fd: i32) -> bool {
-    let Ok(info) = std::fs::read_to_string(format!("/proc/{tid}/fdinfo/{fd}")) else { return false };
-    let flags = info.lines().find_map(|l| l.strip_prefix("flags:")).and_then(|v| u32::from_str_radix(v.trim(), 8).ok());
-    flags.is_some_and(|f| f & libc::O_PATH as u32 != 0)
-}
-
-/// Whether the file at `path` is on a read-only mount or filesystem (what
-/// makes mnt_want_write fail with EROFS).
-fn read_only(path: &Path) -> bool {
-    let Ok(c) = super::cpath(path) else { return false };
-    // SAFETY: statvfs into a zeroed local struct, with a NUL-terminated path.
-    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-    unsafe { libc::statvfs(c.as_ptr(), &mut st) == 0 && st.f_flag & libc::ST_RDONLY != 0 }
-}

@@ -8,12 +8,13 @@
 
 use super::{task_path, Inode, Owners, Pending};
 use crate::sys::mem::TraceeMem;
+use crate::sys::fs::open_dir;
 use crate::sys::ptrace::Tid;
 use credshim_shims::inode::{inode_init_owner, mode_strip_sgid, Dir};
 use credshim_shims::decode::Syscall;
 use credshim_shims::{Creds, Kgid, Kuid, UserMem};
 use std::ffi::CString;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::AsRawFd;
 use std::path::Path;
 
 const O_TMPFILE_BIT: u64 = 0o20000000;
@@ -113,13 +114,6 @@ pub fn create_call(tid: Tid, call: &Syscall, creds: &Creds, mem: &mut TraceeMem,
         return None;
     }
     Some(Pending { tid, dir: dirfd, name, owner: (virt.uid, virt.gid), strip_sgid })
-}
-
-fn open_dir(path: &Path) -> Option<OwnedFd> {
-    let c = super::cpath(path).ok()?;
-    // SAFETY: open returns a new fd we own, or -1.
-    let fd = unsafe { libc::open(c.as_ptr(), libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) };
-    (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ pub use xattr::xattr_call;
 pub use crate::sys::fs::Inode;
 
 use crate::settings::Store;
+use crate::sys::fs::{cpath, xattr_remove, xattr_set};
 use crate::sys::ptrace::Tid;
 use credshim_shims::rootlesscontainers::{self as rc, XATTR_NAME};
 use std::collections::HashMap;
@@ -217,39 +218,3 @@ impl Owners {
     }
 }
 
-/// `path` for a libc call (EINVAL for a path with a NUL byte, as the
-/// kernel cannot be given one).
-fn cpath(path: &Path) -> std::io::Result<CString> {
-    CString::new(path.as_os_str().as_bytes()).map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))
-}
-
-fn check(r: libc::c_int) -> std::io::Result<()> {
-    if r < 0 {
-        Err(std::io::Error::last_os_error())
-    } else {
-        Ok(())
-    }
-}
-
-
-fn xattr_set(path: &Path, name: &str, value: &[u8], follow: bool) -> std::io::Result<()> {
-    let (p, n) = (cpath(path)?, CString::new(name)?);
-    // SAFETY: C strings and a live buffer.
-    check(unsafe {
-        let f = if follow { libc::setxattr } else { libc::lsetxattr };
-        f(p.as_ptr(), n.as_ptr(), value.as_ptr() as *const libc::c_void, value.len(), 0)
-    })
-}
-
-fn xattr_remove(path: &Path, name: &str, follow: bool) -> std::io::Result<()> {
-    let (p, n) = (cpath(path)?, CString::new(name)?);
-    // SAFETY: C strings.
-    let r = check(unsafe {
-        let f = if follow { libc::removexattr } else { libc::lremovexattr };
-        f(p.as_ptr(), n.as_ptr())
-    });
-    match r {
-        Err(e) if e.raw_os_error() == Some(libc::ENODATA) => Ok(()),
-        r => r,
-    }
-}
