@@ -134,6 +134,9 @@ pub fn model(
         S::RtTgsigqueueinfo { tgid, tid, sig, info } => {
             Outcome::from_check(signal::rt_tgsigqueueinfo(creds, world, tgid, tid, sig, info, mem))
         }
+        S::PidfdSendSignal { pidfd, sig, info, flags } => {
+            Outcome::from_check(signal::pidfd_send_signal(creds, world, pidfd, sig, info, flags, mem))
+        }
         S::Chroot { path } => Outcome::from_check(ns::chroot(creds, world, path, mem)),
         S::Unshare { flags } => Outcome::from_check(ns::unshare(creds, world, flags)),
         S::Setns { fd, nstype } => Outcome::from_check(ns::setns(creds, world, fd, nstype)),

@@ -170,6 +170,10 @@ shims! {
     Tgkill: Privilege, 3, Rule::Always;
     RtSigqueueinfo: Privilege, 3, Rule::PositivePid(0);
     RtTgsigqueueinfo: Privilege, 4, Rule::Always;
+    /// kernel/signal.c pidfd_send_signal: the pidfd's task, then
+    /// kill_pid_info's check_kill_permission (as kill). Any descriptor may
+    /// be a pidfd: it stops always.
+    PidfdSendSignal: Privilege, 4, Rule::Always;
     /// fs/open.c ksys_chroot: CAP_SYS_CHROOT after the lookup.
     Chroot: Privilege, 1, Rule::Always;
     /// kernel/fork.c ksys_unshare: only with a namespace other than the
@@ -406,6 +410,7 @@ pub static X86_64: &[Row] = &[
     row(234, "tgkill", Tgkill, U32),
     row(129, "rt_sigqueueinfo", RtSigqueueinfo, U32),
     row(297, "rt_tgsigqueueinfo", RtTgsigqueueinfo, U32),
+    row(424, "pidfd_send_signal", PidfdSendSignal, U32),
     row(161, "chroot", Chroot, U32),
     row(272, "unshare", Unshare, U32),
     row(308, "setns", Setns, U32),
@@ -505,6 +510,7 @@ pub static I386: &[Row] = &[
     row(270, "tgkill", Tgkill, U32),
     row(178, "rt_sigqueueinfo", RtSigqueueinfo, U32),
     row(335, "rt_tgsigqueueinfo", RtTgsigqueueinfo, U32),
+    row(424, "pidfd_send_signal", PidfdSendSignal, U32),
     row(61, "chroot", Chroot, U32),
     row(310, "unshare", Unshare, U32),
     row(346, "setns", Setns, U32),

@@ -110,6 +110,12 @@ pub trait World {
     /// The namespace the caller's descriptor `fd` is a /proc/PID/ns file
     /// of; None for any other descriptor (or none at all).
     fn ns_file(&self, fd: i32) -> Option<NsType>;
+    /// The process the caller's pidfd `fd` refers to, as `task` takes it
+    /// (the `Pid:` line of its fdinfo); None for any other descriptor, a
+    /// process that is gone, or when credshim cannot tell.
+    fn pidfd_pid(&self, _fd: i32) -> Option<i32> {
+        None
+    }
 }
 
 /// A world that knows nothing: every check lets the kernel decide.

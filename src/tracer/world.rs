@@ -101,6 +101,14 @@ impl World for TraceeWorld<'_> {
         Some(Inode { mode: real.mode, uid, gid })
     }
 
+    fn pidfd_pid(&self, fd: i32) -> Option<i32> {
+        // fs/pidfs.c pidfd_show_fdinfo: "Pid:" in the namespace of the
+        // /proc read (credshim's), -1 once the process is gone, 0 outside.
+        let info = std::fs::read_to_string(format!("/proc/{}/fdinfo/{fd}", self.tid)).ok()?;
+        let pid: i32 = info.lines().find_map(|l| l.strip_prefix("Pid:"))?.trim().parse().ok()?;
+        (fd >= 0 && pid > 0).then_some(pid)
+    }
+
     fn ns_file(&self, fd: i32) -> Option<NsType> {
         if fd < 0 {
             return None;
