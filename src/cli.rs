@@ -1,4 +1,4 @@
-//! The command line (clap). Only data: main.rs gives it behaviour.
+//! The command line (clap). Only data: src/cmd/ gives it behaviour.
 
 use clap::{ArgAction, Args, Parser, Subcommand};
 use std::ffi::OsString;
@@ -61,11 +61,11 @@ pub enum Ownership {
 }
 
 impl Ownership {
-    pub fn store(self) -> crate::tracer::Store {
+    pub fn store(self) -> crate::settings::Store {
         match self {
-            Ownership::Off => crate::tracer::Store::Off,
-            Ownership::Session => crate::tracer::Store::Session,
-            Ownership::Xattr => crate::tracer::Store::Xattr,
+            Ownership::Off => crate::settings::Store::Off,
+            Ownership::Session => crate::settings::Store::Session,
+            Ownership::Xattr => crate::settings::Store::Xattr,
         }
     }
 }
@@ -539,5 +539,5 @@ impl Cli {
 }
 
 fn parse_caps(list: &str) -> Result<credshim_shims::CapSet, String> {
-    crate::creds::caps_from_names(list.split(','))
+    crate::sys::creds::caps_from_names(list.split(','))
 }

@@ -3,7 +3,7 @@
 //! security/commoncap.c cap_bprm_creds_from_file.
 
 use crate::capset::{CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH};
-use crate::commoncap::{cap_bprm_creds_from_file, Bprm, VfsCaps};
+use crate::commoncap::{cap_bprm_creds_from_file, Bprm};
 use crate::cred::Creds;
 use crate::errno::Errno;
 use crate::id::{Kgid, Kuid};
@@ -14,26 +14,7 @@ pub const S_IXGRP: u32 = 0o0010;
 pub const S_IFMT: u32 = 0o170000;
 pub const S_IFDIR: u32 = 0o040000;
 
-/// What exec needs to know of the file being executed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ExecFile {
-    /// The owner as the task sees it (the virtual owner where one is recorded).
-    pub uid: u32,
-    pub gid: u32,
-    /// st_mode.
-    pub mode: u32,
-    /// Mounted nosuid (mnt_may_suid is false).
-    pub nosuid: bool,
-    /// `security.capability`, if the file has one.
-    pub caps: Option<VfsCaps>,
-}
-
-impl ExecFile {
-    /// A plain root-owned 0755 executable.
-    pub fn plain() -> ExecFile {
-        ExecFile { uid: 0, gid: 0, mode: 0o100755, nosuid: false, caps: None }
-    }
-}
+pub use crate::commoncap::ExecFile;
 
 /// fs/namei.c generic_permission(MAY_EXEC) for a regular file without ACLs:
 /// acl_permission_check picks the owner, group or other class, then

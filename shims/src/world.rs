@@ -117,6 +117,12 @@ pub trait World {
     /// The fs.suid_dumpable sysctl (/proc/sys/fs/suid_dumpable): what
     /// commit_creds and exec set the dumpable flag to.
     fn suid_dumpable(&self) -> u8;
+    /// The process the caller's pidfd `fd` refers to, as `task` takes it
+    /// (the `Pid:` line of its fdinfo); None for any other descriptor, a
+    /// process that is gone, or when credshim cannot tell.
+    fn pidfd_pid(&self, _fd: i32) -> Option<i32> {
+        None
+    }
 }
 
 /// A world that knows nothing: every check lets the kernel decide.

@@ -6,7 +6,8 @@ use credshim_shims::cred::sorted_groups;
 use credshim_shims::exec::{exec_creds, ExecFile};
 use credshim_shims::mem::VecMem;
 use credshim_shims::securebits::SecureBits;
-use credshim_shims::table::{dispatch, Abi, Outcome};
+use credshim_shims::decide::{dispatch, Outcome};
+use credshim_shims::table::Abi;
 use credshim_shims::{Creds, Kgid, Kuid};
 use proptest::prelude::*;
 

@@ -2,6 +2,7 @@
 //! ends when no traced task is left (ECHILD), so it is bounded by the life
 //! of the tree it follows.
 
+mod decision;
 mod emulate;
 mod ownership;
 mod peercred;
@@ -10,14 +11,14 @@ mod tasks;
 mod world;
 
 pub use emulate::Call;
-pub use ownership::{Inode, Store};
 
-use crate::arch;
-use crate::execfile;
-use crate::mem::Strategy;
-use crate::ptrace::{self, PtraceError, SyscallInfo, Tid};
-use crate::notify::Listener;
-use crate::signals;
+use crate::sys::arch;
+use crate::sys::execfile;
+use crate::sys::mem::Strategy;
+use crate::sys::ptrace::{self, PtraceError, SyscallInfo, Tid};
+use crate::sys::notify::Listener;
+use crate::settings::Store;
+use crate::sys::signals;
 use std::time::{Duration, Instant};
 use credshim_shims::cred::copy_creds;
 use credshim_shims::table::{Abi, Class};
@@ -150,10 +151,10 @@ impl Tracer {
             }
             c
         };
-        let creds = with_groups(crate::creds::of_task(main)?);
+        let creds = with_groups(crate::sys::creds::of_task(main)?);
         let mut t = Tracer::new(mode, main, creds.clone(), None, ownership);
         for &tid in tids {
-            let c = crate::creds::of_task(tid).map(with_groups).unwrap_or_else(|| creds.clone());
+            let c = crate::sys::creds::of_task(tid).map(with_groups).unwrap_or_else(|| creds.clone());
             t.tasks.insert(tid, c, true);
         }
         t.attached = true;
@@ -234,7 +235,7 @@ impl Tracer {
 
     /// One notification: decide, deliver, and commit only what the kernel
     /// took (SECCOMP_IOCTL_NOTIF_SEND returned 0).
-    fn answer(&mut self, listener: &Listener, n: crate::notify::Notification) {
+    fn answer(&mut self, listener: &Listener, n: crate::sys::notify::Notification) {
         let call = Call { arch: n.arch, nr: n.nr, args: n.args };
         let d = emulate::emulate(&self.tasks, &mut self.owners, n.tid, call, self.strategy, self.proc);
         if let Some(delay) = self.answer_delay.filter(|_| d.commit.is_some()) {
@@ -271,7 +272,7 @@ impl Tracer {
             while batch.len() < BATCH {
                 let mut st = 0;
                 // waitpid writes the status into `st`.
-                let p = crate::ptrace::waitpid(-1, &mut st, libc::__WALL | libc::WNOHANG);
+                let p = crate::sys::ptrace::waitpid(-1, &mut st, libc::__WALL | libc::WNOHANG);
                 if p > 0 {
                     batch.push((p, st));
                     continue;
@@ -461,7 +462,7 @@ impl Tracer {
             Some(c) => copy_creds(c),
             None => {
                 log::warn!("[pid {pid}] clone event from an unknown task; its child starts as the launcher");
-                crate::creds::from_kernel()
+                crate::sys::creds::from_kernel()
             }
         };
         // Its first stop may have come first (lesson 2): then resume it now.
@@ -489,7 +490,7 @@ impl Tracer {
         self.owners.settle(pid);
         self.owners.settle_all();
         if self.attached && !self.tasks.emulated(pid) {
-            match crate::creds::of_task(pid) {
+            match crate::sys::creds::of_task(pid) {
                 Some(c) => self.tasks.set_creds(pid, c),
                 None => log::warn!("[pid {pid}] cannot read its credentials after exec"),
             }

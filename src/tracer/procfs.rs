@@ -12,10 +12,12 @@
 
 use super::tasks::TaskTable;
 use super::tgid_of;
-use crate::mem::TraceeMem;
-use crate::ptrace::Tid;
+use crate::sys::mem::TraceeMem;
+use crate::sys::fs::sealed;
+use crate::sys::ptrace::Tid;
+use credshim_shims::decode::Syscall;
 use credshim_shims::table::Shim;
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 
 /// Is `shim` an open that `--proc` stops unconditionally?
 pub fn is_open(shim: Shim) -> bool {
@@ -134,37 +136,16 @@ pub fn dump_owner(tid: Tid, task: Tid, real: &super::ownership::Inode, tasks: &T
     }
 }
 
-/// A read-only descriptor of a sealed memfd holding `text`.
-fn sealed(text: &str) -> Option<OwnedFd> {
-    // SAFETY: memfd_create with a NUL-terminated name; the fd is ours.
-    let fd = unsafe { libc::memfd_create(c"credshim-status".as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING) };
-    if fd < 0 {
-        return None;
-    }
-    // SAFETY: a fresh descriptor we own.
-    let mem = unsafe { OwnedFd::from_raw_fd(fd) };
-    let mut f = std::fs::File::from(mem);
-    std::io::Write::write_all(&mut f, text.as_bytes()).ok()?;
-    let seals = libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE | libc::F_SEAL_SEAL;
-    // SAFETY: fcntl on our descriptor.
-    if unsafe { libc::fcntl(std::os::fd::AsRawFd::as_raw_fd(&f), libc::F_ADD_SEALS, seals) } != 0 {
-        return None;
-    }
-    // A new open file description: read-only, at offset 0.
-    std::fs::File::open(format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&f))).ok().map(OwnedFd::from)
-}
-
 /// For an open by `tid`: the descriptor to give it (and whether it asked
 /// for O_CLOEXEC), or None to let the kernel open the path.
-pub fn open_call(tid: Tid, shim: Shim, args: &[u64; 6], tasks: &TaskTable, mem: &mut TraceeMem) -> Option<(OwnedFd, bool)> {
-    let (pathp, flags) = match shim {
-        Shim::Open => (args[0], args[1]),
-        Shim::Openat => (args[1], args[2]),
+pub fn open_call(tid: Tid, call: &Syscall, tasks: &TaskTable, mem: &mut TraceeMem) -> Option<(OwnedFd, bool)> {
+    let (pathp, flags) = match *call {
+        Syscall::Openat { path, flags, .. } => (path, flags),
         // struct open_how: flags is its first u64.
-        Shim::Openat2 => {
-            let mut how = [0u8; 8];
-            credshim_shims::UserMem::read(mem, args[2], &mut how).ok()?;
-            (args[1], u64::from_ne_bytes(how))
+        Syscall::Openat2 { path, how, .. } => {
+            let mut flags = [0u8; 8];
+            credshim_shims::UserMem::read(mem, how, &mut flags).ok()?;
+            (path, u64::from_ne_bytes(flags))
         }
         _ => return None,
     };

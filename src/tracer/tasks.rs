@@ -1,8 +1,8 @@
 //! The traced tasks, keyed by tid, and the tids that stopped before the
 //! event that names them (DESIGN.md lesson 2).
 
-use super::emulate::Commit;
-use crate::ptrace::Tid;
+use super::decision::Commit;
+use crate::sys::ptrace::Tid;
 use credshim_shims::Creds;
 use std::collections::{HashMap, HashSet};
 

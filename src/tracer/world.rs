@@ -9,7 +9,7 @@
 use super::ownership::{self, Inode as RealInode, Owners};
 use super::tasks::TaskTable;
 use super::tgid_of;
-use crate::ptrace::Tid;
+use crate::sys::ptrace::Tid;
 use credshim_shims::world::{CallerFacts, Found, Inode, NsType, TaskFacts, World};
 use credshim_shims::Kuid;
 use std::os::unix::ffi::OsStrExt;
@@ -129,8 +129,16 @@ impl World for TraceeWorld<'_> {
     }
 
     fn suid_dumpable(&self) -> u8 {
-        crate::creds::suid_dumpable()
+        crate::sys::creds::suid_dumpable()
     }
+    fn pidfd_pid(&self, fd: i32) -> Option<i32> {
+        // fs/pidfs.c pidfd_show_fdinfo: "Pid:" in the namespace of the
+        // /proc read (credshim's), -1 once the process is gone, 0 outside.
+        let info = std::fs::read_to_string(format!("/proc/{}/fdinfo/{fd}", self.tid)).ok()?;
+        let pid: i32 = info.lines().find_map(|l| l.strip_prefix("Pid:"))?.trim().parse().ok()?;
+        (fd >= 0 && pid > 0).then_some(pid)
+    }
+
     fn ns_file(&self, fd: i32) -> Option<NsType> {
         if fd < 0 {
             return None;

@@ -502,6 +502,7 @@ static const struct opdef ops[] = {
 	{"sigqueue", K_KILL, SYS_rt_sigqueueinfo, -1L, 0},
 	{"tgkill", K_TGKILL, SYS_tgkill, -1L, 0},
 	{"tgsigqueue", K_TGKILL, SYS_rt_tgsigqueueinfo, -1L, 0},
+	{"pidfd_kill", K_KILL, SYS_pidfd_send_signal, -1L, 0},
 	{"chroot", K_CHROOT, SYS_chroot, -1L, 0},
 	{"unshare", K_UNSHARE, SYS_unshare, -1L, 0},
 	{"setns", K_SETNS, SYS_setns, -1L, 0},
@@ -963,6 +964,15 @@ static void run_priv(const step_t *st, sb_t *o)
 		si.si_code = SI_QUEUE;
 		si.si_pid = getpid();
 		si.si_uid = getuid();
+		if (nr == SYS_pidfd_send_signal) {
+			/* a pidfd of PID (pidfd_open's error if it has none) */
+			long fd = syscall(SYS_pidfd_open, (long)p0, 0L);
+			r = fd < 0 ? fd : syscall(nr, fd, (long)sig, NULL, 0L);
+			e = errno;
+			if (fd >= 0)
+				close((int)fd);
+			break;
+		}
 		if (nr == SYS_rt_sigqueueinfo)
 			r = syscall(nr, (long)p0, (long)sig, &si);
 		else if (nr == SYS_rt_tgsigqueueinfo)

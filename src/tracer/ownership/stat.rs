@@ -3,33 +3,22 @@
 //! task's ABI expects with that owner; otherwise the kernel runs the call.
 
 use super::{task_path, Inode, Owners};
-use crate::mem::TraceeMem;
+use crate::sys::mem::TraceeMem;
+use crate::sys::ptrace::Tid;
 use crate::tracer::procfs;
 use crate::tracer::tasks::TaskTable;
-use crate::ptrace::Tid;
-use credshim_shims::table::{Abi, Shim};
+use credshim_shims::decode::Syscall;
+use credshim_shims::table::Abi;
 use credshim_shims::UserMem;
 use std::path::PathBuf;
 
 /// `procfs`: with `--proc`, the tasks whose /proc entries get their
 /// virtual owner (super::super::procfs::dump_owner).
-pub fn stat_call(
-    tid: Tid,
-    abi: Abi,
-    shim: Shim,
-    args: &[u64; 6],
-    mem: &mut TraceeMem,
-    owners: &mut Owners,
-    procfs: Option<&TaskTable>,
-) -> Option<i64> {
-    let (arg, buf, flags, dirfd) = match shim {
-        Shim::Fstat => (None, args[1], 0, args[0] as i32),
-        Shim::Stat | Shim::Lstat => {
-            let nofollow = if shim == Shim::Lstat { libc::AT_SYMLINK_NOFOLLOW } else { 0 };
-            (Some(args[0]), args[1], nofollow, libc::AT_FDCWD)
-        }
-        Shim::Newfstatat => (Some(args[1]), args[2], args[3] as i32, args[0] as i32),
-        Shim::Statx => (Some(args[1]), args[4], args[2] as i32, args[0] as i32),
+pub fn stat_call(tid: Tid, abi: Abi, call: &Syscall, mem: &mut TraceeMem, owners: &mut Owners, procfs: Option<&TaskTable>) -> Option<i64> {
+    let (arg, buf, flags, dirfd, statx_mask) = match *call {
+        Syscall::Fstat { fd, buf } => (None, buf, 0, fd, None),
+        Syscall::Newfstatat { dirfd, path, buf, flags } => (Some(path), buf, flags, dirfd, None),
+        Syscall::Statx { dirfd, path, flags, mask, buf } => (Some(path), buf, flags, dirfd, Some(mask)),
         _ => return None,
     };
     // Nothing to answer unless owners are recorded or, with --proc, the
@@ -64,11 +53,11 @@ pub fn stat_call(
     let c = super::cpath(&path).ok()?;
     let nofollow = flags & libc::AT_SYMLINK_NOFOLLOW;
     let follow = nofollow == 0;
-    let bytes = if shim == Shim::Statx {
+    let bytes = if let Some(mask) = statx_mask {
         // SAFETY: statx writes into a zeroed local struct.
         let mut stx: libc::statx = unsafe { std::mem::zeroed() };
         let sync = flags & libc::AT_STATX_SYNC_TYPE;
-        if unsafe { libc::statx(libc::AT_FDCWD, c.as_ptr(), nofollow | sync, args[3] as u32, &mut stx) } != 0 {
+        if unsafe { libc::statx(libc::AT_FDCWD, c.as_ptr(), nofollow | sync, mask, &mut stx) } != 0 {
             return None;
         }
         let inode = Inode {

@@ -87,9 +87,9 @@ const SIGNALS: &[&str] = &["0", "0", "0", "17", "18", "23", "28", "65", "-1"];
 /// CLONE_THREAD (after a `thread` step the thread may not have left the
 /// thread group yet when the next call runs: the kernel's answer is a race).
 fn other_step(r: &mut Rng) -> String {
-    match r.below(21) {
+    match r.below(22) {
         // Never the parent: an attach the kernel allows would stop it.
-        20 => format!(
+        21 => format!(
             "ptrace {} {} {} {}",
             r.pick(&["attach", "attach", "seize", "seize", "3", "0x100000010"]),
             r.pick(&["self", "main", "nosuch", "0", "-1"]),
@@ -97,6 +97,8 @@ fn other_step(r: &mut Rng) -> String {
             r.pick(&["0", "0", "0x100000", "0x80000000"])
         ),
         0..=2 => format!("kill {} {}", r.pick(TARGETS), r.pick(SIGNALS)),
+        // Not `self`: in a thread, pidfd_open's answer depends on the kernel.
+        20 => format!("pidfd_kill {} {}", r.pick(&["main", "parent", "parent", "nosuch"]), r.pick(SIGNALS)),
         3 => format!("tkill {} {}", r.pick(&["self", "main", "parent", "nosuch", "0", "-1"]), r.pick(SIGNALS)),
         4 => format!("tgkill {} {} {}", r.pick(TARGETS), r.pick(TARGETS), r.pick(SIGNALS)),
         5 => format!("sigqueue {} {}", r.pick(TARGETS), r.pick(SIGNALS)),

@@ -7,7 +7,8 @@ use credshim_shims::capability::{CapTriple, Caller};
 use credshim_shims::exec::exec_creds;
 use credshim_shims::id::IdWidth;
 use credshim_shims::mem::VecMem;
-use credshim_shims::table::{dispatch, Abi, Outcome, Row, Shim};
+use credshim_shims::decide::{dispatch, Outcome};
+use credshim_shims::table::{Abi, Row, Shim};
 use credshim_shims::world::{CallerFacts, Found, Inode, NsType, TaskFacts, World};
 use credshim_shims::{Creds, Errno};
 
@@ -89,6 +90,7 @@ impl Interp {
         // The steps of other calls named after their call (SCRIPT.md).
         let op = match op {
             "sigqueue" => "rt_sigqueueinfo",
+            "pidfd_kill" => "pidfd_send_signal",
             "tgsigqueue" => "rt_tgsigqueueinfo",
             "umount" => "umount2",
             "prctl_seccomp" => "prctl",
@@ -259,7 +261,7 @@ impl Interp {
             _ => None,
         };
         let caller = Caller { tid: fam.tid, find_task: &find };
-        let world = ScriptWorld { fam, me: creds, ns: None };
+        let world = ScriptWorld { fam, me: creds, ns: None, pidfd: None };
         let outcome = dispatch(self.abi, row, args, creds, &caller, &world, &mut mem.mem);
         let result = match outcome {
             Outcome::Native => return Some("!native".to_string()),
@@ -291,10 +293,26 @@ impl Interp {
             })
         };
         let want = |n: usize| (a.len() == n).then_some(());
+        let mut pidfd = None;
         match row.shim {
             Shim::Kill | Shim::Tkill | Shim::RtSigqueueinfo => {
                 want(2)?;
                 args[0] = pid(&a[0])?;
+                args[1] = script::num(&a[1])?;
+            }
+            Shim::PidfdSendSignal => {
+                want(2)?;
+                // pidfd_open(PID, 0): EINVAL for PID <= 0, ESRCH for no such
+                // process; a thread that leads none (PIDFD_THREAD not
+                // given) is ENOENT with pidfs (EINVAL before): the scripts
+                // do not name one.
+                match pid(&a[0])? as i32 {
+                    p if p <= 0 => return Some(self.result(Errno::EINVAL.ret())),
+                    p if p == fam.tid && fam.main.is_some() => return Some(self.result(Errno::ENOENT.ret())),
+                    p if ![fam.tid, MAIN_TID, PARENT_PID].contains(&p) => return Some(self.result(Errno::ESRCH.ret())),
+                    p => pidfd = Some(p),
+                }
+                args[0] = 3; // the world's pidfd
                 args[1] = script::num(&a[1])?;
             }
             Shim::Tgkill | Shim::RtTgsigqueueinfo => {
@@ -393,7 +411,7 @@ impl Interp {
             let at = mem.place(info);
             args[if row.shim == Shim::RtSigqueueinfo { 2 } else { 3 }] = at;
         }
-        let world = ScriptWorld { fam, me: creds, ns: if row.shim == Shim::Setns { ns_word(&a[0]) } else { None } };
+        let world = ScriptWorld { fam, me: creds, ns: if row.shim == Shim::Setns { ns_word(&a[0]) } else { None }, pidfd };
         let find = |_: i32| None;
         let caller = Caller { tid: fam.tid, find_task: &find };
         Some(match dispatch(self.abi, row, args, creds, &caller, &world, &mut mem.mem) {
@@ -570,6 +588,8 @@ struct ScriptWorld<'a> {
     me: &'a Creds,
     /// The namespace of a setns step's descriptor (3).
     ns: Option<NsType>,
+    /// The process a pidfd_kill step's pidfd (3) refers to.
+    pidfd: Option<i32>,
 }
 
 const SESSION: i32 = 1;
@@ -606,6 +626,9 @@ impl World for ScriptWorld<'_> {
     }
     fn suid_dumpable(&self) -> u8 {
         host_suid_dumpable()
+    }
+    fn pidfd_pid(&self, fd: i32) -> Option<i32> {
+        self.pidfd.filter(|_| fd == 3)
     }
     fn ns_file(&self, fd: i32) -> Option<NsType> {
         // The probe's descriptor for the step's namespace word.
