@@ -93,7 +93,17 @@ fn finish(cluster: Cluster, labs: &[&Lab]) {
         let left = containers_of(lab);
         assert!(left.is_empty(), "container processes left in {}: {left:?}", lab.dir.display());
     }
-    let q = cluster.tool("squeue", &["-h", "-o", "%i %T"]);
+    // A job that ended is COMPLETING until slurmd's epilog reports back:
+    // on a loaded machine that takes a few seconds.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let q = loop {
+        let q = cluster.tool("squeue", &["-h", "-o", "%i %T"]);
+        let completing = q.ok && !q.stdout.trim().is_empty() && q.stdout.lines().all(|l| l.ends_with(" COMPLETING"));
+        if !completing || std::time::Instant::now() > deadline {
+            break q;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
     assert!(q.ok && q.stdout.trim().is_empty(), "jobs left in the queue: {}{}", q.stdout, q.stderr);
     let left = leftovers(&cluster);
     assert!(left.is_empty(), "left behind: {left:?}");

@@ -198,5 +198,5 @@ fn exec_check(
     if execfile::is_script(&full) {
         return None; // the interpreter's credentials apply; the exec event has them
     }
-    exec_creds(creds, &file, crate::creds::suid_dumpable()).err()
+    exec_creds(creds, &file, crate::sys::creds::suid_dumpable()).err()
 }

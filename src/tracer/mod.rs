@@ -498,7 +498,7 @@ impl Tracer {
         }
         let owners = &self.owners;
         match (self.tasks.creds(pid), execfile::read(Path::new(&exe), |p, i| owners.get(p, i, true))) {
-            (Some(old), Ok(file)) => match exec_creds(old, &file, crate::creds::suid_dumpable()) {
+            (Some(old), Ok(file)) => match exec_creds(old, &file, crate::sys::creds::suid_dumpable()) {
                 Ok(new) => self.tasks.set_creds(pid, new),
                 Err(e) => log::warn!("[pid {pid}] exec transition gave {e} after the exec ran"),
             },

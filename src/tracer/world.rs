@@ -108,7 +108,7 @@ impl World for TraceeWorld<'_> {
             (Some(a), Some(b)) if a == b => {}
             _ => return Found::Unknown,
         }
-        let Some(mut c) = crate::creds::of_task(pid) else { return Found::Unknown };
+        let Some(mut c) = crate::sys::creds::of_task(pid) else { return Found::Unknown };
         // An untraced task's dumpable flag, as task_dump_owner shows it:
         // its status file belongs to root while it is not dumpable.
         if let Ok(md) = std::fs::metadata(format!("/proc/{pid}/status")) {

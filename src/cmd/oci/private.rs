@@ -147,13 +147,55 @@ pub fn make(bundle: &Path, config: &Value, id: &str) -> Result<PathBuf, OciError
 
 /// What the wrapper removes once the runtime is done with the container
 /// (`run` in the foreground): the private bundle, and the mount point the
-/// runtime made in the user's rootfs for the binary if it was not there.
+/// runtime makes in the user's rootfs for the binary, by the last wrapper
+/// that uses it (`MountPoint`).
 pub struct Cleanup {
     pub bundle: PathBuf,
-    pub mount_point: Option<PathBuf>,
+    pub mount_point: Option<MountPoint>,
     /// Only if the runtime succeeded (`delete`: a container it refused to
     /// delete still needs its bundle).
     pub only_on_success: bool,
+}
+
+/// The binary's mount point in a rootfs that several containers may run
+/// from at once (Slurm's tasks of one step on one node share the user's
+/// bundle): each wrapper holds a shared flock on its directory while its
+/// container runs; the one that can then take it exclusively is the last,
+/// and removes the empty file and the directory. Without the lock the
+/// first to finish removed it under a second that was still starting, or
+/// a second that found it made by the first left it behind.
+pub struct MountPoint {
+    file: PathBuf,
+    lock: Option<std::fs::File>,
+}
+
+impl MountPoint {
+    /// Before the runtime runs: the directory is made if it is missing
+    /// (the runtime would make it) and locked shared.
+    pub fn hold(file: PathBuf) -> MountPoint {
+        let lock = file.parent().and_then(|d| {
+            let _ = std::fs::create_dir(d);
+            let f = std::fs::File::open(d).ok()?;
+            // SAFETY: flock on a descriptor we own.
+            (unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&f), libc::LOCK_SH) } == 0).then_some(f)
+        });
+        MountPoint { file, lock }
+    }
+
+    /// After the runtime: removed if no other wrapper holds it.
+    fn release(&self) {
+        let Some(lock) = &self.lock else { return };
+        // SAFETY: flock on a descriptor we own.
+        if unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(lock), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            return; // another container of this rootfs still runs
+        }
+        if std::fs::symlink_metadata(&self.file).is_ok_and(|m| m.is_file() && m.len() == 0) {
+            let _ = std::fs::remove_file(&self.file);
+        }
+        if let Some(d) = self.file.parent() {
+            let _ = std::fs::remove_dir(d);
+        }
+    }
 }
 
 impl Cleanup {
@@ -161,13 +203,8 @@ impl Cleanup {
         if self.only_on_success && !ok {
             return;
         }
-        if let Some(file) = &self.mount_point {
-            if std::fs::symlink_metadata(file).is_ok_and(|m| m.is_file() && m.len() == 0) {
-                let _ = std::fs::remove_file(file);
-                if let Some(d) = file.parent() {
-                    let _ = std::fs::remove_dir(d);
-                }
-            }
+        if let Some(m) = &self.mount_point {
+            m.release();
         }
         remove(&self.bundle);
         // The directory of private bundles too, when this was its last

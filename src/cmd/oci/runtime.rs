@@ -197,7 +197,8 @@ pub fn prepare(runtime: &Path, args: &[OsString], ownership: Store) -> Result<(V
                     .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
                     .and_then(|c| c.pointer("/root/path").and_then(|p| p.as_str()).map(PathBuf::from))
                     .map(|root| root.join(BINARY_IN_CONTAINER.trim_start_matches('/')))
-                    .filter(|f| !f.exists());
+                    .filter(|_| foreground)
+                    .map(private::MountPoint::hold);
                 let out = with_bundle(args, sub, &opts, &dir);
                 let cleanup = foreground.then_some(private::Cleanup { bundle: dir, mount_point, only_on_success: false });
                 return Ok((out, cleanup));
