@@ -3,6 +3,7 @@
 //! a seeded random script generator, the exec targets, a runner for the
 //! C probe with timeouts, and the tests' account and scratch directories.
 
+pub mod fsmodel;
 pub mod gen;
 pub mod interp;
 pub mod lab;
