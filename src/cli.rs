@@ -1,4 +1,4 @@
-//! The command line (clap). Only data: main.rs gives it behaviour.
+//! The command line (clap). Only data: src/cmd/ gives it behaviour.
 
 use clap::{ArgAction, Args, Parser, Subcommand};
 use std::ffi::OsString;
@@ -61,11 +61,11 @@ pub enum Ownership {
 }
 
 impl Ownership {
-    pub fn store(self) -> crate::tracer::Store {
+    pub fn store(self) -> crate::settings::Store {
         match self {
-            Ownership::Off => crate::tracer::Store::Off,
-            Ownership::Session => crate::tracer::Store::Session,
-            Ownership::Xattr => crate::tracer::Store::Xattr,
+            Ownership::Off => crate::settings::Store::Off,
+            Ownership::Session => crate::settings::Store::Session,
+            Ownership::Xattr => crate::settings::Store::Xattr,
         }
     }
 }
@@ -137,10 +137,11 @@ pub struct Cli {
 
     /// Show each traced task's virtual credentials in its /proc status
     /// files (Uid, Gid, Groups, the capability sets, NoNewPrivs of
-    /// /proc/PID/status and /proc/PID/task/TID/status), which ps, pgrep,
-    /// libcap-ng and health checks read. Every open then reaches credshim
-    /// (a cost on open-heavy work: contrib/bench); needs the notification
-    /// channel (without it the files show the real credentials).
+    /// /proc/PID/status and /proc/PID/task/TID/status) and as the owner
+    /// stat gives /proc/PID and its files, which ps, pgrep, libcap-ng and
+    /// health checks read. Every open then reaches credshim (a cost on
+    /// open-heavy work: contrib/bench); the status files need the
+    /// notification channel (without it they show the real credentials).
     #[arg(long)]
     pub proc: bool,
 
@@ -538,5 +539,5 @@ impl Cli {
 }
 
 fn parse_caps(list: &str) -> Result<credshim_shims::CapSet, String> {
-    crate::creds::caps_from_names(list.split(','))
+    crate::sys::creds::caps_from_names(list.split(','))
 }

@@ -71,14 +71,34 @@ fn podman_profile() -> Value {
 #[test]
 fn hook_mode_merges_into_a_deny_by_default_profile() {
     let lab = Lab::new("hookprof");
-    // A static program: the credential prctl options and a new file.
+    // A static program: the credential prctl options, a new file, and the
+    // peer groups of a socket pair it made (SO_PEERGROUPS: its own groups).
     let src = lab.dir.join("pr.c");
     std::fs::write(
         &src,
-        "#include <fcntl.h>\n#include <stdio.h>\n#include <sys/prctl.h>\n#include <sys/stat.h>\n\
-         int main(void) { int d = 0; int fd = open(\"/tmp/new\", O_CREAT | O_WRONLY, 0644); struct stat st; fstat(fd, &st);\n\
-         printf(\"keepcaps=%d bset(chown)=%d bset(sys_admin)=%d pdeathsig=%d/%d new=%d:%d\\n\", prctl(PR_GET_KEEPCAPS), prctl(PR_CAPBSET_READ, 0),\n\
-         prctl(PR_CAPBSET_READ, 21), prctl(PR_GET_PDEATHSIG, &d), d, st.st_uid, st.st_gid); return 0; }\n",
+        r#"#include <fcntl.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+int main(void) {
+    int d = 0, sv[2];
+    int fd = open("/tmp/new", O_CREAT | O_WRONLY, 0644);
+    struct stat st;
+    fstat(fd, &st);
+    printf("keepcaps=%d bset(chown)=%d bset(sys_admin)=%d pdeathsig=%d/%d new=%d:%d", prctl(PR_GET_KEEPCAPS), prctl(PR_CAPBSET_READ, 0),
+           prctl(PR_CAPBSET_READ, 21), prctl(PR_GET_PDEATHSIG, &d), d, st.st_uid, st.st_gid);
+    gid_t g[16];
+    socklen_t len = sizeof g;
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0 || getsockopt(sv[0], SOL_SOCKET, SO_PEERGROUPS, g, &len) != 0)
+        return 1;
+    printf(" peergroups=");
+    for (unsigned i = 0; i < len / sizeof g[0]; i++)
+        printf("%s%u", i ? "," : "", g[i]);
+    printf("\n");
+    return 0;
+}
+"#,
     )
     .expect("write pr.c");
     sh(Command::new("gcc").args(["-static", "-O2", "-o"]).arg(lab.rootfs().join("bin/pr")).arg(&src));
@@ -94,7 +114,7 @@ fn hook_mode_merges_into_a_deny_by_default_profile() {
     c.args(["--root", &format!("{}/root-state", lab.dir.display()), "run", "-b"]).arg(&r).arg(id("hookprof-ref"));
     let want = run(c);
     assert!(want.ok, "the reference failed: {}", want.stderr);
-    assert_eq!(want.stdout, "keepcaps=0 bset(chown)=1 bset(sys_admin)=0 pdeathsig=0/0 new=100:101\n");
+    assert_eq!(want.stdout, "keepcaps=0 bset(chown)=1 bset(sys_admin)=0 pdeathsig=0/0 new=100:101 peergroups=50,101\n");
     std::fs::remove_file(lab.rootfs().join("tmp/new")).expect("rm");
     let b = lab.bundle("hookprof", true, &args);
     edit(&b.join("config.json"), |c| {
@@ -108,6 +128,7 @@ fn hook_mode_merges_into_a_deny_by_default_profile() {
     assert_eq!(o.stdout, want.stdout);
     let log = std::fs::read_to_string(&log).expect("the hook's log");
     assert!(log.contains("prctl(23, 21") && log.contains("prctl(7,"), "the credential prctl options are traced: {log}");
+    assert!(log.contains("getsockopt("), "SO_PEERGROUPS is traced: {log}");
 }
 
 #[test]

@@ -20,6 +20,11 @@ const CASES: &[(&str, &str)] = &[
     ("setpriv --dump (libcap-ng)", "setpriv --reuid=33 --regid=33 --clear-groups --bounding-set=-all setpriv --dump"),
     ("ps and pgrep of a dropped daemon", "setpriv --reuid=33 --regid=33 --clear-groups sleep 5 & sleep 0.3; ps -o euser,egroup,ruser,rgroup,comm -p $!; pgrep -u 33 -x sleep >/dev/null && echo pgrep found it; kill $!"),
     ("root's own status", "grep -E '^(Uid|Gid|CapEff)' /proc/self/status"),
+    // fs/proc/base.c task_dump_owner: /proc/PID and /proc/PID/task/TID
+    // belong to the effective ids; what is in them too while the task is
+    // dumpable (exec with matching ids makes it so again).
+    ("the owner of /proc/PID after a drop and exec", r#"setpriv --reuid=33 --regid=44 --clear-groups sh -c 'stat -c "%u %g %A" /proc/$$ /proc/$$/status /proc/$$/task/$$ /proc/thread-self/stat /proc/$$/fd'"#),
+    ("a drop without exec leaves the task non-dumpable", r#"perl -e '$) = "44 44"; $( = 44; $< = $> = 33; my @o = map { join(" ", (stat $_)[4, 5]) } "/proc/self", "/proc/self/status", "/proc/$$/task/$$/environ"; syscall(157, 4, 1, 0, 0, 0) == 0 or die; my @d = map { join(" ", (stat $_)[4, 5]) } "/proc/self/status", "/proc/$$/fd"; print "@o | @d | ", syscall(157, 3, 0, 0, 0, 0), "\n"'"#),
 ];
 
 #[test]
@@ -43,19 +48,22 @@ fn proc_status_shows_the_virtual_task_as_real_root_shows_it() {
 }
 
 #[test]
-fn without_notifications_proc_is_refused_with_a_warning_and_shows_the_kernel() {
+fn without_notifications_the_status_files_are_the_kernels_and_the_owner_is_virtual() {
     let s = Scratch::new("procptrace");
     let w = ns_wrapper(&s.credshim(), host_bset(), &[], &["--intercept=ptrace", "--proc"]);
-    let got = output(command(&w, &["setpriv", "--reuid=33", "--regid=33", "--clear-groups", "grep", "^Uid", "/proc/self/status"]));
+    let line = r#"grep ^Uid /proc/self/status; stat -c "%u %g" /proc/$$ /proc/$$/status"#;
+    let got = output(command(&w, &["setpriv", "--reuid=33", "--regid=33", "--clear-groups", "sh", "-c", line]));
     assert_eq!(got.0, Some(0), "{got:?}");
-    assert!(got.2.contains("--proc needs seccomp user notifications"), "{}", got.2);
-    assert_eq!(got.1, "Uid:\t0\t0\t0\t0\n", "the kernel's view: the namespace's root");
+    assert!(got.2.contains("--proc needs seccomp user notifications for the status files"), "{}", got.2);
+    // The status file needs an injected descriptor: the kernel's view, the
+    // namespace's root. The owner is the stat family's answer, any channel.
+    assert_eq!(got.1, "Uid:\t0\t0\t0\t0\n33 33\n33 33\n");
 }
 
 /// Daemons that drop privileges, as ps and pgrep see them: nginx's
-/// workers (`user www-data;`), busybox httpd -u, and a start-stop-daemon
-/// --chuid background process, each started in the background, looked at,
-/// and stopped; real root vs credshim --proc.
+/// workers (`user www-data;`), busybox httpd -u, memcached -u memcache,
+/// and a start-stop-daemon --chuid background process, each started in
+/// the background, looked at, and stopped; real root vs credshim --proc.
 #[test]
 fn ps_and_pgrep_see_daemons_that_dropped_as_real_root_sees_them() {
     let s = Scratch::new("procdaemons");
@@ -73,13 +81,15 @@ fn ps_and_pgrep_see_daemons_that_dropped_as_real_root_sees_them() {
     let ns_d = side("ns", &ns_owner());
     let script = "sed \"s|@D@|$D|g; s|@PORT@|$PORT|g\" $D/nginx.conf.in > $D/nginx.conf; nginx -c $D/nginx.conf & N=$!; \
         busybox httpd -f -u www-data:www-data -p 127.0.0.1:$((PORT+1)) -h $D/www & B=$!; \
+        memcached -u memcache -l 127.0.0.1 -p $((PORT+2)) -U 0 & M=$!; \
         start-stop-daemon --start --background --make-pidfile --pidfile $D/sleep.pid --chuid www-data:www-data --exec /bin/sleep -- 30 \
         && for i in $(seq 100); do curl -sf http://127.0.0.1:$PORT/ >/dev/null && [ \"$(ps -o comm= -p $(cat $D/sleep.pid 2>/dev/null || echo 1))\" = sleep ] \
-             && [ $(pgrep -P $N | wc -l) = 2 ] && break; sleep 0.1; done; S=$(cat $D/sleep.pid); \
-        ps -o euser,egroup,ruser,rgroup,comm -p \"$N $B $S $(pgrep -P $N | tr '\\n' ' ')\" | sort; \
+             && [ $(pgrep -P $N | wc -l) = 2 ] && python3 -c \"import socket; socket.create_connection(('127.0.0.1', $((PORT+2))))\" 2>/dev/null && break; sleep 0.1; done; S=$(cat $D/sleep.pid); \
+        ps -o euser,egroup,ruser,rgroup,comm -p \"$N $B $M $S $(pgrep -P $N | tr '\\n' ' ')\" | sort; \
         echo \"nginx workers: $(pgrep -u www-data -P $N | wc -l) as www-data; master as root: $(pgrep -u root -x nginx | grep -cx $N)\"; \
         echo \"httpd as www-data: $(pgrep -u www-data -x busybox | grep -cx $B); sleep as www-data: $(pgrep -u www-data -x sleep | grep -cx $S)\"; \
-        kill $N $B $(cat $D/sleep.pid); wait";
+        echo \"memcached as memcache: $(pgrep -u memcache -x memcached | grep -cx $M)\"; \
+        kill $N $B $M $(cat $D/sleep.pid); wait";
     let run = |prefix: &[String], d: &str| {
         let mut c = command(prefix, &["sh", "-c", script]);
         c.env("D", d).env("PORT", &port).current_dir("/");
@@ -87,7 +97,7 @@ fn ps_and_pgrep_see_daemons_that_dropped_as_real_root_sees_them() {
     };
     let want = run(&[], &host_d);
     assert_eq!(want.0, Some(0), "real root: {want:?}");
-    assert!(want.1.contains("nginx workers: 2 as www-data; master as root: 1") && want.1.contains("httpd as www-data: 1; sleep as www-data: 1"), "real root: {}", want.1);
+    assert!(want.1.contains("nginx workers: 2 as www-data; master as root: 1") && want.1.contains("httpd as www-data: 1; sleep as www-data: 1") && want.1.contains("memcached as memcache: 1"), "real root: {}", want.1);
     let w = ns_wrapper(&s.credshim(), host_bset(), &[], &["--intercept=notify", "--proc"]);
     let got = run(&w, &ns_d);
     assert_eq!((got.0, &got.1), (want.0, &want.1), "credshim --proc vs real root: {}", got.2);

@@ -4,7 +4,6 @@
 use crate::capset::{cap_valid, CapSet, CAP_SETPCAP};
 use crate::cred::Creds;
 use crate::errno::Errno;
-use crate::exec::ExecFile;
 use crate::id::{Kuid, ROOT_UID};
 use crate::securebits::*;
 
@@ -406,4 +405,27 @@ pub fn cap_bprm_creds_from_file(bprm: &mut Bprm, old: &Creds) -> Result<(), Errn
     }
     new.securebits.clear(SECURE_KEEP_CAPS);
     Ok(())
+}
+
+/// bprm->file as cap_bprm_creds_from_file and bprm_fill_uid see it
+/// (get_vfs_caps_from_disk, the inode's owner and mode, the mount).
+/// What exec needs to know of the file being executed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExecFile {
+    /// The owner as the task sees it (the virtual owner where one is recorded).
+    pub uid: u32,
+    pub gid: u32,
+    /// st_mode.
+    pub mode: u32,
+    /// Mounted nosuid (mnt_may_suid is false).
+    pub nosuid: bool,
+    /// `security.capability`, if the file has one.
+    pub caps: Option<VfsCaps>,
+}
+
+impl ExecFile {
+    /// A plain root-owned 0755 executable.
+    pub fn plain() -> ExecFile {
+        ExecFile { uid: 0, gid: 0, mode: 0o100755, nosuid: false, caps: None }
+    }
 }

@@ -31,6 +31,12 @@ pub struct Creds {
     /// PFA_NO_NEW_PRIVS: a task flag rather than a cred field, but it travels
     /// the same way (copied on clone, kept across exec) and decides exec.
     pub no_new_privs: bool,
+    /// The mm's dumpable flag (MMF_DUMPABLE bits: SUID_DUMP_DISABLE 0,
+    /// SUID_DUMP_USER 1, SUID_DUMP_ROOT 2): an mm flag rather than a cred
+    /// field, kept here because commit_creds and exec set it and the
+    /// owner of /proc/PID/* and ptrace's access check read it. Copied on
+    /// clone (dup_mm keeps the flags); exec sets it anew.
+    pub dumpable: u8,
 }
 
 impl Creds {
@@ -54,6 +60,7 @@ impl Creds {
             cap_ambient: CapSet::EMPTY,
             securebits: SecureBits(0),
             no_new_privs: false,
+            dumpable: SUID_DUMP_USER,
         }
     }
 
@@ -93,6 +100,26 @@ impl Creds {
         self.cap_ambient
             .issubset(self.cap_permitted.intersect(self.cap_inheritable))
     }
+}
+
+/// include/linux/sched/coredump.h.
+pub const SUID_DUMP_DISABLE: u8 = 0;
+pub const SUID_DUMP_USER: u8 = 1;
+
+/// kernel/cred.c commit_creds, its one effect besides installing `new`:
+/// a change of the effective or fs ids, or permitted capabilities that are
+/// not a subset of the old ones, set the mm's dumpable flag to the
+/// fs.suid_dumpable sysctl (`suid_dumpable`).
+pub fn commit_creds(old: &Creds, mut new: Creds, suid_dumpable: u8) -> Creds {
+    if old.euid != new.euid
+        || old.egid != new.egid
+        || old.fsuid != new.fsuid
+        || old.fsgid != new.fsgid
+        || !new.cap_permitted.issubset(old.cap_permitted)
+    {
+        new.dumpable = suid_dumpable;
+    }
+    new
 }
 
 /// kernel/groups.c groups_sort: ascending by kgid, duplicates kept.

@@ -2,8 +2,8 @@
 //! fs/exec.c bprm_fill_uid, kernel/cred.c prepare_exec_creds, then
 //! security/commoncap.c cap_bprm_creds_from_file.
 
-use crate::capset::CAP_DAC_OVERRIDE;
-use crate::commoncap::{cap_bprm_creds_from_file, Bprm, VfsCaps};
+use crate::capset::{CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH};
+use crate::commoncap::{cap_bprm_creds_from_file, Bprm};
 use crate::cred::Creds;
 use crate::errno::Errno;
 use crate::id::{Kgid, Kuid};
@@ -14,26 +14,7 @@ pub const S_IXGRP: u32 = 0o0010;
 pub const S_IFMT: u32 = 0o170000;
 pub const S_IFDIR: u32 = 0o040000;
 
-/// What exec needs to know of the file being executed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ExecFile {
-    /// The owner as the task sees it (the virtual owner where one is recorded).
-    pub uid: u32,
-    pub gid: u32,
-    /// st_mode.
-    pub mode: u32,
-    /// Mounted nosuid (mnt_may_suid is false).
-    pub nosuid: bool,
-    /// `security.capability`, if the file has one.
-    pub caps: Option<VfsCaps>,
-}
-
-impl ExecFile {
-    /// A plain root-owned 0755 executable.
-    pub fn plain() -> ExecFile {
-        ExecFile { uid: 0, gid: 0, mode: 0o100755, nosuid: false, caps: None }
-    }
-}
+pub use crate::commoncap::ExecFile;
 
 /// fs/namei.c generic_permission(MAY_EXEC) for a regular file without ACLs:
 /// acl_permission_check picks the owner, group or other class, then
@@ -54,6 +35,21 @@ pub fn may_exec(c: &Creds, file: &ExecFile) -> Result<(), Errno> {
         return Ok(());
     }
     Err(Errno::EACCES)
+}
+
+/// fs/namei.c generic_permission(MAY_READ) of the file, as fs/exec.c
+/// would_dump asks it: an executable the task cannot read leaves it
+/// non-dumpable (BINPRM_FLAGS_ENFORCE_NONDUMP).
+pub fn may_read(c: &Creds, file: &ExecFile) -> bool {
+    let mode = file.mode;
+    let class = if c.fsuid == Kuid(file.uid) {
+        mode >> 6
+    } else if c.in_group_p(Kgid(file.gid)) {
+        mode >> 3
+    } else {
+        mode
+    };
+    class & 0o4 != 0 || c.capable(CAP_DAC_OVERRIDE) || c.capable(CAP_DAC_READ_SEARCH)
 }
 
 /// fs/exec.c bprm_fill_uid: set-user-ID and set-group-ID files.
@@ -92,13 +88,23 @@ fn prepare_exec_creds(old: &Creds) -> Creds {
 }
 
 /// The credentials a task has after it executes `file` (begin_new_exec commits
-/// them). An error makes the execve fail with it.
-pub fn exec_creds(old: &Creds, file: &ExecFile) -> Result<Creds, Errno> {
+/// them), with the dumpable flag begin_new_exec and commit_creds leave
+/// (`suid_dumpable`: the fs.suid_dumpable sysctl). An error makes the
+/// execve fail with it.
+pub fn exec_creds(old: &Creds, file: &ExecFile, suid_dumpable: u8) -> Result<Creds, Errno> {
     // do_open_execat: inode_permission(MAY_EXEC)
     may_exec(old, file)?;
     let mut new = prepare_exec_creds(old);
     bprm_fill_uid(&mut new, old, file);
     let mut bprm = Bprm { cred: new, file, unsafe_no_new_privs: old.no_new_privs };
     cap_bprm_creds_from_file(&mut bprm, old)?;
-    Ok(bprm.cred)
+    // begin_new_exec: "Figure out dumpability", from the ids the task had
+    // before the exec, then commit_creds of the new ones.
+    let mut new = bprm.cred;
+    new.dumpable = if !may_read(old, file) || old.euid != old.uid || old.egid != old.gid {
+        suid_dumpable
+    } else {
+        crate::cred::SUID_DUMP_USER
+    };
+    Ok(crate::cred::commit_creds(old, new, suid_dumpable))
 }

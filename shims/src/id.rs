@@ -87,7 +87,10 @@ pub fn high2lowuid(uid: u32) -> u16 {
 /// An id argument as it arrives in a register, cut to the call's width the way
 /// the kernel's prototype does (`uid_t` is 32 bits, `old_uid_t` 16) and widened
 /// again as kernel/uid16.c does.
-pub fn raw_id(reg: u64, width: IdWidth) -> u32 {
+/// An id as a call passes it, after the row's width (u32::MAX is -1).
+pub type RawId = u32;
+
+pub fn raw_id(reg: u64, width: IdWidth) -> RawId {
     match width {
         IdWidth::U32 => reg as u32,
         IdWidth::U16 => low2highuid(reg as u16),

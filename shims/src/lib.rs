@@ -27,7 +27,9 @@
 //! | [`signal`] | kernel/signal.c: kill_ok_by_cred, check_kill_permission |
 //! | [`ns`] | the capability checks of chroot, unshare, setns, mount, umount2, pivot_root, seccomp filters, sethostname |
 //! | [`world`] | what those checks know of other tasks, files and namespace files |
-//! | [`table`] | the shim table: which syscalls, per arch, and how they decode |
+//! | [`table`] | the shim table: which syscalls, per arch, their class, arity and filter rule |
+//! | [`decode`] | a row's registers → a typed `Syscall`, per ABI (the kernel's SYSCALL_DEFINEs) |
+//! | [`decide`] | `model`: a `Syscall` → the `Outcome` (answer, credentials to commit) for the model's rows |
 #![forbid(unsafe_code)]
 
 pub mod capability;
@@ -35,6 +37,8 @@ pub mod capset;
 pub mod chown;
 pub mod commoncap;
 pub mod cred;
+pub mod decide;
+pub mod decode;
 pub mod errno;
 pub mod exec;
 pub mod groups;
@@ -43,6 +47,7 @@ pub mod inode;
 pub mod mem;
 pub mod ns;
 pub mod procfs;
+pub mod ptrace;
 pub mod rootlesscontainers;
 pub mod runtime;
 pub mod securebits;

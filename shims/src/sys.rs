@@ -270,12 +270,17 @@ fn put3(mem: &mut dyn UserMem, ptrs: [u64; 3], ids: [u32; 3]) -> Result<i64, Err
     Ok(0)
 }
 
+pub const PR_GET_DUMPABLE: u64 = 3;
+pub const PR_SET_DUMPABLE: u64 = 4;
 pub const PR_SET_NO_NEW_PRIVS: u64 = 38;
 pub const PR_GET_NO_NEW_PRIVS: u64 = 39;
 
-/// The prctl options credshim answers: the capability ones and no_new_privs
-/// (which decides what exec does). Every other option runs natively.
-pub const CREDENTIAL_PRCTL_OPTIONS: [u64; 9] = [7, 8, 23, 24, 27, 28, 38, 39, 47];
+/// The prctl options credshim answers: the capability ones, no_new_privs
+/// (which decides what exec does) and the dumpable flag (which a drop
+/// clears, and which decides the owner of /proc/PID/*; the real task stays
+/// dumpable so that credshim can trace it). Every other option runs
+/// natively.
+pub const CREDENTIAL_PRCTL_OPTIONS: [u64; 11] = [3, 4, 7, 8, 23, 24, 27, 28, 38, 39, 47];
 
 /// sys_prctl for the credential options: security_task_prctl
 /// (cap_task_prctl) first, then the no_new_privs cases. `None` for an option
@@ -295,6 +300,18 @@ pub fn prctl(old: &Creds, option: u64, arg2: u64, arg3: u64, arg4: u64, arg5: u6
             } else {
                 let mut new = old.clone();
                 new.no_new_privs = true;
+                Ok(PrctlAnswer { ret: 0, commit: Some(new) })
+            }
+        }
+        // kernel/sys.c: get_dumpable(me->mm); set_dumpable after checking
+        // arg2 only (the other arguments are ignored).
+        PR_GET_DUMPABLE => Ok(PrctlAnswer { ret: old.dumpable as i64, commit: None }),
+        PR_SET_DUMPABLE => {
+            if arg2 != crate::cred::SUID_DUMP_DISABLE as u64 && arg2 != crate::cred::SUID_DUMP_USER as u64 {
+                Err(Errno::EINVAL)
+            } else {
+                let mut new = old.clone();
+                new.dumpable = arg2 as u8;
                 Ok(PrctlAnswer { ret: 0, commit: Some(new) })
             }
         }

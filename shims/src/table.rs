@@ -1,17 +1,11 @@
-//! The shim table: which system calls credshim emulates, per ABI, and how
-//! each one's registers decode into a call of the model. This is the only
-//! place that turns register values into ids, sizes and pointers.
+//! The shim table: which system calls credshim emulates, per ABI, what
+//! each row is (class, arity, filter rule: `shims!`). decode.rs turns a
+//! row's registers into a typed `Syscall` (it and id.rs are the only
+//! places that turn register values into ids, sizes and pointers);
+//! decide.rs answers the rows the model answers alone.
 
-use crate::capability::{self, Caller};
-use crate::cred::Creds;
-use crate::errno::Errno;
-use crate::groups;
-use crate::id::{high2lowuid, raw_id, IdWidth};
-use crate::mem::UserMem;
-use crate::sys;
-use crate::uid16;
-use crate::world::{Check, World};
-use crate::{ns, signal};
+use crate::id::IdWidth;
+use crate::{ns, sys};
 
 /// The x32 ABI's bit in the system call number (x32 shares x86_64's audit
 /// arch). credshim does not emulate x32: the tracer refuses a shim-table call
@@ -57,129 +51,237 @@ impl Abi {
     }
 }
 
-/// The emulated operations. Every variant has a row in every ABI.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
-pub enum Shim {
-    Getuid,
-    Geteuid,
-    Getgid,
-    Getegid,
-    Setuid,
-    Setgid,
-    Setreuid,
-    Setregid,
-    Setresuid,
-    Setresgid,
-    Getresuid,
-    Getresgid,
-    Setfsuid,
-    Setfsgid,
-    Getgroups,
-    Setgroups,
-    Capget,
-    Capset,
-    Prctl,
+/// Declares the emulated operations, one line each: the variant, its
+/// class, its arity (the arguments the kernel's prototype has, for the
+/// logs) and the filter's argument rule. `Shim`, `Shim::ALL` and
+/// `Shim::spec` come from this one list, so a new operation is one line.
+macro_rules! shims {
+    ($( $(#[$doc:meta])* $name:ident: $class:ident, $arity:literal, $rule:expr; )*) => {
+        /// The emulated operations. Every variant has a row in every ABI.
+        #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+        pub enum Shim {
+            $( $(#[$doc])* $name, )*
+        }
+
+        impl Shim {
+            /// Every operation, in the order of the list.
+            pub const ALL: &'static [Shim] = &[$(Shim::$name),*];
+
+            /// The operation's class, arity and filter rule.
+            pub const fn spec(self) -> Spec {
+                match self {
+                    $( Shim::$name => Spec { class: Class::$class, arity: $arity, rule: $rule }, )*
+                }
+            }
+        }
+    };
+}
+
+shims! {
+    Getuid: Credential, 0, Rule::Always;
+    Geteuid: Credential, 0, Rule::Always;
+    Getgid: Credential, 0, Rule::Always;
+    Getegid: Credential, 0, Rule::Always;
+    Setuid: Credential, 1, Rule::Always;
+    Setgid: Credential, 1, Rule::Always;
+    Setreuid: Credential, 2, Rule::Always;
+    Setregid: Credential, 2, Rule::Always;
+    Setresuid: Credential, 3, Rule::Always;
+    Setresgid: Credential, 3, Rule::Always;
+    Getresuid: Credential, 3, Rule::Always;
+    Getresgid: Credential, 3, Rule::Always;
+    Setfsuid: Credential, 1, Rule::Always;
+    Setfsgid: Credential, 1, Rule::Always;
+    Getgroups: Credential, 2, Rule::Always;
+    Setgroups: Credential, 2, Rule::Always;
+    Capget: Credential, 2, Rule::Always;
+    Capset: Credential, 2, Rule::Always;
+    /// Only the credential options, and PR_SET_SECCOMP with
+    /// SECCOMP_MODE_FILTER (kernel/seccomp.c prctl_set_seccomp); every
+    /// other option runs natively.
+    Prctl: Credential, 5, PRCTL_RULE;
     /// execve: stops so that the caller can refuse what the model refuses
     /// (MAY_EXEC, file capabilities); it needs the file, so `dispatch` says
     /// Native and the tracer does the check.
-    Execve,
-    Execveat,
-    /// getsockopt(fd, SOL_SOCKET, SO_PEERCRED, …) only (the filter checks
-    /// the level and the option): the peer's credentials are its virtual
-    /// ones when credshim traces it. The tracer answers it.
-    Getsockopt,
+    Execve: Exec, 3, Rule::Always;
+    Execveat: Exec, 5, Rule::Always;
+    /// getsockopt(fd, SOL_SOCKET, SO_PEERCRED or SO_PEERGROUPS, …) only:
+    /// the peer's credentials are its virtual ones when credshim traces
+    /// it. The tracer answers it.
+    Getsockopt: Credential, 5, GETSOCKOPT_RULE;
     /// chown(path), lchown(path), fchown(fd), fchownat(dirfd, path, flags):
     /// they need the file, so `dispatch` says Native and the tracer applies
     /// `chown::chown_common` and records the owner.
-    Chown,
-    Lchown,
-    Fchown,
-    Fchownat,
+    Chown: Chown, 3, Rule::Always;
+    Lchown: Chown, 3, Rule::Always;
+    Fchown: Chown, 3, Rule::Always;
+    Fchownat: Chown, 5, Rule::Always;
     /// stat, lstat, fstat, newfstatat, statx: answered by the tracer with
     /// the recorded owner of a file that has one (Native otherwise).
-    Stat,
-    Lstat,
-    Fstat,
-    Newfstatat,
-    Statx,
+    Stat: Stat, 2, Rule::Always;
+    Lstat: Stat, 2, Rule::Always;
+    Fstat: Stat, 2, Rule::Always;
+    Newfstatat: Stat, 4, Rule::Always;
+    Statx: Stat, 5, Rule::Always;
     /// Calls that create an inode (open and openat only with O_CREAT or
-    /// O_TMPFILE: the filter checks the flags): the tracer notes the name
-    /// and the virtual owner the new inode must have, and lets the kernel
-    /// create it.
-    Open,
-    Openat,
-    Openat2,
-    Creat,
-    Mkdir,
-    Mkdirat,
-    Mknod,
-    Mknodat,
-    Symlink,
-    Symlinkat,
+    /// O_TMPFILE): the tracer notes the name and the virtual owner the new
+    /// inode must have, and lets the kernel create it. openat2's flags are
+    /// in memory: it stops always and the tracer reads them.
+    Open: Create, 3, Rule::Bits { arg: 1, any: O_CREATING, none: 0 };
+    Openat: Create, 4, Rule::Bits { arg: 2, any: O_CREATING, none: 0 };
+    Openat2: Create, 4, Rule::Always;
+    Creat: Create, 2, Rule::Always;
+    Mkdir: Create, 2, Rule::Always;
+    Mkdirat: Create, 3, Rule::Always;
+    Mknod: Create, 3, Rule::Always;
+    Mknodat: Create, 4, Rule::Always;
+    Symlink: Create, 2, Rule::Always;
+    Symlinkat: Create, 3, Rule::Always;
     /// rename and link: a file a task just created may get another name
     /// before the task's next stopped call; these stop so that its owner is
     /// applied while it still has the name it was created with.
-    Rename,
-    Renameat,
-    Renameat2,
-    Link,
-    Linkat,
+    Rename: Create, 2, Rule::Always;
+    Renameat: Create, 4, Rule::Always;
+    Renameat2: Create, 5, Rule::Always;
+    Link: Create, 2, Rule::Always;
+    Linkat: Create, 5, Rule::Always;
     /// The xattr calls, with `--ownership xattr` only: they hide
     /// `user.rootlesscontainers`, where the owners are kept.
-    Getxattr,
-    Lgetxattr,
-    Fgetxattr,
-    Listxattr,
-    Llistxattr,
-    Flistxattr,
-    Setxattr,
-    Lsetxattr,
-    Fsetxattr,
-    Removexattr,
-    Lremovexattr,
-    Fremovexattr,
+    Getxattr: Xattr, 4, Rule::Always;
+    Lgetxattr: Xattr, 4, Rule::Always;
+    Fgetxattr: Xattr, 4, Rule::Always;
+    Listxattr: Xattr, 3, Rule::Always;
+    Llistxattr: Xattr, 3, Rule::Always;
+    Flistxattr: Xattr, 3, Rule::Always;
+    Setxattr: Xattr, 5, Rule::Always;
+    Lsetxattr: Xattr, 5, Rule::Always;
+    Fsetxattr: Xattr, 5, Rule::Always;
+    Removexattr: Xattr, 2, Rule::Always;
+    Lremovexattr: Xattr, 2, Rule::Always;
+    Fremovexattr: Xattr, 2, Rule::Always;
     /// The capability checks of calls that are not credential calls
     /// (DESIGN.md "Beyond the credential calls"): each stops only for the
-    /// arguments that need a decision (`stop_rule`), answers the kernel's
+    /// arguments that need a decision (its rule), answers the kernel's
     /// errno where the virtual task lacks the capability, and lets the
     /// kernel run it otherwise. kill, tkill, rt_sigqueueinfo stop for a
     /// pid above 0 (kernel/signal.c kill_ok_by_cred).
-    Kill,
-    Tkill,
-    Tgkill,
-    RtSigqueueinfo,
-    RtTgsigqueueinfo,
+    Kill: Privilege, 2, Rule::PositivePid(0);
+    Tkill: Privilege, 2, Rule::PositivePid(0);
+    Tgkill: Privilege, 3, Rule::Always;
+    RtSigqueueinfo: Privilege, 3, Rule::PositivePid(0);
+    RtTgsigqueueinfo: Privilege, 4, Rule::Always;
+    /// kernel/signal.c pidfd_send_signal: the pidfd's task, then
+    /// kill_pid_info's check_kill_permission (as kill). Any descriptor may
+    /// be a pidfd: it stops always.
+    PidfdSendSignal: Privilege, 4, Rule::Always;
     /// fs/open.c ksys_chroot: CAP_SYS_CHROOT after the lookup.
-    Chroot,
+    Chroot: Privilege, 1, Rule::Always;
     /// kernel/fork.c ksys_unshare: only with a namespace other than the
     /// user namespace.
-    Unshare,
+    Unshare: Privilege, 1, Rule::Bits { arg: 0, any: ns::CLONE_NS_NEEDING_ADMIN as u32, none: ns::CLONE_NEWUSER as u32 };
     /// kernel/nsproxy.c setns.
-    Setns,
+    Setns: Privilege, 2, Rule::Always;
     /// fs/namespace.c may_mount.
-    Mount,
-    Umount2,
-    PivotRoot,
+    Mount: Privilege, 5, Rule::Always;
+    Umount2: Privilege, 2, Rule::Always;
+    PivotRoot: Privilege, 2, Rule::Always;
     /// kernel/seccomp.c: SECCOMP_SET_MODE_FILTER only (prctl's
     /// PR_SET_SECCOMP is a prctl option of the prctl row).
-    Seccomp,
+    Seccomp: Privilege, 3, Rule::OneOf(&[&[Cmp { arg: 0, word: Word::Low, values: &[1 /* SECCOMP_SET_MODE_FILTER */] }]]);
     /// kernel/sys.c: CAP_SYS_ADMIN over the UTS namespace.
-    Sethostname,
-    Setdomainname,
+    Sethostname: Privilege, 2, Rule::Always;
+    Setdomainname: Privilege, 2, Rule::Always;
+    /// kernel/ptrace.c ptrace_attach: PTRACE_ATTACH and PTRACE_SEIZE only
+    /// (`long request`: the whole register).
+    Ptrace: Privilege, 4, Rule::OneOf(&[&[Cmp { arg: 0, word: Word::Full, values: &[crate::ptrace::PTRACE_ATTACH as u64, crate::ptrace::PTRACE_SEIZE as u64] }]]);
 }
 
-/// When a row of the `Privilege` class stops (the seccomp filter's
-/// argument rule; every other row has its own, or stops always).
+/// What a row is, besides its numbers: declared once per operation in
+/// `shims!`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum StopRule {
+pub struct Spec {
+    pub class: Class,
+    /// How many arguments the kernel's prototype has (what the logs show).
+    pub arity: usize,
+    /// When the seccomp filter (and the OCI profile) stop the call.
+    pub rule: Rule,
+}
+
+/// When the filter stops a row: its argument rule. The BPF filter
+/// (src/sys/seccomp.rs), the OCI seccomp profile (src/cmd/oci/hook.rs) and the
+/// handlers read it from the row, so they cannot disagree.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Rule {
     Always,
     /// When the argument, a pid_t, is above 0.
     PositivePid(usize),
     /// When the low word of the argument has one of `any` and none of `none`.
     Bits { arg: usize, any: u32, none: u32 },
-    /// When the argument's low word (an int or unsigned int) is `value`.
-    Equals { arg: usize, value: u32 },
+    /// When one of the alternatives holds; an alternative holds when each
+    /// of its comparisons does.
+    OneOf(&'static [&'static [Cmp]]),
 }
+
+/// One comparison of a `Rule::OneOf` alternative: the argument is one of
+/// `values`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Cmp {
+    pub arg: usize,
+    pub word: Word,
+    pub values: &'static [u64],
+}
+
+/// Which part of an argument register a comparison looks at.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Word {
+    /// The low 32 bits (an int or unsigned int argument, as the kernel
+    /// reads it).
+    Low,
+    /// The whole register (an unsigned long).
+    Full,
+}
+
+impl Rule {
+    /// Whether a call with these argument registers stops (what the BPF
+    /// filter computes).
+    pub fn stops(self, args: &[u64; 6]) -> bool {
+        let lo = |i: usize| args[i] as u32;
+        match self {
+            Rule::Always => true,
+            Rule::PositivePid(i) => lo(i) as i32 > 0,
+            Rule::Bits { arg, any, none } => lo(arg) & any != 0 && lo(arg) & none == 0,
+            Rule::OneOf(alts) => alts.iter().any(|alt| {
+                alt.iter().all(|c| {
+                    let v = match c.word {
+                        Word::Low => lo(c.arg) as u64,
+                        Word::Full => args[c.arg],
+                    };
+                    c.values.contains(&v)
+                })
+            }),
+        }
+    }
+}
+
+/// prctl: a credential option, or PR_SET_SECCOMP with SECCOMP_MODE_FILTER
+/// (both arguments whole unsigned longs, as the filter has always compared
+/// them).
+const PRCTL_RULE: Rule = Rule::OneOf(&[
+    &[Cmp { arg: 0, word: Word::Full, values: &sys::CREDENTIAL_PRCTL_OPTIONS }],
+    &[
+        Cmp { arg: 0, word: Word::Full, values: &[PR_SET_SECCOMP] },
+        Cmp { arg: 1, word: Word::Full, values: &[SECCOMP_MODE_FILTER] },
+    ],
+]);
+
+/// getsockopt: SOL_SOCKET and the options credshim answers (ints).
+const GETSOCKOPT_RULE: Rule = Rule::OneOf(&[&[
+    Cmp { arg: 1, word: Word::Low, values: &[SOL_SOCKET as u64] },
+    Cmp { arg: 2, word: Word::Low, values: &[SO_PEERCRED as u64, SO_PEERGROUPS as u64] },
+]]);
+
+/// O_CREAT | __O_TMPFILE: the open flags that make a new inode.
+pub const O_CREATING: u32 = 0o100 | 0o20000000;
 
 /// What a shim is for; the filter takes the classes the options ask for.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
@@ -200,155 +302,25 @@ pub enum Class {
     Privilege,
 }
 
+impl Class {
+    /// Whether the filter stops this class whatever the options.
+    pub fn always(self) -> bool {
+        matches!(self, Class::Credential | Class::Exec | Class::Privilege)
+    }
+}
+
 impl Shim {
-    pub const ALL: [Shim; 72] = [
-        Shim::Getuid,
-        Shim::Geteuid,
-        Shim::Getgid,
-        Shim::Getegid,
-        Shim::Setuid,
-        Shim::Setgid,
-        Shim::Setreuid,
-        Shim::Setregid,
-        Shim::Setresuid,
-        Shim::Setresgid,
-        Shim::Getresuid,
-        Shim::Getresgid,
-        Shim::Setfsuid,
-        Shim::Setfsgid,
-        Shim::Getgroups,
-        Shim::Setgroups,
-        Shim::Capget,
-        Shim::Capset,
-        Shim::Prctl,
-        Shim::Execve,
-        Shim::Execveat,
-        Shim::Getsockopt,
-        Shim::Chown,
-        Shim::Lchown,
-        Shim::Fchown,
-        Shim::Fchownat,
-        Shim::Stat,
-        Shim::Lstat,
-        Shim::Fstat,
-        Shim::Newfstatat,
-        Shim::Statx,
-        Shim::Open,
-        Shim::Openat,
-        Shim::Openat2,
-        Shim::Creat,
-        Shim::Mkdir,
-        Shim::Mkdirat,
-        Shim::Mknod,
-        Shim::Mknodat,
-        Shim::Symlink,
-        Shim::Symlinkat,
-        Shim::Rename,
-        Shim::Renameat,
-        Shim::Renameat2,
-        Shim::Link,
-        Shim::Linkat,
-        Shim::Getxattr,
-        Shim::Lgetxattr,
-        Shim::Fgetxattr,
-        Shim::Listxattr,
-        Shim::Llistxattr,
-        Shim::Flistxattr,
-        Shim::Setxattr,
-        Shim::Lsetxattr,
-        Shim::Fsetxattr,
-        Shim::Removexattr,
-        Shim::Lremovexattr,
-        Shim::Fremovexattr,
-        Shim::Kill,
-        Shim::Tkill,
-        Shim::Tgkill,
-        Shim::RtSigqueueinfo,
-        Shim::RtTgsigqueueinfo,
-        Shim::Chroot,
-        Shim::Unshare,
-        Shim::Setns,
-        Shim::Mount,
-        Shim::Umount2,
-        Shim::PivotRoot,
-        Shim::Seccomp,
-        Shim::Sethostname,
-        Shim::Setdomainname,
-    ];
-
     pub fn class(self) -> Class {
-        match self {
-            Shim::Execve | Shim::Execveat => Class::Exec,
-            Shim::Chown | Shim::Lchown | Shim::Fchown | Shim::Fchownat => Class::Chown,
-            Shim::Stat | Shim::Lstat | Shim::Fstat | Shim::Newfstatat | Shim::Statx => Class::Stat,
-            Shim::Open
-            | Shim::Openat
-            | Shim::Openat2
-            | Shim::Creat
-            | Shim::Mkdir
-            | Shim::Mkdirat
-            | Shim::Mknod
-            | Shim::Mknodat
-            | Shim::Symlink
-            | Shim::Symlinkat
-            | Shim::Rename
-            | Shim::Renameat
-            | Shim::Renameat2
-            | Shim::Link
-            | Shim::Linkat => Class::Create,
-            Shim::Getxattr
-            | Shim::Lgetxattr
-            | Shim::Fgetxattr
-            | Shim::Listxattr
-            | Shim::Llistxattr
-            | Shim::Flistxattr
-            | Shim::Setxattr
-            | Shim::Lsetxattr
-            | Shim::Fsetxattr
-            | Shim::Removexattr
-            | Shim::Lremovexattr
-            | Shim::Fremovexattr => Class::Xattr,
-            Shim::Kill
-            | Shim::Tkill
-            | Shim::Tgkill
-            | Shim::RtSigqueueinfo
-            | Shim::RtTgsigqueueinfo
-            | Shim::Chroot
-            | Shim::Unshare
-            | Shim::Setns
-            | Shim::Mount
-            | Shim::Umount2
-            | Shim::PivotRoot
-            | Shim::Seccomp
-            | Shim::Sethostname
-            | Shim::Setdomainname => Class::Privilege,
-            _ => Class::Credential,
-        }
+        self.spec().class
     }
 
-    /// For getsockopt: the level and the options it stops for.
-    pub fn sockopt_args(self) -> Option<(u32, &'static [u32])> {
-        (self == Shim::Getsockopt).then_some((SOL_SOCKET, &[SO_PEERCRED, SO_PEERGROUPS]))
+    pub fn arity(self) -> usize {
+        self.spec().arity
     }
 
-    /// For the `Privilege` rows: when the filter stops them.
-    pub fn stop_rule(self) -> StopRule {
-        match self {
-            Shim::Kill | Shim::Tkill | Shim::RtSigqueueinfo => StopRule::PositivePid(0),
-            Shim::Unshare => StopRule::Bits { arg: 0, any: ns::CLONE_NS_NEEDING_ADMIN as u32, none: ns::CLONE_NEWUSER as u32 },
-            Shim::Seccomp => StopRule::Equals { arg: 0, value: 1 /* SECCOMP_SET_MODE_FILTER */ },
-            _ => StopRule::Always,
-        }
-    }
-
-    /// For open and openat: the argument that holds the flags (the filter
-    /// stops them only with O_CREAT or O_TMPFILE set).
-    pub fn open_flags_arg(self) -> Option<usize> {
-        match self {
-            Shim::Open => Some(1),
-            Shim::Openat => Some(2),
-            _ => None,
-        }
+    /// When the filter stops this row.
+    pub fn rule(self) -> Rule {
+        self.spec().rule
     }
 
     /// The rows that concern file ownership (left out of the filter with
@@ -441,6 +413,7 @@ pub static X86_64: &[Row] = &[
     row(234, "tgkill", Tgkill, U32),
     row(129, "rt_sigqueueinfo", RtSigqueueinfo, U32),
     row(297, "rt_tgsigqueueinfo", RtTgsigqueueinfo, U32),
+    row(424, "pidfd_send_signal", PidfdSendSignal, U32),
     row(161, "chroot", Chroot, U32),
     row(272, "unshare", Unshare, U32),
     row(308, "setns", Setns, U32),
@@ -450,6 +423,7 @@ pub static X86_64: &[Row] = &[
     row(317, "seccomp", Seccomp, U32),
     row(170, "sethostname", Sethostname, U32),
     row(171, "setdomainname", Setdomainname, U32),
+    row(101, "ptrace", Ptrace, U32),
 ];
 
 /// asm/unistd_32.h: the legacy 16-bit calls and their 32-bit successors.
@@ -540,6 +514,7 @@ pub static I386: &[Row] = &[
     row(270, "tgkill", Tgkill, U32),
     row(178, "rt_sigqueueinfo", RtSigqueueinfo, U32),
     row(335, "rt_tgsigqueueinfo", RtTgsigqueueinfo, U32),
+    row(424, "pidfd_send_signal", PidfdSendSignal, U32),
     row(61, "chroot", Chroot, U32),
     row(310, "unshare", Unshare, U32),
     row(346, "setns", Setns, U32),
@@ -549,6 +524,7 @@ pub static I386: &[Row] = &[
     row(354, "seccomp", Seccomp, U32),
     row(74, "sethostname", Sethostname, U32),
     row(121, "setdomainname", Setdomainname, U32),
+    row(26, "ptrace", Ptrace, U32),
 ];
 
 /// getsockopt's level and option for the peer's credentials.
@@ -565,133 +541,4 @@ pub const SECCOMP_MODE_FILTER: u64 = 2;
 /// seccomp filter checks prctl's first argument), every other runs natively.
 pub fn prctl_is_credential(option: u64) -> bool {
     sys::CREDENTIAL_PRCTL_OPTIONS.contains(&option)
-}
-
-/// What to do with an intercepted call.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    /// Let the kernel run it (a prctl option that is not a credential option).
-    Native,
-    /// Skip the real call, return `ret` (a value or `-errno`), and commit
-    /// the new credentials if there are any.
-    Emulated { ret: i64, commit: Option<Creds> },
-}
-
-impl Outcome {
-    fn value(v: i64) -> Outcome {
-        Outcome::Emulated { ret: v, commit: None }
-    }
-    fn from_set(r: Result<Creds, Errno>) -> Outcome {
-        match r {
-            Ok(c) => Outcome::Emulated { ret: 0, commit: Some(c) },
-            Err(e) => Outcome::value(e.ret()),
-        }
-    }
-    fn from_get(r: Result<i64, Errno>) -> Outcome {
-        Outcome::value(r.unwrap_or_else(|e| e.ret()))
-    }
-    /// A capability check: the kernel runs what it lets through.
-    fn from_check(r: Check) -> Outcome {
-        match r {
-            Ok(()) => Outcome::Native,
-            Err(e) => Outcome::value(e.ret()),
-        }
-    }
-}
-
-/// Runs one intercepted call through the model: decode `args` (the six
-/// argument registers) the way `row`'s prototype does, call the model, and
-/// say what the caller gets back. `world` holds what the capability checks
-/// of the `Privilege` rows need to know. Never panics on any argument.
-pub fn dispatch(
-    abi: Abi,
-    row: &Row,
-    args: [u64; 6],
-    creds: &Creds,
-    caller: &Caller,
-    world: &dyn World,
-    mem: &mut dyn UserMem,
-) -> Outcome {
-    // A 32-bit task's registers are 32 bits wide (unsigned long, pointers).
-    let a = match abi {
-        Abi::X86_64 => args,
-        Abi::I386 => args.map(|x| x as u32 as u64),
-    };
-    let id = |i: usize| raw_id(a[i], row.width);
-    // getuid16 and friends: ids above 16 bits read as overflowuid.
-    let get_id = |v: u32| -> Outcome {
-        Outcome::value(match row.width {
-            IdWidth::U32 => v as i64,
-            IdWidth::U16 => high2lowuid(v) as i64,
-        })
-    };
-    let size = a[0] as i32; // the kernel's `int gidsetsize`
-    let sixteen = row.width == IdWidth::U16;
-    let compat = abi == Abi::I386;
-    match row.shim {
-        Shim::Getuid => get_id(sys::getuid(creds)),
-        Shim::Geteuid => get_id(sys::geteuid(creds)),
-        Shim::Getgid => get_id(sys::getgid(creds)),
-        Shim::Getegid => get_id(sys::getegid(creds)),
-        Shim::Setuid => Outcome::from_set(sys::setuid(creds, id(0))),
-        Shim::Setgid => Outcome::from_set(sys::setgid(creds, id(0))),
-        Shim::Setreuid => Outcome::from_set(sys::setreuid(creds, id(0), id(1))),
-        Shim::Setregid => Outcome::from_set(sys::setregid(creds, id(0), id(1))),
-        Shim::Setresuid => Outcome::from_set(sys::setresuid(creds, id(0), id(1), id(2))),
-        Shim::Setresgid => Outcome::from_set(sys::setresgid(creds, id(0), id(1), id(2))),
-        Shim::Setfsuid => {
-            let (ret, commit) = sys::setfsuid(creds, id(0));
-            Outcome::Emulated { ret: ret as i64, commit }
-        }
-        Shim::Setfsgid => {
-            let (ret, commit) = sys::setfsgid(creds, id(0));
-            Outcome::Emulated { ret: ret as i64, commit }
-        }
-        Shim::Getresuid if sixteen => Outcome::from_get(uid16::getresuid16(creds, a[0], a[1], a[2], mem)),
-        Shim::Getresuid => Outcome::from_get(sys::getresuid(creds, a[0], a[1], a[2], mem)),
-        Shim::Getresgid if sixteen => Outcome::from_get(uid16::getresgid16(creds, a[0], a[1], a[2], mem)),
-        Shim::Getresgid => Outcome::from_get(sys::getresgid(creds, a[0], a[1], a[2], mem)),
-        Shim::Getgroups if sixteen => Outcome::from_get(uid16::getgroups16(creds, size, a[1], mem)),
-        Shim::Getgroups => Outcome::from_get(groups::getgroups(creds, size, a[1], mem)),
-        Shim::Setgroups if sixteen => Outcome::from_set(uid16::setgroups16(creds, size, a[1], mem)),
-        Shim::Setgroups => Outcome::from_set(groups::setgroups(creds, size, a[1], mem)),
-        Shim::Capget => Outcome::from_get(capability::capget(creds, caller, a[0], a[1], mem)),
-        Shim::Capset => Outcome::from_set(capability::capset(creds, caller, a[0], a[1], mem)),
-        Shim::Execve | Shim::Execveat => Outcome::Native,
-        // It needs the socket: the tracer answers it.
-        Shim::Getsockopt => Outcome::Native,
-        // sys_prctl: security_task_prctl says ENOSYS (not a capability
-        // option), then prctl_set_seccomp.
-        Shim::Prctl if a[0] as u32 as u64 == PR_SET_SECCOMP => {
-            Outcome::from_check(ns::prctl_set_seccomp(creds, compat, a[1], a[2], mem))
-        }
-        Shim::Prctl => match sys::prctl(creds, a[0], a[1], a[2], a[3], a[4]) {
-            None => Outcome::Native,
-            Some(Ok(ans)) => Outcome::Emulated { ret: ans.ret, commit: ans.commit },
-            Some(Err(e)) => Outcome::value(e.ret()),
-        },
-        // pid_t and int arguments are the registers' low 32 bits.
-        Shim::Kill => Outcome::from_check(signal::kill(creds, world, a[0] as i32, a[1] as i32)),
-        Shim::Tkill => Outcome::from_check(signal::tkill(creds, world, a[0] as i32, a[1] as i32)),
-        Shim::Tgkill => Outcome::from_check(signal::tgkill(creds, world, a[0] as i32, a[1] as i32, a[2] as i32)),
-        Shim::RtSigqueueinfo => {
-            Outcome::from_check(signal::rt_sigqueueinfo(creds, world, a[0] as i32, a[1] as i32, a[2], mem))
-        }
-        Shim::RtTgsigqueueinfo => Outcome::from_check(signal::rt_tgsigqueueinfo(
-            creds, world, a[0] as i32, a[1] as i32, a[2] as i32, a[3], mem,
-        )),
-        Shim::Chroot => Outcome::from_check(ns::chroot(creds, world, a[0], mem)),
-        Shim::Unshare => Outcome::from_check(ns::unshare(creds, world, a[0])),
-        Shim::Setns => Outcome::from_check(ns::setns(creds, world, a[0] as i32, a[1] as i32)),
-        Shim::Mount => Outcome::from_check(ns::mount(creds, world, a[0], a[1], a[2], a[3], a[4], mem)),
-        Shim::Umount2 => Outcome::from_check(ns::umount(creds, world, a[0], a[1] as i32, mem)),
-        Shim::PivotRoot => Outcome::from_check(ns::pivot_root(creds)),
-        Shim::Seccomp => Outcome::from_check(ns::seccomp(creds, compat, a[0] as u32, a[1] as u32, a[2], mem)),
-        Shim::Sethostname | Shim::Setdomainname => Outcome::from_check(ns::sethostname(creds)),
-        // The ownership classes need the file: the tracer answers them.
-        _ => {
-            debug_assert!(row.shim.is_ownership());
-            Outcome::Native
-        }
-    }
 }

@@ -103,6 +103,10 @@ pub trait World {
     fn caller(&self) -> CallerFacts;
     /// find_task_by_vpid(pid) in the caller's pid namespace.
     fn task(&self, pid: i32) -> Found<TaskFacts>;
+    /// The same task's thread group id and whole credentials (with its
+    /// process's dumpable flag), for ptrace's access check; Unknown also
+    /// for a task in another user namespace.
+    fn task_creds(&self, pid: i32) -> Found<(i32, crate::cred::Creds)>;
     /// user_path_at(AT_FDCWD, path, LOOKUP_FOLLOW if `follow`) as the
     /// caller would resolve it; None when credshim cannot tell or there is
     /// no such file (the kernel then says which error).
@@ -110,6 +114,15 @@ pub trait World {
     /// The namespace the caller's descriptor `fd` is a /proc/PID/ns file
     /// of; None for any other descriptor (or none at all).
     fn ns_file(&self, fd: i32) -> Option<NsType>;
+    /// The fs.suid_dumpable sysctl (/proc/sys/fs/suid_dumpable): what
+    /// commit_creds and exec set the dumpable flag to.
+    fn suid_dumpable(&self) -> u8;
+    /// The process the caller's pidfd `fd` refers to, as `task` takes it
+    /// (the `Pid:` line of its fdinfo); None for any other descriptor, a
+    /// process that is gone, or when credshim cannot tell.
+    fn pidfd_pid(&self, _fd: i32) -> Option<i32> {
+        None
+    }
 }
 
 /// A world that knows nothing: every check lets the kernel decide.
@@ -124,11 +137,27 @@ impl World for Unknowing {
     fn task(&self, _pid: i32) -> Found<TaskFacts> {
         Found::Unknown
     }
+    fn task_creds(&self, _pid: i32) -> Found<(i32, crate::cred::Creds)> {
+        Found::Unknown
+    }
     fn lookup(&self, _path: &[u8], _follow: bool) -> Option<Inode> {
         None
     }
     fn ns_file(&self, _fd: i32) -> Option<NsType> {
         None
+    }
+    fn suid_dumpable(&self) -> u8 {
+        crate::cred::SUID_DUMP_DISABLE
+    }
+}
+
+/// The fs.suid_dumpable sysctl's text (0, 1 or 2), as the kernel's
+/// proc_dointvec_minmax prints it; 0 for anything else.
+pub fn parse_suid_dumpable(text: &str) -> u8 {
+    match text.trim() {
+        "1" => 1,
+        "2" => 2,
+        _ => 0,
     }
 }
 

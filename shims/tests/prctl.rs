@@ -18,7 +18,17 @@ fn err(c: &Creds, opt: u64, a2: u64, a3: u64) -> Errno {
 #[test]
 fn other_options_are_not_ours() {
     assert!(prctl(&root(), 15 /* PR_SET_NAME */, 0, 0, 0, 0).is_none());
-    assert!(prctl(&root(), 4 /* PR_SET_DUMPABLE */, 1, 0, 0, 0).is_none());
+    assert!(prctl(&root(), 16 /* PR_SET_NAME's neighbour PR_GET_NAME */, 0, 0, 0, 0).is_none());
+}
+
+#[test]
+fn the_dumpable_flag_is_ours_since_a_drop_clears_it() {
+    // kernel/sys.c: PR_SET_DUMPABLE takes SUID_DUMP_DISABLE or SUID_DUMP_USER
+    // and ignores arg3..arg5.
+    assert_eq!(err(&root(), 4, 2, 0), Errno::EINVAL);
+    let d = ok(&root(), 4, 0, 7).commit.unwrap();
+    assert_eq!((d.dumpable, ok(&d, 3, 0, 0).ret), (0, 0));
+    assert_eq!(ok(&root(), 3, 9, 9).ret, 1);
 }
 
 #[test]

@@ -6,7 +6,8 @@ use credshim_shims::cred::sorted_groups;
 use credshim_shims::exec::{exec_creds, ExecFile};
 use credshim_shims::mem::VecMem;
 use credshim_shims::securebits::SecureBits;
-use credshim_shims::table::{dispatch, Abi, Outcome};
+use credshim_shims::decide::{dispatch, Outcome};
+use credshim_shims::table::Abi;
 use credshim_shims::{Creds, Kgid, Kuid};
 use proptest::prelude::*;
 
@@ -58,6 +59,7 @@ fn any_creds() -> impl Strategy<Value = Creds> {
                 cap_ambient: CapSet(ambient),
                 securebits: SecureBits(sb & 0xfff),
                 no_new_privs: nnp,
+                dumpable: (sb >> 12) as u8 % 3,
             }
         })
 }
@@ -110,7 +112,7 @@ proptest! {
         uid in any_id(), gid in any_id(), perm in 0u32..0o10000, nosuid in any::<bool>(),
     ) {
         let f = ExecFile { uid, gid, mode: 0o100000 | perm, nosuid, caps: None };
-        if let Ok(new) = exec_creds(&creds, &f) {
+        if let Ok(new) = exec_creds(&creds, &f, 0) {
             invariants(&new)?;
             prop_assert_eq!(new.suid, new.euid);
             prop_assert_eq!(new.fsgid, new.egid);

@@ -28,7 +28,7 @@ fn every_number_matches_asm_unistd() {
 #[test]
 fn every_shim_has_a_row_in_every_abi() {
     for abi in [Abi::X86_64, Abi::I386] {
-        for shim in Shim::ALL {
+        for &shim in Shim::ALL {
             assert!(abi.rows().iter().any(|r| r.shim == shim), "{abi:?} lacks {shim:?}");
         }
         let mut nrs: Vec<u32> = abi.rows().iter().map(|r| r.nr).collect();
@@ -38,4 +38,20 @@ fn every_shim_has_a_row_in_every_abi() {
     }
     assert_eq!(Abi::from_audit_arch(0xc000_003e), Some(Abi::X86_64));
     assert_eq!(Abi::from_audit_arch(0x4000_0003), Some(Abi::I386));
+}
+
+/// decode: a 32-bit task's registers are 32 bits wide, for every row; a
+/// 16-bit row's 0xffff is -1.
+#[test]
+fn i386_rows_decode_the_low_words() {
+    use credshim_shims::decode::{decode, Syscall};
+    let high = [0xdead_0000_0000_0001u64, 0xffff_ffff_0000_0002, 0x1_0000_0003, 4 | 1 << 63, 5 << 32 | 5, 6 << 40 | 6];
+    let low = high.map(|x| x as u32 as u64);
+    for row in Abi::I386.rows() {
+        assert_eq!(decode(Abi::I386, row, high), decode(Abi::I386, row, low), "{}", row.name);
+    }
+    let chown16 = Abi::I386.by_name("chown").unwrap();
+    assert!(matches!(decode(Abi::I386, chown16, [8, 0xffff, 0x1_0005, 0, 0, 0]), Syscall::Fchownat { path: 8, user: u32::MAX, group: 5, flags: 0, .. }));
+    let lchown = Abi::X86_64.by_name("lchown").unwrap();
+    assert!(matches!(decode(Abi::X86_64, lchown, [8, 0xffff, 7, 0, 0, 0]), Syscall::Fchownat { user: 0xffff, group: 7, flags: 0x100, .. }));
 }

@@ -7,48 +7,19 @@
 //! for a call that succeeded. A call a signal interrupted before its answer
 //! arrived did not happen: restarted, it runs against the old state.
 
-use super::ownership::{self, Owners, Pending, Record, Store};
+pub use super::decision::{Commit, Decision};
+use super::ownership::{self, Owners};
+use crate::settings::Store;
 use super::tasks::TaskTable;
-use crate::execfile;
-use crate::mem::{Strategy, TraceeMem};
-use crate::ptrace::Tid;
+use crate::sys::execfile;
+use crate::sys::mem::{Strategy, TraceeMem};
+use crate::sys::ptrace::Tid;
 use credshim_shims::capability::{CapTriple, Caller};
 use credshim_shims::exec::{exec_creds, may_exec};
-use credshim_shims::table::{dispatch, Abi, Class, Outcome, Row, Shim, X32_SYSCALL_BIT};
+use credshim_shims::decode::{decode, Syscall};
+use credshim_shims::decide::{model, Outcome};
+use credshim_shims::table::{Abi, Class, Row, Shim, O_CREATING, X32_SYSCALL_BIT};
 use credshim_shims::{Creds, Errno};
-
-/// What becomes true once a call's answer was delivered.
-pub enum Commit {
-    /// The task's new credentials (a set*id, setgroups, capset, prctl).
-    Creds(Creds),
-    /// A chown's new virtual owner.
-    Owner(Record),
-    /// A file the kernel creates, to get its virtual owner.
-    Created(Pending),
-}
-
-/// What `emulate` decided for one call.
-pub struct Decision {
-    /// Some(value or -errno): skip the call and return this; None: the
-    /// kernel runs it.
-    pub answer: Option<i64>,
-    pub commit: Option<Commit>,
-    /// A descriptor to install in the caller as the call's result (and
-    /// whether with O_CLOEXEC): the notification channel only (`--proc`).
-    pub file: Option<(std::os::fd::OwnedFd, bool)>,
-}
-
-impl Decision {
-    pub const NATIVE: Decision = Decision { answer: None, commit: None, file: None };
-
-    pub fn answer(ret: i64) -> Decision {
-        Decision { answer: Some(ret), commit: None, file: None }
-    }
-
-    fn from_answer(answer: Option<i64>) -> Decision {
-        Decision { answer, commit: None, file: None }
-    }
-}
 
 /// Applies what a delivered answer (or a call handed to the kernel)
 /// commits. The only place an emulated call changes the task table or the
@@ -62,6 +33,27 @@ pub fn commit(tasks: &mut TaskTable, owners: &mut Owners, tid: Tid, commit: Opti
     }
 }
 
+/// What `--proc` shows of a traced task: nothing, the owner of its /proc
+/// entries (the stat family, any channel), or that and its status files
+/// (an injected descriptor: the notification channel only).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Proc {
+    Off,
+    Owners,
+    OwnersAndStatus,
+}
+
+impl Proc {
+    /// As a channel that cannot install a descriptor uses it.
+    pub fn without_fds(self) -> Proc {
+        if self == Proc::OwnersAndStatus {
+            Proc::Owners
+        } else {
+            self
+        }
+    }
+}
+
 /// A system call as the kernel reports it, before it runs.
 #[derive(Clone, Copy, Debug)]
 pub struct Call {
@@ -70,63 +62,30 @@ pub struct Call {
     pub args: [u64; 6],
 }
 
-fn arity(shim: Shim) -> usize {
-    match shim {
-        Shim::Getuid | Shim::Geteuid | Shim::Getgid | Shim::Getegid => 0,
-        Shim::Setuid | Shim::Setgid | Shim::Setfsuid | Shim::Setfsgid => 1,
-        Shim::Setreuid | Shim::Setregid | Shim::Getgroups | Shim::Setgroups | Shim::Capget | Shim::Capset => 2,
-        Shim::Setresuid | Shim::Setresgid | Shim::Getresuid | Shim::Getresgid | Shim::Execve => 3,
-        Shim::Prctl | Shim::Execveat | Shim::Fchownat => 5,
-        Shim::Chown | Shim::Lchown | Shim::Fchown => 3,
-        Shim::Stat | Shim::Lstat | Shim::Fstat => 2,
-        Shim::Newfstatat => 4,
-        Shim::Statx => 5,
-        Shim::Open | Shim::Mknod | Shim::Mkdirat | Shim::Symlinkat => 3,
-        Shim::Openat | Shim::Openat2 | Shim::Mknodat => 4,
-        Shim::Creat | Shim::Mkdir | Shim::Symlink => 2,
-        Shim::Getxattr | Shim::Lgetxattr | Shim::Fgetxattr => 4,
-        Shim::Setxattr | Shim::Lsetxattr | Shim::Fsetxattr => 5,
-        Shim::Listxattr | Shim::Llistxattr | Shim::Flistxattr => 3,
-        Shim::Removexattr | Shim::Lremovexattr | Shim::Fremovexattr => 2,
-        Shim::Rename | Shim::Link => 2,
-        Shim::Getsockopt => 5,
-        Shim::Renameat | Shim::Linkat => 4,
-        Shim::Renameat2 => 5,
-        Shim::Kill | Shim::Tkill | Shim::Setns | Shim::PivotRoot | Shim::Umount2 | Shim::Sethostname | Shim::Setdomainname => 2,
-        Shim::Tgkill | Shim::RtSigqueueinfo | Shim::Seccomp => 3,
-        Shim::RtTgsigqueueinfo => 4,
-        Shim::Chroot | Shim::Unshare => 1,
-        Shim::Mount => 5,
-    }
-}
-
-/// Whether an open may create a file (O_CREAT or O_TMPFILE), as the
-/// filter's rule for open rows says when it is not `--proc`.
+/// Whether an open may create a file (O_CREAT or O_TMPFILE): the row's
+/// filter rule, which `--proc` replaces by "every open"; openat2's flags
+/// are in its struct open_how.
 fn may_create(shim: Shim, args: &[u64; 6], mem: &mut TraceeMem) -> bool {
-    let flags = match shim.open_flags_arg() {
-        Some(i) => args[i],
-        None => {
-            let mut how = [0u8; 8];
-            if credshim_shims::UserMem::read(mem, args[2], &mut how).is_err() {
-                return true;
-            }
-            u64::from_ne_bytes(how)
-        }
-    };
-    flags as u32 & crate::seccomp::O_CREATING != 0
+    if shim != Shim::Openat2 {
+        return shim.rule().stops(args);
+    }
+    let mut how = [0u8; 8];
+    if credshim_shims::UserMem::read(mem, args[2], &mut how).is_err() {
+        return true;
+    }
+    u64::from_ne_bytes(how) as u32 & O_CREATING != 0
 }
 
 fn shown(row: &Row, args: &[u64; 6]) -> String {
-    let a: Vec<String> = args[..arity(row.shim)].iter().map(|x| format!("{}", *x as i64)).collect();
+    let a: Vec<String> = args[..row.shim.arity()].iter().map(|x| format!("{}", *x as i64)).collect();
     format!("{}({})", row.name, a.join(", "))
 }
 
 /// Decides `call` made by task `tid`: the answer it gets and what to
 /// commit once that answer was delivered. Changes nothing in `tasks`;
-/// `owners` only settles what earlier calls created. `proc_fds`: opens of
-/// /proc status files may be answered with a descriptor (`--proc`, with a
-/// channel that can install one).
-pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, strategy: Strategy, proc_fds: bool) -> Decision {
+/// `owners` only settles what earlier calls created. `proc`: what `--proc`
+/// shows through the channel the call came by.
+pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, strategy: Strategy, proc: Proc) -> Decision {
     let Some(abi) = Abi::from_audit_arch(call.arch) else {
         log::warn!("[pid {tid}] system call {} of unknown architecture {:#x} refused", call.nr, call.arch);
         return Decision::answer(Errno::ENOSYS.ret());
@@ -152,9 +111,10 @@ pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, str
     };
     // The task's previous call is over: what it created has its inode.
     owners.settle(tid);
-    if super::procfs::is_open(row.shim) && proc_fds {
+    let sys = decode(abi, row, call.args);
+    if super::procfs::is_open(row.shim) && proc == Proc::OwnersAndStatus {
         let mut mem = TraceeMem::new(tid, strategy);
-        if let Some(file) = super::procfs::open_call(tid, row.shim, &call.args, tasks, &mut mem) {
+        if let Some(file) = super::procfs::open_call(tid, &sys, tasks, &mut mem) {
             return Decision { answer: None, commit: None, file: Some(file) };
         }
         // --proc stops every open; only those that may create matter to
@@ -167,15 +127,15 @@ pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, str
         let mut mem = TraceeMem::new(tid, strategy);
         let args = &call.args;
         let d = match row.shim.class() {
-            Class::Stat => Decision::from_answer(ownership::stat_call(tid, abi, row.shim, args, &mut mem, owners)),
-            Class::Create => match ownership::create_call(tid, row.shim, args, &creds, &mut mem, owners) {
+            Class::Stat => Decision::from_answer(ownership::stat_call(tid, abi, &sys, &mut mem, owners, (proc != Proc::Off).then_some(tasks))),
+            Class::Create => match ownership::create_call(tid, &sys, &creds, &mut mem, owners) {
                 Some(p) => Decision { answer: None, commit: Some(Commit::Created(p)), file: None },
                 None => Decision::NATIVE,
             },
-            Class::Xattr => Decision::from_answer(ownership::xattr_call(tid, row.shim, args, &mut mem, owners)),
+            Class::Xattr => Decision::from_answer(ownership::xattr_call(tid, row.shim, &sys, &mut mem, owners)),
             _ => {
                 owners.settle_all();
-                ownership::chown_call(tid, row.shim, row.width, args, &creds, &mut mem, owners)
+                ownership::chown_call(tid, &sys, &creds, &mut mem, owners)
             }
         };
         if let Some(v) = d.answer {
@@ -183,26 +143,26 @@ pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, str
         }
         return d;
     }
-    if matches!(row.shim, Shim::Execve | Shim::Execveat) {
+    if let Syscall::Execveat { dirfd, path, flags } = sys {
         owners.settle_all();
         let mut mem = TraceeMem::new(tid, strategy);
-        let Some(refused) = exec_check(tid, row.shim, &call.args, &creds, &mut mem, owners) else { return Decision::NATIVE };
+        let Some(refused) = exec_check(tid, dirfd, path, flags, &creds, &mut mem, owners) else { return Decision::NATIVE };
         log::debug!("[pid {tid}] {} = -1 {refused} (emulated exec check)", shown(row, &call.args));
         return Decision::answer(refused.ret());
     }
-    if row.shim == Shim::Getsockopt {
+    if let Syscall::Getsockopt { .. } = sys {
         let mut mem = TraceeMem::new(tid, strategy);
-        let r = super::peercred::getsockopt_call(tid, &call.args, tasks, &mut mem);
+        let r = super::peercred::getsockopt_call(tid, &sys, tasks, &mut mem);
         if let Some(v) = r {
             log::debug!("[pid {tid}] {} = {v}", shown(row, &call.args));
         }
         return Decision::from_answer(r);
     }
     let mut mem = TraceeMem::new(tid, strategy);
-    let find = |pid: i32| tasks.creds(pid).map(CapTriple::from).or_else(|| crate::creds::real_caps_of(pid));
+    let find = |pid: i32| tasks.creds(pid).map(CapTriple::from).or_else(|| crate::sys::creds::real_caps_of(pid));
     let caller = Caller { tid, find_task: &find };
     let world = super::world::TraceeWorld { tid, tasks, owners };
-    match dispatch(abi, row, call.args, &creds, &caller, &world, &mut mem) {
+    match model(abi, row, &sys, &creds, &caller, &world, &mut mem) {
         Outcome::Native => Decision::NATIVE,
         Outcome::Emulated { ret, commit } => {
             if log::log_enabled!(log::Level::Debug) {
@@ -219,16 +179,13 @@ pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, str
 /// let the kernel run it (and report ENOENT and the like itself).
 fn exec_check(
     tid: Tid,
-    shim: Shim,
-    args: &[u64; 6],
+    dirfd: i32,
+    pathp: u64,
+    flags: i32,
     creds: &Creds,
     mem: &mut TraceeMem,
     owners: &Owners,
 ) -> Option<Errno> {
-    let (dirfd, pathp, flags) = match shim {
-        Shim::Execveat => (args[0] as i32, args[1], args[4] as i32),
-        _ => (libc::AT_FDCWD, args[0], 0),
-    };
     let path = mem.read_cstr(pathp, 4096).ok()?;
     let full = ownership::task_path(tid, dirfd, &path, flags);
     let file = execfile::read(&full, |p, i| owners.get(p, i, true)).ok()?;
@@ -241,5 +198,5 @@ fn exec_check(
     if execfile::is_script(&full) {
         return None; // the interpreter's credentials apply; the exec event has them
     }
-    exec_creds(creds, &file).err()
+    exec_creds(creds, &file, crate::sys::creds::suid_dumpable()).err()
 }

@@ -2,6 +2,7 @@
 //! ends when no traced task is left (ECHILD), so it is bounded by the life
 //! of the tree it follows.
 
+mod decision;
 mod emulate;
 mod ownership;
 mod peercred;
@@ -10,14 +11,14 @@ mod tasks;
 mod world;
 
 pub use emulate::Call;
-pub use ownership::{Inode, Store};
 
-use crate::arch;
-use crate::execfile;
-use crate::mem::Strategy;
-use crate::ptrace::{self, PtraceError, SyscallInfo, Tid};
-use crate::notify::Listener;
-use crate::signals;
+use crate::sys::arch;
+use crate::sys::execfile;
+use crate::sys::mem::Strategy;
+use crate::sys::ptrace::{self, PtraceError, SyscallInfo, Tid};
+use crate::sys::notify::Listener;
+use crate::settings::Store;
+use crate::sys::signals;
 use std::time::{Duration, Instant};
 use credshim_shims::cred::copy_creds;
 use credshim_shims::table::{Abi, Class};
@@ -67,9 +68,8 @@ pub struct Tracer {
     /// can have a signal interrupt the caller's wait (without
     /// WAIT_KILLABLE_RECV) on demand.
     answer_delay: Option<Duration>,
-    /// `--proc`: opens of /proc status files get the virtual text (through
-    /// the notification channel).
-    proc: bool,
+    /// `--proc`: what /proc shows of the virtual tasks.
+    proc: emulate::Proc,
 }
 
 /// At most this many pending events are handled as one batch.
@@ -90,6 +90,13 @@ pub struct Supervision {
 pub(super) fn tgid_of(tid: Tid) -> Option<Tid> {
     let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
     status.lines().find_map(|l| l.strip_prefix("Tgid:")).and_then(|v| v.trim().parse().ok())
+}
+
+/// The other threads of `tid`'s process (/proc/TGID/task), at most 4096.
+pub(super) fn threads_of(tid: Tid) -> Vec<Tid> {
+    let Some(tgid) = tgid_of(tid) else { return Vec::new() };
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{tgid}/task")) else { return Vec::new() };
+    dir.take(4096).filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).filter(|&t| t != tid).collect()
 }
 
 impl Tracer {
@@ -117,15 +124,20 @@ impl Tracer {
             owners: ownership::Owners::new(ownership),
             attached: false,
             answer_delay,
-            proc: false,
+            proc: emulate::Proc::Off,
         }
     }
 
-    /// `--proc`: answer opens of traced tasks' /proc status files with
-    /// their virtual credentials (the notification channel only: the
-    /// filter must stop every open, `seccomp::filter_with`).
+    /// `--proc`: the stat family gives traced tasks' /proc entries their
+    /// virtual owner; with notifications, opens of their /proc status files
+    /// are answered with their virtual credentials too (the filter must
+    /// stop every open, `seccomp::filter_with`).
     pub fn show_proc(&mut self, on: bool) {
-        self.proc = on && self.mode == Mode::Notify;
+        self.proc = match (on, self.mode) {
+            (false, _) => emulate::Proc::Off,
+            (true, Mode::Notify) => emulate::Proc::OwnersAndStatus,
+            (true, _) => emulate::Proc::Owners,
+        };
     }
 
     /// A tree credshim did not start: `tids` (every thread of `main`) are
@@ -139,10 +151,10 @@ impl Tracer {
             }
             c
         };
-        let creds = with_groups(crate::creds::of_task(main)?);
+        let creds = with_groups(crate::sys::creds::of_task(main)?);
         let mut t = Tracer::new(mode, main, creds.clone(), None, ownership);
         for &tid in tids {
-            let c = crate::creds::of_task(tid).map(with_groups).unwrap_or_else(|| creds.clone());
+            let c = crate::sys::creds::of_task(tid).map(with_groups).unwrap_or_else(|| creds.clone());
             t.tasks.insert(tid, c, true);
         }
         t.attached = true;
@@ -223,7 +235,7 @@ impl Tracer {
 
     /// One notification: decide, deliver, and commit only what the kernel
     /// took (SECCOMP_IOCTL_NOTIF_SEND returned 0).
-    fn answer(&mut self, listener: &Listener, n: crate::notify::Notification) {
+    fn answer(&mut self, listener: &Listener, n: crate::sys::notify::Notification) {
         let call = Call { arch: n.arch, nr: n.nr, args: n.args };
         let d = emulate::emulate(&self.tasks, &mut self.owners, n.tid, call, self.strategy, self.proc);
         if let Some(delay) = self.answer_delay.filter(|_| d.commit.is_some()) {
@@ -260,7 +272,7 @@ impl Tracer {
             while batch.len() < BATCH {
                 let mut st = 0;
                 // waitpid writes the status into `st`.
-                let p = crate::ptrace::waitpid(-1, &mut st, libc::__WALL | libc::WNOHANG);
+                let p = crate::sys::ptrace::waitpid(-1, &mut st, libc::__WALL | libc::WNOHANG);
                 if p > 0 {
                     batch.push((p, st));
                     continue;
@@ -374,7 +386,7 @@ impl Tracer {
     /// delivered once the registers are written: then commit.
     fn on_seccomp(&mut self, pid: Tid) -> ptrace::Result<()> {
         if let SyscallInfo::Call { arch, nr, args } = ptrace::syscall_info(pid)? {
-            let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, false);
+            let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, self.proc.without_fds());
             if let Some(ret) = d.answer {
                 arch::skip(pid)?;
                 arch::set_return(pid, ret)?;
@@ -388,7 +400,7 @@ impl Tracer {
     fn on_syscall_stop(&mut self, pid: Tid) -> ptrace::Result<()> {
         match ptrace::syscall_info(pid)? {
             SyscallInfo::Call { arch, nr, args } => {
-                let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, false);
+                let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, self.proc.without_fds());
                 match d.answer {
                     Some(ret) => {
                         arch::skip(pid)?;
@@ -450,7 +462,7 @@ impl Tracer {
             Some(c) => copy_creds(c),
             None => {
                 log::warn!("[pid {pid}] clone event from an unknown task; its child starts as the launcher");
-                crate::creds::from_kernel()
+                crate::sys::creds::from_kernel()
             }
         };
         // Its first stop may have come first (lesson 2): then resume it now.
@@ -478,7 +490,7 @@ impl Tracer {
         self.owners.settle(pid);
         self.owners.settle_all();
         if self.attached && !self.tasks.emulated(pid) {
-            match crate::creds::of_task(pid) {
+            match crate::sys::creds::of_task(pid) {
                 Some(c) => self.tasks.set_creds(pid, c),
                 None => log::warn!("[pid {pid}] cannot read its credentials after exec"),
             }
@@ -486,7 +498,7 @@ impl Tracer {
         }
         let owners = &self.owners;
         match (self.tasks.creds(pid), execfile::read(Path::new(&exe), |p, i| owners.get(p, i, true))) {
-            (Some(old), Ok(file)) => match exec_creds(old, &file) {
+            (Some(old), Ok(file)) => match exec_creds(old, &file, crate::sys::creds::suid_dumpable()) {
                 Ok(new) => self.tasks.set_creds(pid, new),
                 Err(e) => log::warn!("[pid {pid}] exec transition gave {e} after the exec ran"),
             },

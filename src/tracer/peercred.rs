@@ -9,49 +9,36 @@
 
 use super::tasks::TaskTable;
 use super::tgid_of;
-use crate::mem::TraceeMem;
-use crate::ptrace::Tid;
+use crate::sys::mem::TraceeMem;
+use crate::sys::fs::dup_from;
+use crate::sys::ptrace::Tid;
+use credshim_shims::decode::Syscall;
 use credshim_shims::table::{SOL_SOCKET, SO_PEERCRED, SO_PEERGROUPS};
 use credshim_shims::UserMem;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::AsRawFd;
 
 /// struct ucred { pid_t pid; uid_t uid; gid_t gid; }
 const UCRED_LEN: usize = 12;
 
-/// A duplicate of the task's descriptor `fd` (pidfd_getfd, Linux 5.6).
-fn dup_from(tid: Tid, fd: i32) -> Option<OwnedFd> {
-    let tgid = tgid_of(tid)?;
-    // SAFETY: raw syscalls returning new descriptors we own, or -1.
-    unsafe {
-        let pidfd = libc::syscall(libc::SYS_pidfd_open, tgid, 0);
-        if pidfd < 0 {
-            return None;
-        }
-        let pidfd = OwnedFd::from_raw_fd(pidfd as i32);
-        let sock = libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), fd, 0);
-        (sock >= 0).then(|| OwnedFd::from_raw_fd(sock as i32))
-    }
-}
-
 /// Some(answer) when the peer is traced; None to let the kernel answer
 /// (not a socket, no peer, an untraced peer, any error).
-pub fn getsockopt_call(tid: Tid, args: &[u64; 6], tasks: &TaskTable, mem: &mut TraceeMem) -> Option<i64> {
+pub fn getsockopt_call(tid: Tid, call: &Syscall, tasks: &TaskTable, mem: &mut TraceeMem) -> Option<i64> {
+    let Syscall::Getsockopt { fd, level, optname, optval, optlen } = *call else { return None };
     // Without the filter (--no-seccomp, or a hook that stops at every call)
     // every getsockopt comes here: only SO_PEERCRED and SO_PEERGROUPS are
     // credshim's.
-    let peergroups = match (args[1] as u32, args[2] as u32) {
+    let peergroups = match (level as u32, optname as u32) {
         (SOL_SOCKET, SO_PEERCRED) => false,
         (SOL_SOCKET, SO_PEERGROUPS) => true,
         _ => return None,
     };
-    let (fd, optval, optlen) = (args[0] as i32, args[3], args[4]);
     let mut len = [0u8; 4];
     mem.read(optlen, &mut len).ok()?;
     let len = i32::from_le_bytes(len);
     if len < 0 {
         return None; // EINVAL: the kernel says it
     }
-    let sock = dup_from(tid, fd)?;
+    let sock = dup_from(tgid_of(tid)?, fd)?;
     // SAFETY: getsockopt into a local ucred.
     let mut cred: libc::ucred = unsafe { std::mem::zeroed() };
     let mut n = std::mem::size_of::<libc::ucred>() as libc::socklen_t;

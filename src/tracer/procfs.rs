@@ -1,4 +1,7 @@
-//! `--proc`: an open of a traced task's /proc status file (`/proc/PID/status`,
+//! `--proc`: the stat family's owner of `/proc/PID`, `/proc/PID/task/TID`
+//! and what is in them is the one fs/proc/base.c task_dump_owner gives the
+//! virtual task (what ps and pgrep read first). An open of a traced task's
+//! /proc status file (`/proc/PID/status`,
 //! `/proc/PID/task/TID/status`, `/proc/self/…`, `/proc/thread-self/…`) is
 //! answered with a read-only descriptor of a sealed memfd that holds the
 //! kernel's text with the task's virtual credential lines
@@ -9,10 +12,12 @@
 
 use super::tasks::TaskTable;
 use super::tgid_of;
-use crate::mem::TraceeMem;
-use crate::ptrace::Tid;
+use crate::sys::mem::TraceeMem;
+use crate::sys::fs::sealed;
+use crate::sys::ptrace::Tid;
+use credshim_shims::decode::Syscall;
 use credshim_shims::table::Shim;
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 
 /// Is `shim` an open that `--proc` stops unconditionally?
 pub fn is_open(shim: Shim) -> bool {
@@ -42,37 +47,105 @@ fn target(tid: Tid, path: &str) -> Option<Tid> {
     }
 }
 
-/// A read-only descriptor of a sealed memfd holding `text`.
-fn sealed(text: &str) -> Option<OwnedFd> {
-    // SAFETY: memfd_create with a NUL-terminated name; the fd is ours.
-    let fd = unsafe { libc::memfd_create(c"credshim-status".as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING) };
-    if fd < 0 {
+/// The caller sees credshim's PID namespace: the pids in its /proc are
+/// credshim's.
+fn same_pid_ns(tid: Tid) -> bool {
+    let ns = |p: &str| std::fs::read_link(format!("/proc/{p}/ns/pid")).ok();
+    matches!((ns("self"), ns(&tid.to_string())), (Some(a), Some(b)) if a == b)
+}
+
+/// The task a path under /proc belongs to, for the caller `tid`: the
+/// process of `/proc/PID` (its leader) or the thread of
+/// `/proc/PID/task/TID`; `/proc/self`, `/proc/thread-self` as the caller's.
+/// None for /proc/PID/net (owned by the network namespace's root) and for
+/// what is not a task's.
+fn owner_task(tid: Tid, path: &str) -> Option<Tid> {
+    let rest = path.strip_prefix("/proc/")?;
+    let mut parts = rest.split('/').filter(|p| !p.is_empty() && *p != ".");
+    let first = parts.next()?;
+    let pid: Tid = match first {
+        "self" => tgid_of(tid)?,
+        "thread-self" => tid,
+        n if n.bytes().all(|b| b.is_ascii_digit()) => n.parse().ok()?,
+        _ => return None,
+    };
+    let mut task = pid;
+    match (first, parts.next()) {
+        (_, Some("net")) | (_, Some("..")) => return None,
+        ("thread-self", _) => {}
+        (_, Some("task")) => {
+            if let Some(t) = parts.next() {
+                let t: Tid = t.parse().ok()?;
+                (tgid_of(t)? == pid).then_some(())?;
+                task = t;
+                if matches!(parts.next(), Some("net") | Some("..")) {
+                    return None;
+                }
+            }
+        }
+        _ => {}
+    }
+    parts.all(|p| p != "..").then_some(task)
+}
+
+/// `/proc/self/…` and `/proc/thread-self/…` as the caller `tid` names
+/// them, for credshim to resolve (its own /proc/self is credshim).
+pub fn as_caller(tid: Tid, path: &[u8]) -> Option<Vec<u8>> {
+    let (rest, thread) = if let Some(r) = path.strip_prefix(b"/proc/self") {
+        (r, false)
+    } else {
+        (path.strip_prefix(b"/proc/thread-self")?, true)
+    };
+    if !(rest.is_empty() || rest.starts_with(b"/")) {
         return None;
     }
-    // SAFETY: a fresh descriptor we own.
-    let mem = unsafe { OwnedFd::from_raw_fd(fd) };
-    let mut f = std::fs::File::from(mem);
-    std::io::Write::write_all(&mut f, text.as_bytes()).ok()?;
-    let seals = libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE | libc::F_SEAL_SEAL;
-    // SAFETY: fcntl on our descriptor.
-    if unsafe { libc::fcntl(std::os::fd::AsRawFd::as_raw_fd(&f), libc::F_ADD_SEALS, seals) } != 0 {
+    let tgid = tgid_of(tid)?;
+    let head = if thread { format!("/proc/{tgid}/task/{tid}") } else { format!("/proc/{tgid}") };
+    Some([head.as_bytes(), rest].concat())
+}
+
+/// The traced task whose /proc entry `path` (as the caller `tid` wrote
+/// it) names, if it is one: decided from the text and the task table
+/// only, before any system call.
+pub fn traced_entry(tid: Tid, path: &[u8], tasks: &TaskTable) -> Option<Tid> {
+    if !path.starts_with(b"/proc/") {
         return None;
     }
-    // A new open file description: read-only, at offset 0.
-    std::fs::File::open(format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&f))).ok().map(OwnedFd::from)
+    let task = owner_task(tid, std::str::from_utf8(path).ok()?)?;
+    tasks.creds(task).is_some().then_some(task)
+}
+
+/// fs/proc/base.c task_dump_owner for the traced task `task`, for a stat
+/// by `tid` whose kernel result is `real`: a directory of mode 0555
+/// (`/proc/PID`, `/proc/PID/task/TID`) belongs to the task's effective
+/// ids; anything else in it to them only while the task is dumpable, else
+/// to the root of its user namespace. None: the stat ended elsewhere (a
+/// link followed out of /proc), or the caller's /proc numbers tasks
+/// otherwise than credshim's.
+pub fn dump_owner(tid: Tid, task: Tid, real: &super::ownership::Inode, tasks: &TaskTable) -> Option<(u32, u32)> {
+    const PROC_DIR: u32 = libc::S_IFDIR | 0o555;
+    let c = tasks.creds(task)?;
+    let procfs = std::fs::metadata(format!("/proc/{tid}/root/proc")).ok()?;
+    if std::os::unix::fs::MetadataExt::dev(&procfs) != real.dev || !same_pid_ns(tid) {
+        return None;
+    }
+    if real.mode == PROC_DIR || c.dumpable == credshim_shims::cred::SUID_DUMP_USER {
+        Some((c.euid.0, c.egid.0))
+    } else {
+        Some((0, 0))
+    }
 }
 
 /// For an open by `tid`: the descriptor to give it (and whether it asked
 /// for O_CLOEXEC), or None to let the kernel open the path.
-pub fn open_call(tid: Tid, shim: Shim, args: &[u64; 6], tasks: &TaskTable, mem: &mut TraceeMem) -> Option<(OwnedFd, bool)> {
-    let (pathp, flags) = match shim {
-        Shim::Open => (args[0], args[1]),
-        Shim::Openat => (args[1], args[2]),
+pub fn open_call(tid: Tid, call: &Syscall, tasks: &TaskTable, mem: &mut TraceeMem) -> Option<(OwnedFd, bool)> {
+    let (pathp, flags) = match *call {
+        Syscall::Openat { path, flags, .. } => (path, flags),
         // struct open_how: flags is its first u64.
-        Shim::Openat2 => {
-            let mut how = [0u8; 8];
-            credshim_shims::UserMem::read(mem, args[2], &mut how).ok()?;
-            (args[1], u64::from_ne_bytes(how))
+        Syscall::Openat2 { path, how, .. } => {
+            let mut flags = [0u8; 8];
+            credshim_shims::UserMem::read(mem, how, &mut flags).ok()?;
+            (path, u64::from_ne_bytes(flags))
         }
         _ => return None,
     };
@@ -86,8 +159,7 @@ pub fn open_call(tid: Tid, shim: Shim, args: &[u64; 6], tasks: &TaskTable, mem: 
         return None;
     }
     // The caller's /proc must be credshim's PID namespace.
-    let ns = |p: &str| std::fs::read_link(format!("/proc/{p}/ns/pid")).ok();
-    if ns("self")? != ns(&tid.to_string())? {
+    if !same_pid_ns(tid) {
         return None;
     }
     let t = target(tid, path)?;

@@ -1,8 +1,8 @@
 //! The traced tasks, keyed by tid, and the tids that stopped before the
 //! event that names them (DESIGN.md lesson 2).
 
-use super::emulate::Commit;
-use crate::ptrace::Tid;
+use super::decision::Commit;
+use crate::sys::ptrace::Tid;
 use credshim_shims::Creds;
 use std::collections::{HashMap, HashSet};
 
@@ -41,11 +41,19 @@ impl TaskTable {
             t.creds = creds;
         }
     }
-    /// An emulated call gave `tid` new credentials.
+    /// An emulated call gave `tid` new credentials. The dumpable flag is
+    /// its process's (the mm's): a change reaches every thread.
     pub fn commit(&mut self, tid: Tid, creds: Creds) {
-        if let Some(t) = self.tasks.get_mut(&tid) {
-            t.creds = creds;
-            t.emulated = true;
+        let Some(t) = self.tasks.get_mut(&tid) else { return };
+        let dumpable = (t.creds.dumpable != creds.dumpable).then_some(creds.dumpable);
+        t.creds = creds;
+        t.emulated = true;
+        if let Some(d) = dumpable {
+            for other in super::threads_of(tid) {
+                if let Some(o) = self.tasks.get_mut(&other) {
+                    o.creds.dumpable = d;
+                }
+            }
         }
     }
     pub fn emulated(&self, tid: Tid) -> bool {

@@ -9,7 +9,7 @@
 use super::ownership::{self, Inode as RealInode, Owners};
 use super::tasks::TaskTable;
 use super::tgid_of;
-use crate::ptrace::Tid;
+use crate::sys::ptrace::Tid;
 use credshim_shims::world::{CallerFacts, Found, Inode, NsType, TaskFacts, World};
 use credshim_shims::Kuid;
 use std::os::unix::ffi::OsStrExt;
@@ -93,12 +93,50 @@ impl World for TraceeWorld<'_> {
         Found::Yes(TaskFacts { tgid, uid, suid, session })
     }
 
+    fn task_creds(&self, pid: i32) -> Found<(i32, credshim_shims::Creds)> {
+        if !self.same_pid_ns() {
+            return Found::Unknown;
+        }
+        if pid <= 0 || !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            return Found::NoSuch;
+        }
+        let Some(tgid) = tgid_of(pid) else { return Found::Unknown };
+        if let Some(c) = self.tasks.creds(pid) {
+            return Found::Yes((tgid, c.clone()));
+        }
+        match (link(&format!("/proc/{pid}/ns/user")), link("/proc/self/ns/user")) {
+            (Some(a), Some(b)) if a == b => {}
+            _ => return Found::Unknown,
+        }
+        let Some(mut c) = crate::sys::creds::of_task(pid) else { return Found::Unknown };
+        // An untraced task's dumpable flag, as task_dump_owner shows it:
+        // its status file belongs to root while it is not dumpable.
+        if let Ok(md) = std::fs::metadata(format!("/proc/{pid}/status")) {
+            use std::os::unix::fs::MetadataExt;
+            if c.euid.0 != 0 && md.uid() != c.euid.0 {
+                c.dumpable = credshim_shims::cred::SUID_DUMP_DISABLE;
+            }
+        }
+        Found::Yes((tgid, c))
+    }
+
     fn lookup(&self, path: &[u8], follow: bool) -> Option<Inode> {
         let full = ownership::task_path(self.tid, libc::AT_FDCWD, path, 0);
         let md = if follow { std::fs::metadata(&full) } else { std::fs::symlink_metadata(&full) }.ok()?;
         let real = RealInode::from(&md);
         let (uid, gid) = self.owners.get(&full, &real, follow).unwrap_or((real.uid, real.gid));
         Some(Inode { mode: real.mode, uid, gid })
+    }
+
+    fn suid_dumpable(&self) -> u8 {
+        crate::sys::creds::suid_dumpable()
+    }
+    fn pidfd_pid(&self, fd: i32) -> Option<i32> {
+        // fs/pidfs.c pidfd_show_fdinfo: "Pid:" in the namespace of the
+        // /proc read (credshim's), -1 once the process is gone, 0 outside.
+        let info = std::fs::read_to_string(format!("/proc/{}/fdinfo/{fd}", self.tid)).ok()?;
+        let pid: i32 = info.lines().find_map(|l| l.strip_prefix("Pid:"))?.trim().parse().ok()?;
+        (fd >= 0 && pid > 0).then_some(pid)
     }
 
     fn ns_file(&self, fd: i32) -> Option<NsType> {

@@ -44,7 +44,7 @@
  * 10. A failing snapshot call replaces each value it would have produced
  *     by `?`, keeping the shape: `uid=?,?,?,F`, `caps=?/?/?`, `groups=?`,
  *     `bnd=?` / `amb=?` (a failure other than EINVAL in the loop),
- *     `sb=0x?`, `keep=?`, `nnp=?`. The bnd/amb loops run c = 0..63 and stop
+ *     `sb=0x?`, `keep=?`, `nnp=?`, `dump=?`. The bnd/amb loops run c = 0..63 and stop
  *     at the first EINVAL (if none, 64 bits are read).
  * 11. Batch: lines are split on `\n` only (a `\r` is an ordinary character);
  *     if the file ends in `\n` the empty string after it is not a line.
@@ -337,6 +337,11 @@ static void snapshot(sb_t *o, const char *prefix)
 		sb_add(o, " nnp=?");
 	else
 		sb_printf(o, " nnp=%ld", r);
+	r = syscall(SYS_prctl, 3UL, 0UL, 0UL, 0UL, 0UL);
+	if (r == -1)
+		sb_add(o, " dump=?");
+	else
+		sb_printf(o, " dump=%ld", r);
 	sb_add(o, "\n");
 }
 
@@ -357,6 +362,7 @@ static const struct {
 	const char *name;
 	uint64_t val;
 } numnames[] = {
+	{"PR_GET_DUMPABLE", 3},        {"PR_SET_DUMPABLE", 4},
 	{"PR_GET_KEEPCAPS", 7},        {"PR_SET_KEEPCAPS", 8},
 	{"PR_CAPBSET_READ", 23},       {"PR_CAPBSET_DROP", 24},
 	{"PR_GET_SECUREBITS", 27},     {"PR_SET_SECUREBITS", 28},
@@ -468,7 +474,7 @@ enum kind {
 	K_CAPGET, K_CAPSET, K_PRCTL, K_THREAD, K_FORK, K_EXEC,
 	/* the capability checks of other calls (SCRIPT.md "Other calls") */
 	K_KILL, K_TGKILL, K_CHROOT, K_UNSHARE, K_SETNS, K_MOUNT, K_PIVOT,
-	K_SECCOMP, K_SETHOSTNAME,
+	K_SECCOMP, K_SETHOSTNAME, K_PTRACE,
 	K_FILE, /* the file steps (files.c) */
 };
 
@@ -505,6 +511,7 @@ static const struct opdef ops[] = {
 	{"sigqueue", K_KILL, SYS_rt_sigqueueinfo, -1L, 0},
 	{"tgkill", K_TGKILL, SYS_tgkill, -1L, 0},
 	{"tgsigqueue", K_TGKILL, SYS_rt_tgsigqueueinfo, -1L, 0},
+	{"pidfd_kill", K_KILL, SYS_pidfd_send_signal, -1L, 0},
 	{"chroot", K_CHROOT, SYS_chroot, -1L, 0},
 	{"unshare", K_UNSHARE, SYS_unshare, -1L, 0},
 	{"setns", K_SETNS, SYS_setns, -1L, 0},
@@ -514,6 +521,7 @@ static const struct opdef ops[] = {
 	{"seccomp", K_SECCOMP, SYS_seccomp, -1L, 0},
 	{"prctl_seccomp", K_SECCOMP, SYS_prctl, -1L, 0},
 	{"sethostname", K_SETHOSTNAME, SYS_sethostname, -1L, 0},
+	{"ptrace", K_PTRACE, SYS_ptrace, -1L, 0},
 	{"thread", K_THREAD, -1L, -1L, 0},
 	{"fork", K_FORK, -1L, -1L, 0},
 	{"exec", K_EXEC, -1L, -1L, 0},
@@ -769,6 +777,19 @@ static int parse_step(char **w, int nw, step_t *st)
 	case K_PIVOT:
 	case K_SETHOSTNAME:
 		return na == 0;
+	case K_PTRACE:
+		/* REQ (attach, seize or a number) PID ADDR DATA; never the
+		 * parent, which an allowed attach would stop */
+		st->words = a;
+		if (na != 4 || !strcmp(a[1], "parent"))
+			return 0;
+		if (!strcmp(a[0], "attach"))
+			st->n[0] = 16;
+		else if (!strcmp(a[0], "seize"))
+			st->n[0] = 0x4206;
+		else if (!parse_num(a[0], &st->n[0]))
+			return 0;
+		return parse_num(a[2], &st->n[1]) && parse_num(a[3], &st->n[2]);
 	case K_SECCOMP:
 		st->words = a;
 		return na == 2 && parse_num(a[0], &st->n[0]) &&
@@ -965,6 +986,15 @@ static void run_priv(const step_t *st, sb_t *o)
 		si.si_code = SI_QUEUE;
 		si.si_pid = getpid();
 		si.si_uid = getuid();
+		if (nr == SYS_pidfd_send_signal) {
+			/* a pidfd of PID (pidfd_open's error if it has none) */
+			long fd = syscall(SYS_pidfd_open, (long)p0, 0L);
+			r = fd < 0 ? fd : syscall(nr, fd, (long)sig, NULL, 0L);
+			e = errno;
+			if (fd >= 0)
+				close((int)fd);
+			break;
+		}
 		if (nr == SYS_rt_sigqueueinfo)
 			r = syscall(nr, (long)p0, (long)sig, &si);
 		else if (nr == SYS_rt_tgsigqueueinfo)
@@ -976,6 +1006,10 @@ static void run_priv(const step_t *st, sb_t *o)
 		e = errno;
 		break;
 	}
+	case K_PTRACE:
+		r = syscall(nr, (long)st->n[0], (long)pid_word(st->words[1]), (unsigned long)st->n[1], (unsigned long)st->n[2]);
+		e = errno;
+		break;
 	case K_CHROOT:
 	case K_MOUNT: {
 		char *path = path_word(st->words[0]);
@@ -1231,6 +1265,7 @@ static void run_step(const step_t *st, sb_t *o)
 	case K_PIVOT:
 	case K_SECCOMP:
 	case K_SETHOSTNAME:
+	case K_PTRACE:
 		run_priv(st, o);
 		return;
 	case K_FILE:

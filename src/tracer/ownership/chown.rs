@@ -2,17 +2,17 @@
 //! the model's view of the file (`chown_common`) and recorded.
 
 use super::{Inode, Owners, Record};
-use crate::tracer::emulate::{Commit, Decision};
-use crate::execfile;
-use crate::idmap;
-use crate::mem::TraceeMem;
-use crate::ptrace::Tid;
+use crate::tracer::decision::{Commit, Decision};
+use crate::sys::execfile;
+use crate::sys::idmap;
+use crate::sys::mem::TraceeMem;
+use crate::sys::fs::{opened_with_o_path, read_only};
+use crate::sys::ptrace::Tid;
 use credshim_shims::chown::{chown_common, Owner};
 use credshim_shims::errno::Errno;
-use credshim_shims::id::{raw_id, IdWidth};
-use credshim_shims::table::Shim;
+use credshim_shims::decode::Syscall;
 use credshim_shims::Creds;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// A path argument as the task would resolve it: absolute paths under its
 /// root, relative ones under its cwd or `dirfd`; an empty path with
@@ -39,9 +39,7 @@ pub fn task_path(tid: Tid, dirfd: i32, path: &[u8], flags: i32) -> PathBuf {
 /// cannot find, or new ids the namespace maps: the record is then dropped).
 pub fn chown_call(
     tid: Tid,
-    shim: Shim,
-    width: IdWidth,
-    args: &[u64; 6],
+    call: &Syscall,
     creds: &Creds,
     mem: &mut TraceeMem,
     owners: &Owners,
@@ -55,21 +53,15 @@ pub fn chown_call(
     // empty one without AT_EMPTY_PATH: ENOENT; the rest the kernel reports
     // itself when the lookup here fails too: None), then mnt_want_write,
     // then chown_common's checks.
-    let (path, user, group, nofollow) = match shim {
-        Shim::Fchown => {
-            let fd = args[0] as i32;
+    let (path, user, group, nofollow) = match *call {
+        Syscall::Fchown { fd, user, group } => {
             // ksys_fchown's fdget skips O_PATH files: EBADF from the kernel.
             if opened_with_o_path(tid, fd) {
                 return Decision::NATIVE;
             }
-            (PathBuf::from(format!("/proc/{tid}/fd/{fd}")), args[1], args[2], false)
+            (PathBuf::from(format!("/proc/{tid}/fd/{fd}")), user, group, false)
         }
-        _ => {
-            let (dirfd, pathp, user, group, flags) = match shim {
-                Shim::Fchownat => (args[0] as i32, args[1], args[2], args[3], args[4] as i32),
-                Shim::Lchown => (libc::AT_FDCWD, args[0], args[1], args[2], libc::AT_SYMLINK_NOFOLLOW),
-                _ => (libc::AT_FDCWD, args[0], args[1], args[2], 0),
-            };
+        Syscall::Fchownat { dirfd, path: pathp, user, group, flags } => {
             if flags & !(libc::AT_SYMLINK_NOFOLLOW | libc::AT_EMPTY_PATH) != 0 {
                 return Decision::answer(Errno::EINVAL.ret());
             }
@@ -82,8 +74,8 @@ pub fn chown_call(
             // link to it, is followed.
             (task_path(tid, dirfd, &p, flags), user, group, flags & libc::AT_SYMLINK_NOFOLLOW != 0 && !p.is_empty())
         }
+        _ => return Decision::NATIVE,
     };
-    let (user, group) = (raw_id(user, width), raw_id(group, width));
     let Ok(md) = (if nofollow { std::fs::symlink_metadata(&path) } else { std::fs::metadata(&path) }) else {
         return Decision::NATIVE;
     };
@@ -112,18 +104,3 @@ pub fn chown_call(
     Decision { answer: Some(0), commit: Some(Commit::Owner(record)), file: None }
 }
 
-/// Whether the task's descriptor `fd` is an O_PATH one (/proc/TID/fdinfo).
-fn opened_with_o_path(tid: Tid, fd: i32) -> bool {
-    let Ok(info) = std::fs::read_to_string(format!("/proc/{tid}/fdinfo/{fd}")) else { return false };
-    let flags = info.lines().find_map(|l| l.strip_prefix("flags:")).and_then(|v| u32::from_str_radix(v.trim(), 8).ok());
-    flags.is_some_and(|f| f & libc::O_PATH as u32 != 0)
-}
-
-/// Whether the file at `path` is on a read-only mount or filesystem (what
-/// makes mnt_want_write fail with EROFS).
-fn read_only(path: &Path) -> bool {
-    let Ok(c) = super::cpath(path) else { return false };
-    // SAFETY: statvfs into a zeroed local struct, with a NUL-terminated path.
-    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-    unsafe { libc::statvfs(c.as_ptr(), &mut st) == 0 && st.f_flag & libc::ST_RDONLY != 0 }
-}

@@ -7,13 +7,14 @@
 //! rename or link, which stop for this).
 
 use super::{task_path, Inode, Owners, Pending};
-use crate::mem::TraceeMem;
-use crate::ptrace::Tid;
+use crate::sys::mem::TraceeMem;
+use crate::sys::fs::open_dir;
+use crate::sys::ptrace::Tid;
 use credshim_shims::inode::{inode_init_owner, mode_strip_sgid, Dir};
-use credshim_shims::table::Shim;
+use credshim_shims::decode::Syscall;
 use credshim_shims::{Creds, Kgid, Kuid, UserMem};
 use std::ffi::CString;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::AsRawFd;
 use std::path::Path;
 
 const O_TMPFILE_BIT: u64 = 0o20000000;
@@ -25,38 +26,31 @@ struct Request {
     mode: u32,
 }
 
-fn request(shim: Shim, args: &[u64; 6], mem: &mut TraceeMem) -> Option<Request> {
+fn request(call: &Syscall, mem: &mut TraceeMem) -> Option<Request> {
     let reg = |m: u64| libc::S_IFREG | (m as u32 & 0o7777);
     let open = |flags: u64| flags & libc::O_CREAT as u64 != 0 && flags & O_TMPFILE_BIT == 0;
-    let at = libc::AT_FDCWD;
-    Some(match shim {
-        Shim::Open if open(args[1]) => Request { dirfd: at, path: args[0], mode: reg(args[2]) },
-        Shim::Openat if open(args[2]) => Request { dirfd: args[0] as i32, path: args[1], mode: reg(args[3]) },
-        Shim::Openat2 => {
+    Some(match *call {
+        Syscall::Openat { dirfd, path, flags, mode } if open(flags) => Request { dirfd, path, mode: reg(mode) },
+        Syscall::Openat2 { dirfd, path, how, .. } => {
             // struct open_how { u64 flags; u64 mode; u64 resolve; }
-            let mut how = [0u8; 16];
-            mem.read(args[2], &mut how).ok()?;
-            let flags = u64::from_le_bytes(how[..8].try_into().ok()?);
-            let mode = u64::from_le_bytes(how[8..].try_into().ok()?);
+            let mut how_bytes = [0u8; 16];
+            mem.read(how, &mut how_bytes).ok()?;
+            let flags = u64::from_le_bytes(how_bytes[..8].try_into().ok()?);
+            let mode = u64::from_le_bytes(how_bytes[8..].try_into().ok()?);
             if !open(flags) {
                 return None;
             }
-            Request { dirfd: args[0] as i32, path: args[1], mode: reg(mode) }
+            Request { dirfd, path, mode: reg(mode) }
         }
-        Shim::Creat => Request { dirfd: at, path: args[0], mode: reg(args[1]) },
-        Shim::Mkdir => Request { dirfd: at, path: args[0], mode: libc::S_IFDIR | (args[1] as u32 & 0o7777) },
-        Shim::Mkdirat => Request { dirfd: args[0] as i32, path: args[1], mode: libc::S_IFDIR | (args[2] as u32 & 0o7777) },
-        Shim::Mknod => Request { dirfd: at, path: args[0], mode: node_mode(args[1]) },
-        Shim::Mknodat => Request { dirfd: args[0] as i32, path: args[1], mode: node_mode(args[2]) },
-        Shim::Symlink => Request { dirfd: at, path: args[1], mode: libc::S_IFLNK | 0o777 },
-        Shim::Symlinkat => Request { dirfd: args[1] as i32, path: args[2], mode: libc::S_IFLNK | 0o777 },
+        Syscall::Mkdirat { dirfd, path, mode } => Request { dirfd, path, mode: libc::S_IFDIR | (mode & 0o7777) },
+        Syscall::Mknodat { dirfd, path, mode, .. } => Request { dirfd, path, mode: node_mode(mode) },
+        Syscall::Symlinkat { dirfd, path, .. } => Request { dirfd, path, mode: libc::S_IFLNK | 0o777 },
         _ => return None,
     })
 }
 
 /// mknod with no file type makes a regular file.
-fn node_mode(m: u64) -> u32 {
-    let m = m as u32;
+fn node_mode(m: u32) -> u32 {
     if m & libc::S_IFMT == 0 {
         libc::S_IFREG | (m & 0o7777)
     } else {
@@ -82,11 +76,11 @@ fn split(path: &[u8]) -> Option<(&[u8], &[u8])> {
 
 /// A creating call: the kernel always runs it; what it creates is noted
 /// (the returned Pending) once the call went on to the kernel.
-pub fn create_call(tid: Tid, shim: Shim, args: &[u64; 6], creds: &Creds, mem: &mut TraceeMem, owners: &mut Owners) -> Option<Pending> {
+pub fn create_call(tid: Tid, call: &Syscall, creds: &Creds, mem: &mut TraceeMem, owners: &mut Owners) -> Option<Pending> {
     if !owners.enabled() {
         return None;
     }
-    if matches!(shim, Shim::Rename | Shim::Renameat | Shim::Renameat2 | Shim::Link | Shim::Linkat) {
+    if matches!(call, Syscall::Renameat2 { .. } | Syscall::Linkat { .. }) {
         // Before the name changes: what was created under it gets its owner.
         owners.settle_all();
         return None;
@@ -95,7 +89,7 @@ pub fn create_call(tid: Tid, shim: Shim, args: &[u64; 6], creds: &Creds, mem: &m
     if same_ids && !owners.any() {
         return None; // nothing recorded: the kernel's owner is the virtual one
     }
-    let req = request(shim, args, mem)?;
+    let req = request(call, mem)?;
     let path = mem.read_cstr(req.path, 4096).ok()?;
     let (dir, name) = split(&path)?;
     let dir_path = task_path(tid, req.dirfd, dir, 0);
@@ -124,13 +118,6 @@ pub fn create_call(tid: Tid, shim: Shim, args: &[u64; 6], creds: &Creds, mem: &m
         return None;
     }
     Some(Pending { tid, dir: dirfd, name, owner: (virt.uid, virt.gid), strip_sgid })
-}
-
-fn open_dir(path: &Path) -> Option<OwnedFd> {
-    let c = super::cpath(path).ok()?;
-    // SAFETY: open returns a new fd we own, or -1.
-    let fd = unsafe { libc::open(c.as_ptr(), libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) };
-    (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 #[cfg(test)]

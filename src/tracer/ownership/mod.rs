@@ -20,67 +20,18 @@ pub use chown::{chown_call, task_path};
 pub use create::create_call;
 pub use stat::stat_call;
 pub use xattr::xattr_call;
+pub use crate::sys::fs::Inode;
 
-use crate::ptrace::Tid;
+use crate::settings::Store;
+use crate::sys::fs::{cpath, xattr_remove, xattr_set};
+use crate::sys::ptrace::Tid;
 use credshim_shims::rootlesscontainers::{self as rc, XATTR_NAME};
-use credshim_shims::table::Class;
 use std::collections::HashMap;
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-/// Where virtual owners live (`--ownership`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Store {
-    Off,
-    Session,
-    Xattr,
-}
-
-impl Store {
-    /// As `--ownership` spells it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Store::Off => "off",
-            Store::Session => "session",
-            Store::Xattr => "xattr",
-        }
-    }
-
-    /// The shim classes the seccomp filter stops besides the credential
-    /// and exec calls.
-    pub fn classes(self) -> &'static [Class] {
-        match self {
-            Store::Off => &[],
-            Store::Session => &[Class::Chown, Class::Stat, Class::Create],
-            Store::Xattr => &[Class::Chown, Class::Stat, Class::Create, Class::Xattr],
-        }
-    }
-}
-
-/// The parts of a stat result ownership needs (ids as the namespace shows them).
-#[derive(Clone, Copy, Debug)]
-pub struct Inode {
-    pub dev: u64,
-    pub ino: u64,
-    pub uid: u32,
-    pub gid: u32,
-    pub mode: u32,
-}
-
-impl From<&libc::stat> for Inode {
-    fn from(s: &libc::stat) -> Inode {
-        Inode { dev: s.st_dev, ino: s.st_ino, uid: s.st_uid, gid: s.st_gid, mode: s.st_mode }
-    }
-}
-
-impl From<&std::fs::Metadata> for Inode {
-    fn from(m: &std::fs::Metadata) -> Inode {
-        use std::os::unix::fs::MetadataExt;
-        Inode { dev: m.dev(), ino: m.ino(), uid: m.uid(), gid: m.gid(), mode: m.mode() }
-    }
-}
 
 impl Inode {
     /// Regular files and directories: the only ones a user xattr fits.
@@ -176,7 +127,7 @@ impl Owners {
         if self.store != Store::Xattr || !inode.takes_user_xattr() {
             return None;
         }
-        let v = crate::execfile::xattr_get(path, XATTR_NAME, follow)?;
+        let v = crate::sys::execfile::xattr_get(path, XATTR_NAME, follow)?;
         let (u, g) = rc::decode(&v)?;
         Some((u.unwrap_or(inode.uid), g.unwrap_or(inode.gid)))
     }
@@ -275,39 +226,3 @@ impl Owners {
     }
 }
 
-/// `path` for a libc call (EINVAL for a path with a NUL byte, as the
-/// kernel cannot be given one).
-fn cpath(path: &Path) -> std::io::Result<CString> {
-    CString::new(path.as_os_str().as_bytes()).map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))
-}
-
-fn check(r: libc::c_int) -> std::io::Result<()> {
-    if r < 0 {
-        Err(std::io::Error::last_os_error())
-    } else {
-        Ok(())
-    }
-}
-
-
-fn xattr_set(path: &Path, name: &str, value: &[u8], follow: bool) -> std::io::Result<()> {
-    let (p, n) = (cpath(path)?, CString::new(name)?);
-    // SAFETY: C strings and a live buffer.
-    check(unsafe {
-        let f = if follow { libc::setxattr } else { libc::lsetxattr };
-        f(p.as_ptr(), n.as_ptr(), value.as_ptr() as *const libc::c_void, value.len(), 0)
-    })
-}
-
-fn xattr_remove(path: &Path, name: &str, follow: bool) -> std::io::Result<()> {
-    let (p, n) = (cpath(path)?, CString::new(name)?);
-    // SAFETY: C strings.
-    let r = check(unsafe {
-        let f = if follow { libc::removexattr } else { libc::lremovexattr };
-        f(p.as_ptr(), n.as_ptr())
-    });
-    match r {
-        Err(e) if e.raw_os_error() == Some(libc::ENODATA) => Ok(()),
-        r => r,
-    }
-}

@@ -3,69 +3,88 @@
 //! task's ABI expects with that owner; otherwise the kernel runs the call.
 
 use super::{task_path, Inode, Owners};
-use crate::mem::TraceeMem;
-use crate::ptrace::Tid;
-use credshim_shims::table::{Abi, Shim};
+use crate::sys::mem::TraceeMem;
+use crate::sys::ptrace::Tid;
+use crate::tracer::procfs;
+use crate::tracer::tasks::TaskTable;
+use credshim_shims::decode::Syscall;
+use credshim_shims::table::Abi;
 use credshim_shims::UserMem;
 use std::path::PathBuf;
 
-pub fn stat_call(tid: Tid, abi: Abi, shim: Shim, args: &[u64; 6], mem: &mut TraceeMem, owners: &mut Owners) -> Option<i64> {
-    if !owners.any() {
-        return None;
-    }
-    owners.settle_all();
+/// `procfs`: with `--proc`, the tasks whose /proc entries get their
+/// virtual owner (super::super::procfs::dump_owner).
+pub fn stat_call(tid: Tid, abi: Abi, call: &Syscall, mem: &mut TraceeMem, owners: &mut Owners, procfs: Option<&TaskTable>) -> Option<i64> {
+    let (arg, buf, flags, dirfd, statx_mask) = match *call {
+        Syscall::Fstat { fd, buf } => (None, buf, 0, fd, None),
+        Syscall::Newfstatat { dirfd, path, buf, flags } => (Some(path), buf, flags, dirfd, None),
+        Syscall::Statx { dirfd, path, flags, mask, buf } => (Some(path), buf, flags, dirfd, Some(mask)),
+        _ => return None,
+    };
     // fs/stat.c: vfs_statx checks the flags (EINVAL), then looks the path
     // up (an empty one without AT_EMPTY_PATH: ENOENT), then copies the
     // struct out (EFAULT); do_statx first refuses reserved mask bits and
     // both sync types. Where the kernel fails before the copy, it answers
     // itself: the answer does not depend on the owner.
-    let (path, buf, flags) = match shim {
-        Shim::Fstat => (PathBuf::from(format!("/proc/{tid}/fd/{}", args[0] as i32)), args[1], 0),
-        Shim::Stat | Shim::Lstat => {
-            let p = mem.read_cstr(args[0], 4096).ok()?;
-            if p.is_empty() {
-                return None;
-            }
-            let nofollow = if shim == Shim::Lstat { libc::AT_SYMLINK_NOFOLLOW } else { 0 };
-            (task_path(tid, libc::AT_FDCWD, &p, 0), args[1], nofollow)
+    if statx_mask.is_some_and(|m| m & STATX_RESERVED != 0 || flags & libc::AT_STATX_SYNC_TYPE == libc::AT_STATX_SYNC_TYPE) {
+        return None;
+    }
+    // getname_maybe_null: with AT_EMPTY_PATH, NULL or "" is no name at
+    // all (NULL is not read).
+    let empty_ok = flags & libc::AT_EMPTY_PATH != 0;
+    // Nothing to answer unless owners are recorded or, with --proc, the
+    // path names a traced task's /proc entry: then the kernel runs it
+    // without credshim reading the path.
+    let text = match (arg, procfs.is_some() || owners.any()) {
+        (Some(0), true) if empty_ok => Some(Vec::new()),
+        (Some(p), true) => Some(mem.read_cstr(p, 4096).ok()?), // else the kernel's EFAULT or ENAMETOOLONG
+        _ => None,
+    };
+    // No name with a descriptor is vfs_fstat (or do_statx_fd) of it,
+    // whatever the other flags are; otherwise vfs_statx checks the flags
+    // and getname refuses an empty name without AT_EMPTY_PATH (ENOENT).
+    // `stat_flags`: the flags of the stat done here (an empty path names
+    // the descriptor's file or the working directory: /proc/TID/fd/N or
+    // /proc/TID/cwd is then followed whatever the flags say, being a magic
+    // link to that file).
+    let no_name = text.as_ref().is_some_and(|t| t.is_empty());
+    let (text, stat_flags) = match text {
+        Some(_) if no_name && empty_ok && dirfd >= 0 => (None, flags & libc::AT_STATX_SYNC_TYPE),
+        Some(_) if flags & !STATX_FLAGS != 0 => return None, // vfs_statx: EINVAL
+        Some(_) if no_name && !empty_ok => return None,      // getname: ENOENT
+        Some(t) if no_name => (Some(t), flags & !libc::AT_SYMLINK_NOFOLLOW),
+        t => (t, flags),
+    };
+    // (the traced task, the path with /proc/self resolved as the caller's)
+    let proc_task = match (procfs, &text) {
+        (Some(tasks), Some(t)) if t.starts_with(b"/proc/") => {
+            let t = procfs::as_caller(tid, t).unwrap_or_else(|| t.clone());
+            procfs::traced_entry(tid, &t, tasks).map(|k| (k, t))
         }
-        Shim::Newfstatat | Shim::Statx => {
-            let statx = shim == Shim::Statx;
-            let (dfd, flags, buf) = if statx { (args[0] as i32, args[2] as i32, args[4]) } else { (args[0] as i32, args[3] as i32, args[2]) };
-            // do_statx and do_statx_fd: reserved mask bits, both sync types.
-            if statx && (args[3] as u32 & STATX_RESERVED != 0 || flags & libc::AT_STATX_SYNC_TYPE == libc::AT_STATX_SYNC_TYPE) {
-                return None;
-            }
-            // getname_maybe_null: with AT_EMPTY_PATH, NULL or "" is no name
-            // at all, and no name with a descriptor is vfs_fstat (or
-            // do_statx_fd) of it, whatever the other flags are.
-            let empty_ok = flags & libc::AT_EMPTY_PATH != 0;
-            let p = if empty_ok && args[1] == 0 { Some(Vec::new()) } else { mem.read_cstr(args[1], 4096).ok() };
-            if empty_ok && dfd >= 0 && p.as_ref().is_some_and(|p| p.is_empty()) {
-                (PathBuf::from(format!("/proc/{tid}/fd/{dfd}")), buf, flags & libc::AT_STATX_SYNC_TYPE)
-            } else {
-                if flags & !STATX_FLAGS != 0 {
-                    return None; // vfs_statx: EINVAL
-                }
-                let p = p?; // the kernel's EFAULT or ENAMETOOLONG
-                if p.is_empty() && !empty_ok {
-                    return None; // getname: ENOENT
-                }
-                (task_path(tid, dfd, &p, flags), buf, if p.is_empty() { flags & !libc::AT_SYMLINK_NOFOLLOW } else { flags })
-            }
-        }
-        _ => return None,
+        _ => None,
+    };
+    if !owners.any() && proc_task.is_none() {
+        return None;
+    }
+    owners.settle_all();
+    let path = match (&proc_task, &text) {
+        (Some((_, t)), _) | (None, Some(t)) => task_path(tid, dirfd, t, flags),
+        (None, None) => PathBuf::from(format!("/proc/{tid}/fd/{dirfd}")),
+    };
+    // The owner the task sees: a traced task's /proc entry's, or the
+    // recorded one.
+    let owner = |inode: &Inode, follow: bool| match (&proc_task, procfs) {
+        (Some((task, _)), Some(tasks)) => procfs::dump_owner(tid, *task, inode, tasks).or_else(|| owners.get(&path, inode, follow)),
+        _ => owners.get(&path, inode, follow),
     };
     let c = super::cpath(&path).ok()?;
-    // An empty path names the descriptor's file: /proc/TID/fd/N is then
-    // followed whatever the flags say (it is a magic link to that file).
-    let nofollow = flags & libc::AT_SYMLINK_NOFOLLOW;
+    let nofollow = stat_flags & libc::AT_SYMLINK_NOFOLLOW;
     let follow = nofollow == 0;
-    let bytes = if shim == Shim::Statx {
+    let bytes = if let Some(mask) = statx_mask {
         // SAFETY: statx writes into a zeroed local struct.
         let mut stx: libc::statx = unsafe { std::mem::zeroed() };
         let sync = flags & libc::AT_STATX_SYNC_TYPE;
-        if unsafe { libc::statx(libc::AT_FDCWD, c.as_ptr(), nofollow | sync, args[3] as u32, &mut stx) } != 0 {
+        if unsafe { libc::statx(libc::AT_FDCWD, c.as_ptr(), nofollow | sync, mask, &mut stx) } != 0 {
             return None;
         }
         let inode = Inode {
@@ -75,7 +94,7 @@ pub fn stat_call(tid: Tid, abi: Abi, shim: Shim, args: &[u64; 6], mem: &mut Trac
             gid: stx.stx_gid,
             mode: stx.stx_mode as u32,
         };
-        (stx.stx_uid, stx.stx_gid) = owners.get(&path, &inode, follow)?;
+        (stx.stx_uid, stx.stx_gid) = owner(&inode, follow)?;
         as_bytes(&stx).to_vec()
     } else {
         // SAFETY: fstatat writes into a zeroed local struct.
@@ -83,7 +102,7 @@ pub fn stat_call(tid: Tid, abi: Abi, shim: Shim, args: &[u64; 6], mem: &mut Trac
         if unsafe { libc::fstatat(libc::AT_FDCWD, c.as_ptr(), &mut st, nofollow) } != 0 {
             return None;
         }
-        (st.st_uid, st.st_gid) = owners.get(&path, &Inode::from(&st), follow)?;
+        (st.st_uid, st.st_gid) = owner(&Inode::from(&st), follow)?;
         match abi {
             Abi::X86_64 => as_bytes(&st).to_vec(),
             Abi::I386 => {

@@ -4,41 +4,36 @@
 //! fail with ENODATA, setxattr of it with EPERM, and listxattr leaves it out.
 
 use super::{task_path, Owners};
-use crate::mem::TraceeMem;
-use crate::ptrace::Tid;
+use crate::sys::mem::TraceeMem;
+use crate::sys::ptrace::Tid;
 use credshim_shims::rootlesscontainers::XATTR_NAME;
+use credshim_shims::decode::{Syscall, XattrFile};
 use credshim_shims::table::Shim;
 use credshim_shims::{Errno, UserMem};
 use std::path::PathBuf;
 
-pub fn xattr_call(tid: Tid, shim: Shim, args: &[u64; 6], mem: &mut TraceeMem, owners: &Owners) -> Option<i64> {
+pub fn xattr_call(tid: Tid, shim: Shim, call: &Syscall, mem: &mut TraceeMem, owners: &Owners) -> Option<i64> {
     if !owners.enabled() {
         return None;
     }
-    let by_fd = matches!(shim, Shim::Fgetxattr | Shim::Fsetxattr | Shim::Fremovexattr | Shim::Flistxattr);
-    let follow = matches!(shim, Shim::Getxattr | Shim::Setxattr | Shim::Removexattr | Shim::Listxattr) || by_fd;
-    match shim {
-        Shim::Listxattr | Shim::Llistxattr | Shim::Flistxattr => {
-            let path = if by_fd {
-                PathBuf::from(format!("/proc/{tid}/fd/{}", args[0] as i32))
-            } else {
-                task_path(tid, libc::AT_FDCWD, &mem.read_cstr(args[0], 4096).ok()?, 0)
+    let (name, e) = match *call {
+        Syscall::Listxattr { file, list, size } => {
+            let (path, follow) = match file {
+                XattrFile::Fd(fd) => (PathBuf::from(format!("/proc/{tid}/fd/{fd}")), true),
+                XattrFile::Path { path, follow } => (task_path(tid, libc::AT_FDCWD, &mem.read_cstr(path, 4096).ok()?, 0), follow),
             };
-            listxattr_call(&path, follow, args[1], args[2] as usize, mem)
+            return listxattr_call(&path, follow, list, size as usize, mem);
         }
-        _ => {
-            let name = mem.read_cstr(args[1], 256).ok()?;
-            if name != XATTR_NAME.as_bytes() {
-                return None;
-            }
-            let e = match shim {
-                Shim::Setxattr | Shim::Lsetxattr | Shim::Fsetxattr => Errno::EPERM,
-                _ => Errno::ENODATA,
-            };
-            log::debug!("[pid {tid}] {XATTR_NAME} is credshim's: {shim:?} gives {e}");
-            Some(e.ret())
-        }
+        Syscall::Setxattr { name, .. } => (name, Errno::EPERM),
+        Syscall::Getxattr { name, .. } | Syscall::Removexattr { name, .. } => (name, Errno::ENODATA),
+        _ => return None,
+    };
+    let name = mem.read_cstr(name, 256).ok()?;
+    if name != XATTR_NAME.as_bytes() {
+        return None;
     }
+    log::debug!("[pid {tid}] {XATTR_NAME} is credshim's: {shim:?} gives {e}");
+    Some(e.ret())
 }
 
 /// listxattr without credshim's name: None when the name is not in the

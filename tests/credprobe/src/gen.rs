@@ -87,8 +87,18 @@ const SIGNALS: &[&str] = &["0", "0", "0", "17", "18", "23", "28", "65", "-1"];
 /// CLONE_THREAD (after a `thread` step the thread may not have left the
 /// thread group yet when the next call runs: the kernel's answer is a race).
 fn other_step(r: &mut Rng) -> String {
-    match r.below(20) {
+    match r.below(22) {
+        // Never the parent: an attach the kernel allows would stop it.
+        21 => format!(
+            "ptrace {} {} {} {}",
+            r.pick(&["attach", "attach", "seize", "seize", "3", "0x100000010"]),
+            r.pick(&["self", "main", "nosuch", "0", "-1"]),
+            r.pick(&["0", "0", "0", "1"]),
+            r.pick(&["0", "0", "0x100000", "0x80000000"])
+        ),
         0..=2 => format!("kill {} {}", r.pick(TARGETS), r.pick(SIGNALS)),
+        // Not `self`: in a thread, pidfd_open's answer depends on the kernel.
+        20 => format!("pidfd_kill {} {}", r.pick(&["main", "parent", "parent", "nosuch"]), r.pick(SIGNALS)),
         3 => format!("tkill {} {}", r.pick(&["self", "main", "parent", "nosuch", "0", "-1"]), r.pick(SIGNALS)),
         4 => format!("tgkill {} {} {}", r.pick(TARGETS), r.pick(TARGETS), r.pick(SIGNALS)),
         5 => format!("sigqueue {} {}", r.pick(TARGETS), r.pick(SIGNALS)),
@@ -181,7 +191,9 @@ fn call_step(r: &mut Rng, o: &GenOpts) -> String {
         84..=86 => format!("prctl PR_SET_SECUREBITS {}", r.pick(SECUREBITS)),
         87 => "prctl PR_GET_SECUREBITS".to_string(),
         88 => format!("prctl PR_SET_NO_NEW_PRIVS {}", r.pick(&["1", "1", "0", "2"])),
-        89 => "prctl PR_GET_NO_NEW_PRIVS".to_string(),
+        89 if r.chance(50) => "prctl PR_GET_NO_NEW_PRIVS".to_string(),
+        89 if r.chance(50) => format!("prctl PR_SET_DUMPABLE {}", r.pick(&["0", "1", "1", "2"])),
+        89 => "prctl PR_GET_DUMPABLE".to_string(),
         90..=94 => format!(
             "prctl PR_CAP_AMBIENT {} {}",
             r.pick(&["PR_CAP_AMBIENT_RAISE", "PR_CAP_AMBIENT_RAISE", "PR_CAP_AMBIENT_LOWER", "PR_CAP_AMBIENT_IS_SET", "5"]),

@@ -7,7 +7,8 @@ use credshim_shims::capability::{CapTriple, Caller};
 use credshim_shims::exec::exec_creds;
 use credshim_shims::id::IdWidth;
 use credshim_shims::mem::VecMem;
-use credshim_shims::table::{dispatch, Abi, Outcome, Row, Shim};
+use credshim_shims::decide::{dispatch, Outcome};
+use credshim_shims::table::{Abi, Row, Shim};
 use credshim_shims::world::{CallerFacts, Found, Inode, NsType, TaskFacts, World};
 use credshim_shims::{Creds, Errno};
 
@@ -47,7 +48,7 @@ impl Interp {
                     let kind = words.get(1).map(String::as_str).unwrap_or("plain");
                     let res = match targets::exec_file(kind) {
                         None => Err(Errno::ENOENT),
-                        Some(f) => exec_creds(&cur, &f),
+                        Some(f) => exec_creds(&cur, &f, host_suid_dumpable()),
                     };
                     match res {
                         Ok(c) => {
@@ -66,6 +67,8 @@ impl Interp {
                         let mut t = cur.clone();
                         let fam = Family { tid: THREAD_TID, parent: &parent, main: Some(&cur) };
                         let res = self.call(&mut t, inner, &fam);
+                        // The dumpable flag is the process's (its mm's).
+                        cur.dumpable = t.dumpable;
                         out += &format!("{n} {text} = {res}\n  [thread] {}\n", snapshot::format_abi(&t, self.abi));
                     }
                 }
@@ -94,6 +97,7 @@ impl Interp {
         // The steps of other calls named after their call (SCRIPT.md).
         let op = match op {
             "sigqueue" => "rt_sigqueueinfo",
+            "pidfd_kill" => "pidfd_send_signal",
             "tgsigqueue" => "rt_tgsigqueueinfo",
             "umount" => "umount2",
             "prctl_seccomp" => "prctl",
@@ -264,7 +268,7 @@ impl Interp {
             _ => None,
         };
         let caller = Caller { tid: fam.tid, find_task: &find };
-        let world = ScriptWorld { fam, me: creds, ns: None };
+        let world = ScriptWorld { fam, me: creds, ns: None, pidfd: None };
         let outcome = dispatch(self.abi, row, args, creds, &caller, &world, &mut mem.mem);
         let result = match outcome {
             Outcome::Native => return Some("!native".to_string()),
@@ -296,10 +300,26 @@ impl Interp {
             })
         };
         let want = |n: usize| (a.len() == n).then_some(());
+        let mut pidfd = None;
         match row.shim {
             Shim::Kill | Shim::Tkill | Shim::RtSigqueueinfo => {
                 want(2)?;
                 args[0] = pid(&a[0])?;
+                args[1] = script::num(&a[1])?;
+            }
+            Shim::PidfdSendSignal => {
+                want(2)?;
+                // pidfd_open(PID, 0): EINVAL for PID <= 0, ESRCH for no such
+                // process; a thread that leads none (PIDFD_THREAD not
+                // given) is ENOENT with pidfs (EINVAL before): the scripts
+                // do not name one.
+                match pid(&a[0])? as i32 {
+                    p if p <= 0 => return Some(self.result(Errno::EINVAL.ret())),
+                    p if p == fam.tid && fam.main.is_some() => return Some(self.result(Errno::ENOENT.ret())),
+                    p if ![fam.tid, MAIN_TID, PARENT_PID].contains(&p) => return Some(self.result(Errno::ESRCH.ret())),
+                    p => pidfd = Some(p),
+                }
+                args[0] = 3; // the world's pidfd
                 args[1] = script::num(&a[1])?;
             }
             Shim::Tgkill | Shim::RtTgsigqueueinfo => {
@@ -329,6 +349,20 @@ impl Interp {
                 script::num(&a[1])?;
             }
             Shim::PivotRoot | Shim::Sethostname => want(0)?,
+            Shim::Ptrace => {
+                want(4)?;
+                if a[1] == "parent" {
+                    return None;
+                }
+                args[0] = match a[0].as_str() {
+                    "attach" => 16,
+                    "seize" => 0x4206,
+                    w => script::num(w)?,
+                };
+                args[1] = pid(&a[1])?;
+                args[2] = script::num(&a[2])?;
+                args[3] = script::num(&a[3])?;
+            }
             Shim::Seccomp | Shim::Prctl => {
                 want(2)?;
                 let mode = script::num(&a[0])?;
@@ -384,7 +418,7 @@ impl Interp {
             let at = mem.place(info);
             args[if row.shim == Shim::RtSigqueueinfo { 2 } else { 3 }] = at;
         }
-        let world = ScriptWorld { fam, me: creds, ns: if row.shim == Shim::Setns { ns_word(&a[0]) } else { None } };
+        let world = ScriptWorld { fam, me: creds, ns: if row.shim == Shim::Setns { ns_word(&a[0]) } else { None }, pidfd };
         let find = |_: i32| None;
         let caller = Caller { tid: fam.tid, find_task: &find };
         Some(match dispatch(self.abi, row, args, creds, &caller, &world, &mut mem.mem) {
@@ -541,8 +575,16 @@ fn native(shim: Shim, a: &[String], fam: &Family) -> String {
         Shim::PivotRoot => err(Errno::EBUSY),
         Shim::Seccomp | Shim::Prctl if a.get(1).map(String::as_str) == Some("bad") => err(Errno::EINVAL),
         Shim::Sethostname => err(Errno::EINVAL),
+        // Any other request of a task that is not the caller's tracee
+        // (ptrace_check_attach).
+        Shim::Ptrace => err(Errno::ESRCH),
         _ => "0".to_string(),
     }
+}
+
+/// The host's fs.suid_dumpable: what a drop leaves the dumpable flag at.
+fn host_suid_dumpable() -> u8 {
+    std::fs::read_to_string("/proc/sys/fs/suid_dumpable").map(|t| credshim_shims::world::parse_suid_dumpable(&t)).unwrap_or(0)
 }
 
 /// The tasks and files the scripts can name: the caller, its main thread,
@@ -553,6 +595,8 @@ struct ScriptWorld<'a> {
     me: &'a Creds,
     /// The namespace of a setns step's descriptor (3).
     ns: Option<NsType>,
+    /// The process a pidfd_kill step's pidfd (3) refers to.
+    pidfd: Option<i32>,
 }
 
 const SESSION: i32 = 1;
@@ -570,6 +614,14 @@ impl World for ScriptWorld<'_> {
         };
         Found::Yes(TaskFacts { tgid, uid: c.uid, suid: c.suid, session: SESSION })
     }
+    fn task_creds(&self, pid: i32) -> Found<(i32, Creds)> {
+        match pid {
+            p if p == self.fam.tid => Found::Yes((MAIN_TID, self.me.clone())),
+            MAIN_TID => Found::Yes((MAIN_TID, self.fam.main.unwrap_or(self.me).clone())),
+            PARENT_PID => Found::Yes((PARENT_PID, self.fam.parent.clone())),
+            _ => Found::NoSuch,
+        }
+    }
     fn lookup(&self, path: &[u8], _follow: bool) -> Option<Inode> {
         let mode = match path {
             b"/" | b"dir" => 0o040755,
@@ -578,6 +630,12 @@ impl World for ScriptWorld<'_> {
             _ => return None,
         };
         Some(Inode { mode, uid: 0, gid: 0 })
+    }
+    fn suid_dumpable(&self) -> u8 {
+        host_suid_dumpable()
+    }
+    fn pidfd_pid(&self, fd: i32) -> Option<i32> {
+        self.pidfd.filter(|_| fd == 3)
     }
     fn ns_file(&self, fd: i32) -> Option<NsType> {
         // The probe's descriptor for the step's namespace word.

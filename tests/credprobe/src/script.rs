@@ -14,7 +14,9 @@ pub fn join(steps: &[Vec<String>]) -> String {
     steps.iter().map(|s| s.join(" ")).collect::<Vec<_>>().join("; ")
 }
 
-const NAMES: [(&str, u64); 27] = [
+const NAMES: [(&str, u64); 29] = [
+    ("PR_GET_DUMPABLE", 3),
+    ("PR_SET_DUMPABLE", 4),
     ("PR_GET_KEEPCAPS", 7),
     ("PR_SET_KEEPCAPS", 8),
     ("PR_CAPBSET_READ", 23),

@@ -34,7 +34,7 @@ pub fn format_abi(c: &Creds, abi: Abi) -> String {
     };
     let valid = |s: CapSet| s.0 & ((1u64 << (CAP_LAST_CAP + 1)) - 1);
     format!(
-        "uid={},{},{},{} gid={},{},{},{} groups={} caps={:x}/{:x}/{:x} bnd={:x} amb={:x} sb=0x{:x} keep={} nnp={}",
+        "uid={},{},{},{} gid={},{},{},{} groups={} caps={:x}/{:x}/{:x} bnd={:x} amb={:x} sb=0x{:x} keep={} nnp={} dump={}",
         c.uid.0,
         c.euid.0,
         c.suid.0,
@@ -52,6 +52,7 @@ pub fn format_abi(c: &Creds, abi: Abi) -> String {
         c.securebits.0,
         c.securebits.issecure(SECURE_KEEP_CAPS) as u8,
         c.no_new_privs as u8,
+        c.dumpable,
     )
 }
 
@@ -98,6 +99,7 @@ pub fn parse(line: &str) -> Result<Creds, String> {
             }
             "keep" => {}
             "nnp" => c.no_new_privs = v == "1",
+            "dump" => c.dumpable = v.parse().map_err(|_| bad(k))?,
             _ => return Err(bad(k)),
         }
     }

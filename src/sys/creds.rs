@@ -68,7 +68,17 @@ pub fn from_kernel() -> Creds {
         cap_ambient: ambient,
         securebits: SecureBits(prctl(libc::PR_GET_SECUREBITS, 0, 0).max(0) as u32),
         no_new_privs: prctl(libc::PR_GET_NO_NEW_PRIVS, 0, 0) == 1,
+        dumpable: prctl(libc::PR_GET_DUMPABLE, 0, 0).clamp(0, 2) as u8,
     }
+}
+
+/// The fs.suid_dumpable sysctl, read once: it is global, and a container
+/// cannot change it.
+pub fn suid_dumpable() -> u8 {
+    static V: std::sync::OnceLock<u8> = std::sync::OnceLock::new();
+    *V.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/fs/suid_dumpable").map(|t| credshim_shims::world::parse_suid_dumpable(&t)).unwrap_or(0)
+    })
 }
 
 /// Whether this process is in the initial user namespace (its uid_map is the
@@ -130,6 +140,9 @@ pub fn of_task(pid: i32) -> Option<Creds> {
         cap_ambient: caps("CapAmb:")?,
         securebits: SecureBits(0),
         no_new_privs: field("NoNewPrivs:") == Some("1"),
+        // Not shown in /proc/PID/status: a task that is traced is dumpable
+        // or was made so.
+        dumpable: credshim_shims::cred::SUID_DUMP_USER,
     })
 }
 

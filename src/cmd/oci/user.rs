@@ -6,7 +6,7 @@
 //! `--cap-*` sets of process.capabilities, as runc's finalizeNamespace
 //! would have left it (shims::runtime).
 
-use crate::creds::{cap_names, caps_from_names};
+use crate::sys::creds::{cap_names, caps_from_names};
 use credshim_shims::CapSet;
 use serde_json::{json, Value};
 

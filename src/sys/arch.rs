@@ -4,7 +4,7 @@
 //! the signal-delivery-stop of a call whose notification a signal
 //! interrupted (to have it restarted).
 
-use crate::ptrace::{self, Tid};
+use crate::sys::ptrace::{self, Tid};
 
 /// offsetof(struct user_regs_struct, rax).
 const RAX: usize = 10 * 8;

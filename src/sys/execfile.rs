@@ -6,8 +6,8 @@
 use credshim_shims::commoncap::VfsCaps;
 use credshim_shims::exec::ExecFile;
 use credshim_shims::rootlesscontainers;
-use crate::idmap;
-use crate::tracer::Inode;
+use crate::sys::idmap;
+use super::fs::Inode;
 use std::ffi::CString;
 use std::io;
 use std::os::unix::ffi::OsStrExt;

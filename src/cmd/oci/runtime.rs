@@ -9,7 +9,7 @@
 use super::inject::{base, prefix_of, with_options, Method, BINARY_IN_CONTAINER};
 use super::private;
 use super::user::{self, User};
-use crate::tracer::Store;
+use crate::settings::Store;
 use super::{plain, OciError};
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
@@ -330,7 +330,7 @@ fn exec_args(runtime: &Path, args: &[OsString], sub: usize) -> Result<Vec<OsStri
                 }
             }
             "cap" | "c" => {
-                let set = crate::creds::caps_from_names([v.as_ref()]).map_err(|e| OciError::Other(format!("exec --cap: {e}")))?;
+                let set = crate::sys::creds::caps_from_names([v.as_ref()]).map_err(|e| OciError::Other(format!("exec --cap: {e}")))?;
                 // runc exec --cap: effective, permitted, and ambient where
                 // the process has inheritable capabilities.
                 let has_inheritable = process.pointer("/capabilities/inheritable").is_some();

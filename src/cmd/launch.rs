@@ -4,7 +4,7 @@
 //! close-on-exec pipe.
 
 use crate::error::Error;
-use crate::ptrace;
+use crate::sys::ptrace;
 use std::ffi::{CString, OsString};
 use std::io;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -68,9 +68,9 @@ pub fn launch(
     no_new_privs: bool,
     mask: libc::sigset_t,
     own_group: bool,
-    listen: crate::seccomp::Listen,
+    listen: crate::sys::seccomp::Listen,
 ) -> Result<Launched, Error> {
-    let listener = listen != crate::seccomp::Listen::No;
+    let listener = listen != crate::sys::seccomp::Listen::No;
     let setup = |what: &str, source| Error::Setup { what: what.to_string(), source };
     let program = argv.first().ok_or_else(|| Error::Usage("no command given".into()))?;
     let path = CString::new(resolve(program)?.into_os_string().into_vec())
@@ -119,13 +119,13 @@ pub fn launch(
                 libc::setpgid(0, 0);
             }
             if let Some(f) = filter {
-                match crate::seccomp::install(f, no_new_privs, listen) {
+                match crate::sys::seccomp::install(f, no_new_privs, listen) {
                     Err(_) => {
                         let tag: i32 = -1;
                         libc::write(err[1], &tag as *const i32 as *const libc::c_void, 4);
                         libc::_exit(125);
                     }
-                    Ok(crate::seccomp::Installed { listener: Some(fd), .. }) => {
+                    Ok(crate::sys::seccomp::Installed { listener: Some(fd), .. }) => {
                         send_fd(sock[1], fd, &mut cbuf);
                         libc::close(fd);
                     }
@@ -158,7 +158,7 @@ pub fn launch(
             libc::write(go[1], b"g".as_ptr() as *const libc::c_void, 1);
         } else {
             libc::kill(pid, libc::SIGKILL);
-            crate::ptrace::waitpid(pid, &mut 0, libc::__WALL);
+            crate::sys::ptrace::waitpid(pid, &mut 0, libc::__WALL);
         }
         libc::close(go[1]);
     }
@@ -189,7 +189,7 @@ fn seize_refused(program: &str, pid: libc::pid_t, e: &ptrace::PtraceError) -> Er
     if errno != Some(libc::EPERM) {
         return trace(format!("PTRACE_SEIZE failed: {e}"));
     }
-    if let Some(t) = crate::nested::tracer_of(&pid.to_string()) {
+    if let Some(t) = crate::sys::traced::tracer_of(&pid.to_string()) {
         return trace(format!("it is already traced by {t}, and a task has one tracer only"));
     }
     match std::fs::read_to_string("/proc/sys/kernel/yama/ptrace_scope").ok().as_deref().map(str::trim) {

@@ -11,7 +11,7 @@
 
 use super::inject::Method;
 use super::user::{self, IdMap};
-use crate::tracer::Store;
+use crate::settings::Store;
 use serde_json::Value;
 use std::path::Path;
 

@@ -12,9 +12,10 @@
 //! a lost tracer cannot let a credential call through).
 
 use crate::error::Error;
-use crate::ptrace::{self, Tid};
-use crate::signals;
-use crate::tracer::{Mode, Store, Supervision, Tracer};
+use crate::sys::ptrace::{self, Tid};
+use crate::sys::signals;
+use crate::settings::Store;
+use crate::tracer::{Mode, Supervision, Tracer};
 use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
@@ -58,7 +59,7 @@ fn config_of(bundle: Option<&std::path::Path>) -> Option<serde_json::Value> {
 /// virtual groups are these from the start, as they would be after it.
 fn process_groups(config: Option<&serde_json::Value>) -> Option<Vec<u32>> {
     let process = config?.get("process")?;
-    crate::oci::user::of_process(process).ok().flatten().map(|u| u.groups)
+    crate::cmd::oci::user::of_process(process).ok().flatten().map(|u| u.groups)
 }
 
 /// Seizes every thread of `pid`, including threads that start meanwhile.
@@ -156,7 +157,7 @@ pub fn hook(ownership: Store) -> Result<(), Error> {
             drop(wr);
             let mut st = 0;
             // reaping the intermediate child.
-            crate::ptrace::waitpid(child, &mut st, 0);
+            crate::sys::ptrace::waitpid(child, &mut st, 0);
         }
     }
     // The daemon says "ok" once it holds the init, or why it cannot.

@@ -3,7 +3,7 @@
 //! seccomp of our own); PTRACE_PEEKDATA/POKEDATA last. A bad tracee pointer
 //! becomes EFAULT for the tracee, never an error of credshim.
 
-use crate::ptrace::{self, Tid};
+use crate::sys::ptrace::{self, Tid};
 use credshim_shims::{Errno, UserMem};
 use std::fs::File;
 use std::os::unix::fs::FileExt;

@@ -10,72 +10,13 @@
 //! outer one emulates (--ownership, --intercept, --no-seccomp) are refused.
 
 use crate::error::Error;
-use crate::signals::{self, Signals};
+use crate::sys::signals::{self, Signals};
 use crate::tracer::Status;
 use std::ffi::{CString, OsString};
 use std::io;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
-/// Who traces this process.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Tracer {
-    /// A credshim (its comm or its executable's name says so).
-    Credshim(i32),
-    /// Another program: strace, gdb, …
-    Other { pid: i32, comm: String },
-    /// A tracer outside this PID namespace (TracerPid reads 0, but a
-    /// child of ours is born traced): the OCI hook's credshim attaches so.
-    Hidden,
-}
-
-impl std::fmt::Display for Tracer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Tracer::Credshim(pid) => write!(f, "credshim (PID {pid})"),
-            Tracer::Other { pid, comm } => write!(f, "PID {pid} ({comm})"),
-            Tracer::Hidden => write!(f, "a tracer outside this PID namespace"),
-        }
-    }
-}
-
-fn status_field(pid: &str, name: &str) -> Option<String> {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    s.lines().find_map(|l| l.strip_prefix(name)).map(|v| v.trim().to_string())
-}
-
-/// The tracer of `pid` ("self" for this process), if it has one.
-pub fn tracer_of(pid: &str) -> Option<Tracer> {
-    let t: i32 = status_field(pid, "TracerPid:")?.parse().ok()?;
-    if t > 0 {
-        let comm = std::fs::read_to_string(format!("/proc/{t}/comm")).unwrap_or_default().trim().to_string();
-        let exe = std::fs::read_link(format!("/proc/{t}/exe")).ok();
-        let named = exe.as_deref().and_then(|p| p.file_name()).is_some_and(|n| n.as_bytes().starts_with(b"credshim"));
-        return Some(if comm == "credshim" || named { Tracer::Credshim(t) } else { Tracer::Other { pid: t, comm } });
-    }
-    // TracerPid 0: untraced, or traced from outside this PID namespace.
-    // Only a task under a seccomp filter can be credshim's; then a child
-    // of ours tells: PTRACE_TRACEME fails if it was born traced.
-    if pid != "self" || status_field("self", "Seccomp:").as_deref() != Some("2") {
-        return None;
-    }
-    born_traced().then_some(Tracer::Hidden)
-}
-
-fn born_traced() -> bool {
-    // SAFETY: the child makes one ptrace call and _exits.
-    let child = unsafe { libc::fork() };
-    if child == 0 {
-        let already = crate::ptrace::traceme().is_err_and(|e| e.raw_os_error() == Some(libc::EPERM));
-        unsafe { libc::_exit(if already { 3 } else { 0 }) };
-    }
-    if child < 0 {
-        return false;
-    }
-    let mut st = 0;
-    // reaping our own child (bounded: it exits at once).
-    crate::ptrace::waitpid(child, &mut st, libc::__WALL);
-    libc::WIFEXITED(st) && libc::WEXITSTATUS(st) == 3
-}
+pub use crate::sys::traced::{tracer_of, Tracer};
 
 /// Options of `argv` (credshim's own, before `--`) that change how the
 /// emulation works: the outer credshim's apply.
@@ -197,7 +138,7 @@ impl Supervised<'_> {
     pub fn run(&self) -> Result<Status, Error> {
         let setup = |what: &str, source| Error::Setup { what: what.into(), source };
         let program = self.command.first().ok_or_else(|| Error::Usage("no command given".into()))?;
-        let path = CString::new(crate::launch::resolve(program)?.into_os_string().into_vec())
+        let path = CString::new(crate::cmd::launch::resolve(program)?.into_os_string().into_vec())
             .map_err(|_| Error::Usage("the command contains a NUL byte".into()))?;
         let cargs: Vec<CString> =
             self.command.iter().map(|a| CString::new(a.as_bytes())).collect::<Result<_, _>>().map_err(|_| Error::Usage("an argument contains a NUL byte".into()))?;
@@ -249,7 +190,7 @@ impl Supervised<'_> {
         if n == 4 {
             let mut st = 0;
             // reaping the child that failed.
-            crate::ptrace::waitpid(main, &mut st, 0);
+            crate::sys::ptrace::waitpid(main, &mut st, 0);
             return Err(match code {
                 c if c < 0 => Error::Setup { what: format!("setting the starting user of '{shown}'"), source: io::Error::from_raw_os_error(-c) },
                 libc::ENOENT => Error::NotFound { program: shown },
@@ -269,7 +210,7 @@ impl Supervised<'_> {
             loop {
                 let mut st = 0;
                 // reaping any child of ours.
-                let pid = crate::ptrace::waitpid(-1, &mut st, libc::WNOHANG | libc::__WALL);
+                let pid = crate::sys::ptrace::waitpid(-1, &mut st, libc::WNOHANG | libc::__WALL);
                 if pid < 0 {
                     // ECHILD: nothing left.
                     return Ok(status.unwrap_or(Status::Exited(0)));

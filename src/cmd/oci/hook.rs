@@ -22,82 +22,155 @@
 //! The original `linux.seccomp` is kept in the annotation
 //! `io.credshim.seccomp.original`, so `--remove` puts it back exactly.
 
-use credshim_shims::sys::CREDENTIAL_PRCTL_OPTIONS;
-use credshim_shims::table::{Abi, Class, SOL_SOCKET, SO_PEERCRED};
+use credshim_shims::table::{Abi, Class, Cmp, Rule};
 use serde_json::{json, Value};
-use crate::tracer::Store;
+use crate::settings::Store;
 use std::path::Path;
 
 pub const ORIGINAL: &str = "io.credshim.seccomp.original";
 const TRACE: &str = "SCMP_ACT_TRACE";
-/// O_CREAT: open and openat stop only when they may create a file.
-const O_CREAT: u64 = 0o100;
+
+/// How many gap values a complement may enumerate: a rule whose complement
+/// would need more allow rules than this (ptrace's PTRACE_ATTACH 16 and
+/// PTRACE_SEIZE 0x4206) is traced whatever its arguments in the profile,
+/// and the tracer lets the others run. libseccomp compiles every rule into
+/// the filter runc loads: thousands of them kept runc's init busy for
+/// minutes before the payload ran.
+const MAX_GAPS: u64 = 64;
+
+/// The rule the profile uses for a row: its own, or Always where
+/// enumerating its complement would take more than MAX_GAPS rules.
+fn in_profile(rule: Rule) -> Rule {
+    let gaps = |c: &Cmp| {
+        let (lo, hi) = (c.values.iter().min().copied().unwrap_or(0), c.values.iter().max().copied().unwrap_or(0));
+        (hi - lo + 1).saturating_sub(c.values.len() as u64)
+    };
+    match rule {
+        Rule::OneOf(alts) if alts.iter().flat_map(|a| a.iter()).any(|c| gaps(c) > MAX_GAPS) => Rule::Always,
+        r => r,
+    }
+}
+
+/// A row's rule as libseccomp argument conditions: the alternatives under
+/// which the call is traced, each a rule's `args` (one comparison per
+/// argument). None: traced whatever the arguments. libseccomp compares the
+/// whole register, so a pid above 0 (a signed low word) is not expressible
+/// with one comparison: those rows are traced always (the tracer lets the
+/// others run), and `Word::Low` values are compared as whole registers.
+fn conditions(rule: Rule) -> Option<Vec<Value>> {
+    let cmp = |index: usize, value: u64, op: &str| json!({ "index": index, "value": value, "op": op });
+    let masked = |index: usize, mask: u32, value: u32| {
+        json!({ "index": index, "value": mask as u64, "valueTwo": value as u64, "op": "SCMP_CMP_MASKED_EQ" })
+    };
+    match rule {
+        Rule::Always | Rule::PositivePid(_) => None,
+        Rule::Bits { arg, any, none } => {
+            Some(bits(any).map(|b| json!([masked(arg, b | none, b)])).collect())
+        }
+        Rule::OneOf(alts) => {
+            let mut out = Vec::new();
+            for alt in alts {
+                // Every combination of the comparisons' values.
+                let mut combos: Vec<Vec<Value>> = vec![vec![]];
+                for c in *alt {
+                    combos = combos
+                        .into_iter()
+                        .flat_map(|prefix| c.values.iter().map(move |&v| [prefix.clone(), vec![cmp(c.arg, v, "SCMP_CMP_EQ")]].concat()))
+                        .collect();
+                }
+                out.extend(combos.into_iter().map(Value::from));
+            }
+            Some(out)
+        }
+    }
+}
+
+fn bits(mask: u32) -> impl Iterator<Item = u32> {
+    (0..32).map(|i| 1u32 << i).filter(move |b| mask & b != 0)
+}
+
+/// Allow conditions for the arguments with which a row under `rule` is not
+/// traced, each with one comparison per argument (libseccomp's limit).
+fn complement_of(rule: Rule) -> Vec<Value> {
+    match rule {
+        Rule::Always | Rule::PositivePid(_) => vec![],
+        Rule::Bits { arg, any, none } => {
+            let masked = |mask: u32, value: u32| json!({ "index": arg, "value": mask as u64, "valueTwo": value as u64, "op": "SCMP_CMP_MASKED_EQ" });
+            let mut v = vec![json!([masked(any, 0)])];
+            v.extend(bits(none).map(|b| json!([masked(b, b)])));
+            v
+        }
+        Rule::OneOf(alts) => complement_alts(&[], alts.iter().map(|a| *a).collect()),
+    }
+}
+
+/// The complement of alternatives that all begin with a comparison of the
+/// same argument (true of every row's rule), under the comparisons
+/// `prefix`: the values outside theirs (below, above and each gap value),
+/// and for each of their values the complement of what follows it.
+fn complement_alts(prefix: &[Value], alts: Vec<&[Cmp]>) -> Vec<Value> {
+    let with = |c: Value| Value::from([prefix.to_vec(), vec![c]].concat());
+    let Some(first) = alts.first().and_then(|a| a.first()) else { return vec![] };
+    let arg = first.arg;
+    debug_assert!(alts.iter().all(|a| a.first().is_some_and(|c| c.arg == arg)));
+    let mut values: Vec<u64> = alts.iter().flat_map(|a| a[0].values.iter().copied()).collect();
+    values.sort();
+    values.dedup();
+    let cmp = |value: u64, op: &str| json!({ "index": arg, "value": value, "op": op });
+    let mut out = Vec::new();
+    let (lo, hi) = (values[0], values[values.len() - 1]);
+    if values.len() == 1 {
+        out.push(with(cmp(lo, "SCMP_CMP_NE")));
+    } else {
+        out.push(with(cmp(lo, "SCMP_CMP_LT")));
+        out.push(with(cmp(hi, "SCMP_CMP_GT")));
+        out.extend((lo..hi).filter(|v| !values.contains(v)).map(|v| with(cmp(v, "SCMP_CMP_EQ"))));
+    }
+    for v in values {
+        let rests: Vec<&[Cmp]> = alts.iter().filter(|a| a[0].values.contains(&v)).map(|a| &a[1..]).collect();
+        if rests.iter().any(|r| r.is_empty()) {
+            continue; // traced for this value whatever follows
+        }
+        let here = [prefix.to_vec(), vec![cmp(v, "SCMP_CMP_EQ")]].concat();
+        out.extend(complement_alts(&here, rests));
+    }
+    out
+}
 
 /// The SCMP_ACT_TRACE rules for the shim table's calls of `classes` (and
-/// the credential, exec and privilege-check calls), every ABI's names. The
-/// privilege-check rows are traced whatever their arguments (their filter
-/// rules only spare stops; the tracer lets the others run).
+/// the credential, exec and privilege-check calls), every ABI's names,
+/// each under its row's rule.
 pub fn trace_rules(classes: &[Class]) -> Vec<Value> {
     let mut plain: Vec<&str> = Vec::new();
-    let mut rules = Vec::new();
+    let mut conditional: Vec<(&str, Vec<Value>)> = Vec::new();
     for abi in [Abi::X86_64, Abi::I386] {
         for row in abi.rows() {
             let c = row.shim.class();
-            if !matches!(c, Class::Credential | Class::Exec | Class::Privilege) && !classes.contains(&c) {
+            if !c.always() && !classes.contains(&c) {
                 continue;
             }
-            if row.name == "prctl" || row.shim.open_flags_arg().is_some() || row.shim.sockopt_args().is_some() {
-                continue;
-            }
-            if !plain.contains(&row.name) {
-                plain.push(row.name);
+            match conditions(in_profile(row.shim.rule())) {
+                None if !plain.contains(&row.name) => plain.push(row.name),
+                Some(args) if !conditional.iter().any(|(n, _)| *n == row.name) => conditional.push((row.name, args)),
+                _ => {}
             }
         }
     }
-    rules.push(json!({ "names": plain, "action": TRACE }));
-    for opt in CREDENTIAL_PRCTL_OPTIONS {
-        rules.push(json!({ "names": ["prctl"], "action": TRACE, "args": [{ "index": 0, "value": opt, "op": "SCMP_CMP_EQ" }] }));
-    }
-    rules.push(json!({ "names": ["getsockopt"], "action": TRACE, "args": [
-        { "index": 1, "value": SOL_SOCKET, "op": "SCMP_CMP_EQ" },
-        { "index": 2, "value": SO_PEERCRED, "op": "SCMP_CMP_EQ" },
-    ] }));
-    if classes.contains(&Class::Create) {
-        for (name, index) in [("open", 1), ("openat", 2)] {
-            rules.push(json!({ "names": [name], "action": TRACE,
-                "args": [{ "index": index, "value": O_CREAT, "valueTwo": O_CREAT, "op": "SCMP_CMP_MASKED_EQ" }] }));
-        }
+    let mut rules = vec![json!({ "names": plain, "action": TRACE })];
+    for (name, alts) in conditional {
+        rules.extend(alts.into_iter().map(|args| json!({ "names": [name], "action": TRACE, "args": args })));
     }
     rules
 }
 
 /// Allow rules for the arguments with which `name` is not traced, each
-/// with one comparison (libseccomp takes one per argument and rule).
+/// with one comparison per argument (libseccomp's limit).
 fn complement(name: &str) -> Vec<Value> {
-    let allow = |args: Value| json!({ "names": [name], "action": "SCMP_ACT_ALLOW", "args": args });
-    match name {
-        "prctl" => {
-            let traced = CREDENTIAL_PRCTL_OPTIONS;
-            let (lo, hi) = (traced[0], traced[traced.len() - 1]);
-            let mut v = vec![
-                allow(json!([{ "index": 0, "value": lo, "op": "SCMP_CMP_LT" }])),
-                allow(json!([{ "index": 0, "value": hi, "op": "SCMP_CMP_GT" }])),
-            ];
-            for opt in (lo..hi).filter(|o| !traced.contains(o)) {
-                v.push(allow(json!([{ "index": 0, "value": opt, "op": "SCMP_CMP_EQ" }])));
-            }
-            v
-        }
-        "getsockopt" => vec![
-            allow(json!([{ "index": 1, "value": SOL_SOCKET, "op": "SCMP_CMP_NE" }])),
-            allow(json!([{ "index": 2, "value": SO_PEERCRED, "op": "SCMP_CMP_NE" }])),
-        ],
-        "open" | "openat" => {
-            let index = if name == "open" { 1 } else { 2 };
-            vec![allow(json!([{ "index": index, "value": O_CREAT, "valueTwo": 0, "op": "SCMP_CMP_MASKED_EQ" }]))]
-        }
-        _ => vec![],
-    }
+    let Some(row) = [Abi::X86_64, Abi::I386].into_iter().find_map(|abi| abi.by_name(name)) else { return vec![] };
+    complement_of(in_profile(row.shim.rule()))
+        .into_iter()
+        .map(|args| json!({ "names": [name], "action": "SCMP_ACT_ALLOW", "args": args }))
+        .collect()
 }
 
 fn allows(action: &str) -> bool {
@@ -271,4 +344,75 @@ pub fn profile(base: &Path, ownership: Store) -> Result<String, super::OciError>
     }
     let merged = merge(Some(&v), ownership.classes()).map_err(err)?;
     serde_json::to_string_pretty(&merged).map_err(|e| err(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether libseccomp's comparisons `args` (one rule's) hold.
+    fn holds(args: &Value, regs: &[u64; 6]) -> bool {
+        args.as_array().unwrap().iter().all(|c| {
+            let a = regs[c["index"].as_u64().unwrap() as usize];
+            let v = c["value"].as_u64().unwrap();
+            match c["op"].as_str().unwrap() {
+                "SCMP_CMP_EQ" => a == v,
+                "SCMP_CMP_NE" => a != v,
+                "SCMP_CMP_LT" => a < v,
+                "SCMP_CMP_GT" => a > v,
+                "SCMP_CMP_MASKED_EQ" => a & v == c["valueTwo"].as_u64().unwrap(),
+                op => panic!("{op}"),
+            }
+        })
+    }
+
+    /// The profile stays small enough for runc's libseccomp to compile at
+    /// once (ptrace's two requests are far apart: traced always).
+    #[test]
+    fn the_profile_has_few_rules() {
+        let p = merge(Some(&json!({ "defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+            { "names": ["ptrace", "prctl", "getsockopt", "open", "openat"], "action": "SCMP_ACT_ALLOW" } ] })), Store::Xattr.classes())
+        .expect("merges");
+        let n = p["syscalls"].as_array().map(Vec::len).unwrap_or(0);
+        assert!(n < 300, "{n} rules");
+        assert_eq!(in_profile(credshim_shims::table::Shim::Ptrace.rule()), Rule::Always);
+    }
+
+    /// For every row, the profile's trace conditions and their complement
+    /// split the argument space, and the traced part is the row's rule
+    /// (for arguments with clean high words, which libseccomp compares too).
+    #[test]
+    fn profile_follows_every_rows_rule() {
+        let mut interesting: Vec<u64> = vec![0, 1, 2, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff];
+        for r in Abi::X86_64.rows() {
+            match r.shim.rule() {
+                Rule::Bits { any, none, .. } => interesting.extend([any as u64, none as u64, (any | none) as u64]),
+                Rule::OneOf(alts) => {
+                    for c in alts.iter().flat_map(|a| a.iter()) {
+                        interesting.extend(c.values.iter().flat_map(|&v| [v, v + 1, v.saturating_sub(1)]));
+                    }
+                }
+                _ => {}
+            }
+        }
+        for abi in [Abi::X86_64, Abi::I386] {
+            for row in abi.rows() {
+                let rule = in_profile(row.shim.rule());
+                let traced = conditions(rule);
+                let allowed = complement_of(rule);
+                for (k, &x) in interesting.iter().enumerate() {
+                    for &y in &interesting {
+                        let z = interesting[(k * 5 + 1) % interesting.len()];
+                        let regs = [x, y, z, z, y, x];
+                        let t = traced.as_ref().is_none_or(|alts| alts.iter().any(|a| holds(a, &regs)));
+                        let a = allowed.iter().any(|a| holds(a, &regs));
+                        assert_ne!(t, a, "{} with {regs:x?}: traced and allowed must split", row.name);
+                        if !matches!(rule, Rule::PositivePid(_)) {
+                            assert_eq!(t, rule.stops(&regs), "{} with {regs:x?}", row.name);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -22,7 +22,7 @@ fn reap(pid: libc::pid_t, limit: Duration) -> Option<i32> {
     let mut st = 0;
     loop {
         // waiting for our own child.
-        let r = crate::ptrace::waitpid(pid, &mut st, libc::WNOHANG | libc::__WALL);
+        let r = crate::sys::ptrace::waitpid(pid, &mut st, libc::WNOHANG | libc::__WALL);
         if r == pid {
             return Some(st);
         }
@@ -30,7 +30,7 @@ fn reap(pid: libc::pid_t, limit: Duration) -> Option<i32> {
             // SAFETY: killing and reaping our own child.
             unsafe {
                 libc::kill(pid, libc::SIGKILL);
-                crate::ptrace::waitpid(pid, &mut st, libc::__WALL);
+                crate::sys::ptrace::waitpid(pid, &mut st, libc::__WALL);
             }
             return None;
         }
@@ -98,17 +98,17 @@ fn ptrace_try() -> (bool, bool, String) {
             unsafe { libc::pause() };
         }
     }
-    let seize = crate::ptrace::seize(pid);
+    let seize = crate::sys::ptrace::seize(pid);
     let result = match seize {
         Err(e) => (false, false, format!("PTRACE_SEIZE: {e}")),
         Ok(()) => {
             // SAFETY: PTRACE_INTERRUPT on our tracee.
-            let _ = crate::ptrace::interrupt(pid);
+            let _ = crate::sys::ptrace::interrupt(pid);
             let end = Instant::now() + Duration::from_secs(5);
             let mut st = 0;
             let stopped = loop {
                 // waiting for our own tracee.
-                let r = crate::ptrace::waitpid(pid, &mut st, libc::WNOHANG | libc::__WALL);
+                let r = crate::sys::ptrace::waitpid(pid, &mut st, libc::WNOHANG | libc::__WALL);
                 if r == pid {
                     break libc::WIFSTOPPED(st);
                 }
@@ -117,7 +117,7 @@ fn ptrace_try() -> (bool, bool, String) {
                 }
                 std::thread::sleep(Duration::from_millis(5));
             };
-            let info = stopped && crate::ptrace::syscall_info(pid).is_ok();
+            let info = stopped && crate::sys::ptrace::syscall_info(pid).is_ok();
             (true, info, String::new())
         }
     };
@@ -136,7 +136,7 @@ fn version_of(name: &str) -> Check {
         Some(p) => {
             let mut cmd = std::process::Command::new(&p);
             cmd.arg("--version");
-            let out = crate::oci::runtime::output_within(cmd, Duration::from_secs(10));
+            let out = crate::cmd::oci::runtime::output_within(cmd, Duration::from_secs(10));
             let first = out.as_deref().map(|o| String::from_utf8_lossy(o).lines().next().unwrap_or("").to_string());
             match first {
                 None => Check { what, ok: Some(false), detail: format!("{}: `{name} --version` failed", p.display()) },
@@ -191,7 +191,7 @@ fn try_container(runtime: &std::path::Path) -> Result<(), String> {
     })();
     let mut del = std::process::Command::new(runtime);
     del.arg("--root").arg(dir.join("state")).args(["delete", "--force"]).arg(format!("credshim-doctor-{}", std::process::id()));
-    let _ = crate::oci::runtime::output_within(del, Duration::from_secs(10));
+    let _ = crate::cmd::oci::runtime::output_within(del, Duration::from_secs(10));
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
@@ -235,7 +235,7 @@ fn wrapper_for_this_account() -> String {
         })
         .unwrap_or_else(|| uid.to_string());
     let head = format!("The runtime wrapper for {name} (uid {uid}):");
-    if uid == 0 && crate::creds::in_initial_user_ns() {
+    if uid == 0 && crate::sys::creds::in_initial_user_ns() {
         return format!("{head}\n  real root: podman runs containers without a user namespace, so their containers go straight to the runtime (unless io.credshim.mode says otherwise)");
     }
     let (u, g) = (subordinate("/etc/subuid", &name, uid), subordinate("/etc/subgid", &name, gid));
@@ -252,7 +252,7 @@ fn wrapper_for_this_account() -> String {
 }
 
 pub fn run() -> u8 {
-    let nnp = !crate::creds::from_kernel().capable(CAP_SYS_ADMIN);
+    let nnp = !crate::sys::creds::from_kernel().capable(CAP_SYS_ADMIN);
     let mut checks = vec![user_namespaces()];
 
     let yama = read("/proc/sys/kernel/yama/ptrace_scope");
@@ -271,7 +271,7 @@ pub fn run() -> u8 {
 
     let seccomp_status = read("/proc/self/status")
         .and_then(|s| s.lines().find_map(|l| l.strip_prefix("Seccomp:").map(|v| v.trim().to_string())));
-    let filter = crate::seccomp_works(&crate::seccomp::filter(crate::seccomp::Action::Trace, &[]), nnp, crate::seccomp::Listen::No);
+    let filter = crate::sys::seccomp::seccomp_works(&crate::sys::seccomp::filter(crate::sys::seccomp::Action::Trace, &[]), nnp, crate::sys::seccomp::Listen::No);
     checks.push(Check {
         what: "seccomp filters",
         ok: Some(filter.is_ok()),
@@ -281,7 +281,7 @@ pub fn run() -> u8 {
             (Err(e), _) => format!("refused ({e}): credshim falls back to stopping at every system call (slow)"),
         },
     });
-    let notify = crate::seccomp_works(&crate::seccomp::filter(crate::seccomp::Action::Notify, &[]), nnp, crate::seccomp::Listen::Yes { wait_killable: true });
+    let notify = crate::sys::seccomp::seccomp_works(&crate::sys::seccomp::filter(crate::sys::seccomp::Action::Notify, &[]), nnp, crate::sys::seccomp::Listen::Yes { wait_killable: true });
     checks.push(Check {
         what: "seccomp user notification",
         ok: Some(notify.is_ok()),
@@ -340,7 +340,7 @@ pub fn run() -> u8 {
     };
     println!("  OCI hook mode (attach from outside):     {hook}");
     println!("{}", wrapper_for_this_account());
-    println!("{}", crate::oci::slurm::report().1);
+    println!("{}", crate::cmd::oci::slurm::report().1);
     if basic {
         0
     } else {

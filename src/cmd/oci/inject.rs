@@ -25,15 +25,15 @@ pub const WRAP_OPTIONS: &[&str] = &["--exit-with-main"];
 pub enum Method {
     /// process.args become `BINARY_IN_CONTAINER [WRAP_OPTIONS]
     /// --ownership=MODE -- args…`.
-    Wrap(crate::tracer::Store),
+    Wrap(crate::settings::Store),
     /// Nothing inside the container: a createRuntime hook attaches
     /// credshim from outside, and the bundle's seccomp profile traces the
     /// shim table (`super::hook`).
-    Hook(crate::tracer::Store),
+    Hook(crate::settings::Store),
 }
 
 /// The args prefix for a command run under the injected binary.
-pub fn wrap_prefix(ownership: crate::tracer::Store) -> Vec<String> {
+pub fn wrap_prefix(ownership: crate::settings::Store) -> Vec<String> {
     std::iter::once(BINARY_IN_CONTAINER.to_string())
         .chain(WRAP_OPTIONS.iter().map(|o| o.to_string()))
         .chain([format!("--ownership={}", ownership.name()), "--".to_string()])
@@ -162,7 +162,7 @@ fn args_mut(root: &mut Map<String, Value>) -> Result<&mut Vec<Value>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tracer::Store;
+    use crate::settings::Store;
 
     #[test]
     fn apply_is_idempotent_and_undo_restores() {
