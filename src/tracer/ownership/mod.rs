@@ -113,6 +113,11 @@ impl Owners {
         }
     }
 
+    /// Whether any owner is kept in memory (by device and inode number).
+    pub fn in_memory(&self) -> bool {
+        !self.map.is_empty()
+    }
+
     /// The virtual owner of `inode`, found at `path` (`follow`: the path's
     /// last symlink is followed, as it was for `inode`); None: the real one.
     pub fn get(&self, path: &Path, inode: &Inode, follow: bool) -> Option<(u32, u32)> {
@@ -210,7 +215,10 @@ impl Owners {
         let path = PathBuf::from(format!("/proc/self/fd/{}", p.dir.as_raw_fd())).join(std::ffi::OsStr::from_bytes(p.name.as_bytes()));
         log::debug!("[pid {}] new {} owned by {}:{}", p.tid, path.display(), p.owner.0, p.owner.1);
         self.set(&path, &inode, false, Some(p.owner));
-        if p.strip_sgid && inode.mode & libc::S_IFMT == libc::S_IFREG && inode.mode & libc::S_ISGID != 0 {
+        // fs/inode.c mode_strip_sgid: every non-directory (FIFOs, sockets
+        // and nodes too); a symlink has no mode to change.
+        let kind = inode.mode & libc::S_IFMT;
+        if p.strip_sgid && kind != libc::S_IFDIR && kind != libc::S_IFLNK && inode.mode & libc::S_ISGID != 0 {
             // SAFETY: plain fchmodat on a name in our directory fd.
             unsafe { libc::fchmodat(p.dir.as_raw_fd(), p.name.as_ptr(), inode.mode & 0o7777 & !libc::S_ISGID, 0) };
         }

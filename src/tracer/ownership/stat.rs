@@ -21,12 +21,39 @@ pub fn stat_call(tid: Tid, abi: Abi, call: &Syscall, mem: &mut TraceeMem, owners
         Syscall::Statx { dirfd, path, flags, mask, buf } => (Some(path), buf, flags, dirfd, Some(mask)),
         _ => return None,
     };
+    // fs/stat.c: vfs_statx checks the flags (EINVAL), then looks the path
+    // up (an empty one without AT_EMPTY_PATH: ENOENT), then copies the
+    // struct out (EFAULT); do_statx first refuses reserved mask bits and
+    // both sync types. Where the kernel fails before the copy, it answers
+    // itself: the answer does not depend on the owner.
+    if statx_mask.is_some_and(|m| m & STATX_RESERVED != 0 || flags & libc::AT_STATX_SYNC_TYPE == libc::AT_STATX_SYNC_TYPE) {
+        return None;
+    }
+    // getname_maybe_null: with AT_EMPTY_PATH, NULL or "" is no name at
+    // all (NULL is not read).
+    let empty_ok = flags & libc::AT_EMPTY_PATH != 0;
     // Nothing to answer unless owners are recorded or, with --proc, the
     // path names a traced task's /proc entry: then the kernel runs it
     // without credshim reading the path.
     let text = match (arg, procfs.is_some() || owners.any()) {
-        (Some(p), true) => Some(mem.read_cstr(p, 4096).ok()?),
+        (Some(0), true) if empty_ok => Some(Vec::new()),
+        (Some(p), true) => Some(mem.read_cstr(p, 4096).ok()?), // else the kernel's EFAULT or ENAMETOOLONG
         _ => None,
+    };
+    // No name with a descriptor is vfs_fstat (or do_statx_fd) of it,
+    // whatever the other flags are; otherwise vfs_statx checks the flags
+    // and getname refuses an empty name without AT_EMPTY_PATH (ENOENT).
+    // `stat_flags`: the flags of the stat done here (an empty path names
+    // the descriptor's file or the working directory: /proc/TID/fd/N or
+    // /proc/TID/cwd is then followed whatever the flags say, being a magic
+    // link to that file).
+    let no_name = text.as_ref().is_some_and(|t| t.is_empty());
+    let (text, stat_flags) = match text {
+        Some(_) if no_name && empty_ok && dirfd >= 0 => (None, flags & libc::AT_STATX_SYNC_TYPE),
+        Some(_) if flags & !STATX_FLAGS != 0 => return None, // vfs_statx: EINVAL
+        Some(_) if no_name && !empty_ok => return None,      // getname: ENOENT
+        Some(t) if no_name => (Some(t), flags & !libc::AT_SYMLINK_NOFOLLOW),
+        t => (t, flags),
     };
     // (the traced task, the path with /proc/self resolved as the caller's)
     let proc_task = match (procfs, &text) {
@@ -51,7 +78,7 @@ pub fn stat_call(tid: Tid, abi: Abi, call: &Syscall, mem: &mut TraceeMem, owners
         _ => owners.get(&path, inode, follow),
     };
     let c = super::cpath(&path).ok()?;
-    let nofollow = flags & libc::AT_SYMLINK_NOFOLLOW;
+    let nofollow = stat_flags & libc::AT_SYMLINK_NOFOLLOW;
     let follow = nofollow == 0;
     let bytes = if let Some(mask) = statx_mask {
         // SAFETY: statx writes into a zeroed local struct.
@@ -89,6 +116,11 @@ pub fn stat_call(tid: Tid, abi: Abi, call: &Syscall, mem: &mut TraceeMem, owners
     };
     Some(mem.write(buf, &bytes).map(|()| 0).unwrap_or_else(|e| e.ret()))
 }
+
+/// vfs_statx's valid flags (KSTAT_QUERY_FLAGS is AT_STATX_SYNC_TYPE).
+const STATX_FLAGS: i32 = libc::AT_SYMLINK_NOFOLLOW | libc::AT_NO_AUTOMOUNT | libc::AT_EMPTY_PATH | libc::AT_STATX_SYNC_TYPE;
+/// include/uapi/linux/stat.h STATX__RESERVED.
+const STATX_RESERVED: u32 = 0x8000_0000;
 
 fn as_bytes<T>(v: &T) -> &[u8] {
     // SAFETY: viewing a plain C struct (no padding reads beyond its size) as bytes.
