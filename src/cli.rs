@@ -60,6 +60,24 @@ pub enum Ownership {
     Xattr,
 }
 
+/// `--permissions`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Permissions {
+    #[default]
+    Off,
+    Emulate,
+}
+
+impl Permissions {
+    /// As `--permissions` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Permissions::Off => "off",
+            Permissions::Emulate => "emulate",
+        }
+    }
+}
+
 impl Ownership {
     pub fn store(self) -> crate::tracer::Store {
         match self {
@@ -134,6 +152,18 @@ pub struct Cli {
     /// without credshim. stat shows the kept owners.
     #[arg(long, value_enum, default_value_t = Ownership::Session, value_name = "MODE")]
     pub ownership: Ownership,
+
+    /// File permission checks against the virtual credentials: with
+    /// `emulate`, a process that dropped privileges gets EACCES or EPERM
+    /// where the kernel would give them to its virtual user (a root-only
+    /// 0600 file, a 0700 directory on the path, unlink in a directory it
+    /// may not write, chmod and utimes of another's file, the sticky
+    /// bit), with the owners `--ownership` keeps and POSIX ACLs; access()
+    /// checks the real ids. Every open and path call then reaches credshim
+    /// (the cost is in contrib/bench), so the default is `off`: the kernel
+    /// checks the container's real credentials, which pass.
+    #[arg(long, value_enum, default_value_t = Permissions::Off, value_name = "MODE")]
+    pub permissions: Permissions,
 
     /// Show each traced task's virtual credentials in its /proc status
     /// files (Uid, Gid, Groups, the capability sets, NoNewPrivs of

@@ -97,6 +97,10 @@ fn arity(shim: Shim) -> usize {
         Shim::RtTgsigqueueinfo => 4,
         Shim::Chroot | Shim::Unshare => 1,
         Shim::Mount => 5,
+        Shim::Access | Shim::Chmod | Shim::Fchmod | Shim::Utime | Shim::Utimes | Shim::Truncate => 2,
+        Shim::Unlink | Shim::Rmdir | Shim::Chdir | Shim::Fchdir => 1,
+        Shim::Faccessat | Shim::Unlinkat | Shim::Fchmodat | Shim::Futimesat => 3,
+        Shim::Faccessat2 | Shim::Utimensat => 4,
     }
 }
 
@@ -126,7 +130,9 @@ fn shown(row: &Row, args: &[u64; 6]) -> String {
 /// `owners` only settles what earlier calls created. `proc_fds`: opens of
 /// /proc status files may be answered with a descriptor (`--proc`, with a
 /// channel that can install one).
-pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, strategy: Strategy, proc_fds: bool) -> Decision {
+/// `permissions`: check file permissions against the virtual credentials
+/// (`--permissions emulate`, super::permission).
+pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, strategy: Strategy, proc_fds: bool, permissions: bool) -> Decision {
     let Some(abi) = Abi::from_audit_arch(call.arch) else {
         log::warn!("[pid {tid}] system call {} of unknown architecture {:#x} refused", call.nr, call.arch);
         return Decision::answer(Errno::ENOSYS.ret());
@@ -152,6 +158,17 @@ pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, str
     };
     // The task's previous call is over: what it created has its inode.
     owners.settle(tid);
+    if permissions && super::permission::needed(row.shim, &creds) {
+        owners.settle_all();
+        let mut mem = TraceeMem::new(tid, strategy);
+        if let Some(e) = super::permission::check(tid, abi, row, &call.args, &creds, &mut mem, owners) {
+            log::debug!("[pid {tid}] {} = -1 {e} (emulated permission check)", shown(row, &call.args));
+            return Decision::answer(e.ret());
+        }
+    }
+    if row.shim.class() == Class::Permission {
+        return Decision::NATIVE;
+    }
     if super::procfs::is_open(row.shim) && proc_fds {
         let mut mem = TraceeMem::new(tid, strategy);
         if let Some(file) = super::procfs::open_call(tid, row.shim, &call.args, tasks, &mut mem) {

@@ -5,12 +5,14 @@
 mod emulate;
 mod ownership;
 mod peercred;
+mod permission;
 mod procfs;
 mod tasks;
 mod world;
 
 pub use emulate::Call;
 pub use ownership::{Inode, Store};
+pub use permission::CLASSES as PERMISSION_CLASSES;
 
 use crate::arch;
 use crate::execfile;
@@ -70,6 +72,9 @@ pub struct Tracer {
     /// `--proc`: opens of /proc status files get the virtual text (through
     /// the notification channel).
     proc: bool,
+    /// `--permissions emulate`: file permission checks against the
+    /// virtual credentials (the filter stops every open and path call).
+    permissions: bool,
 }
 
 /// At most this many pending events are handled as one batch.
@@ -118,6 +123,7 @@ impl Tracer {
             attached: false,
             answer_delay,
             proc: false,
+            permissions: false,
         }
     }
 
@@ -126,6 +132,12 @@ impl Tracer {
     /// filter must stop every open, `seccomp::filter_with`).
     pub fn show_proc(&mut self, on: bool) {
         self.proc = on && self.mode == Mode::Notify;
+    }
+
+    /// `--permissions emulate` (the filter must stop the permission rows,
+    /// `seccomp::filter_with`).
+    pub fn check_permissions(&mut self, on: bool) {
+        self.permissions = on;
     }
 
     /// A tree credshim did not start: `tids` (every thread of `main`) are
@@ -225,7 +237,7 @@ impl Tracer {
     /// took (SECCOMP_IOCTL_NOTIF_SEND returned 0).
     fn answer(&mut self, listener: &Listener, n: crate::notify::Notification) {
         let call = Call { arch: n.arch, nr: n.nr, args: n.args };
-        let d = emulate::emulate(&self.tasks, &mut self.owners, n.tid, call, self.strategy, self.proc);
+        let d = emulate::emulate(&self.tasks, &mut self.owners, n.tid, call, self.strategy, self.proc, self.permissions);
         if let Some(delay) = self.answer_delay.filter(|_| d.commit.is_some()) {
             std::thread::sleep(delay);
         }
@@ -374,7 +386,7 @@ impl Tracer {
     /// delivered once the registers are written: then commit.
     fn on_seccomp(&mut self, pid: Tid) -> ptrace::Result<()> {
         if let SyscallInfo::Call { arch, nr, args } = ptrace::syscall_info(pid)? {
-            let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, false);
+            let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, false, self.permissions);
             if let Some(ret) = d.answer {
                 arch::skip(pid)?;
                 arch::set_return(pid, ret)?;
@@ -388,7 +400,7 @@ impl Tracer {
     fn on_syscall_stop(&mut self, pid: Tid) -> ptrace::Result<()> {
         match ptrace::syscall_info(pid)? {
             SyscallInfo::Call { arch, nr, args } => {
-                let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, false);
+                let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, false, self.permissions);
                 match d.answer {
                     Some(ret) => {
                         arch::skip(pid)?;

@@ -110,7 +110,7 @@ pub fn chown_call(
 }
 
 /// Whether the task's descriptor `fd` is an O_PATH one (/proc/TID/fdinfo).
-fn opened_with_o_path(tid: Tid, fd: i32) -> bool {
+pub fn opened_with_o_path(tid: Tid, fd: i32) -> bool {
     let Ok(info) = std::fs::read_to_string(format!("/proc/{tid}/fdinfo/{fd}")) else { return false };
     let flags = info.lines().find_map(|l| l.strip_prefix("flags:")).and_then(|v| u32::from_str_radix(v.trim(), 8).ok());
     flags.is_some_and(|f| f & libc::O_PATH as u32 != 0)

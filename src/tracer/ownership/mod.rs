@@ -16,7 +16,7 @@ mod create;
 mod stat;
 mod xattr;
 
-pub use chown::{chown_call, task_path};
+pub use chown::{chown_call, opened_with_o_path, task_path};
 pub use create::create_call;
 pub use stat::stat_call;
 pub use xattr::xattr_call;
