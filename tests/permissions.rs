@@ -1,0 +1,124 @@
+//! File permission checks (`--permissions emulate`, issue 17): what a
+//! process that dropped privileges may read, write, list, create, delete,
+//! chmod and touch, as real root's dropped child finds it on the host, in
+//! both channels; real servers refusing a root-only page; and, without the
+//! option, the difference that shows these tests can fail.
+
+mod harness;
+
+use credprobe::runner::run_with_timeout;
+use harness::{command, free_port, host_bset, ns_owner, ns_wrapper, Scratch};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+/// A side's directory `name`, owned by `owner` (the host's root, or the
+/// account the namespace maps to root), holding `files` (copied, 0755).
+fn side(s: &Scratch, name: &str, owner: &str, files: &[&Path]) -> String {
+    let d = s.dir.join(name);
+    std::fs::create_dir_all(&d).expect("mkdir");
+    for f in files {
+        let to = d.join(f.file_name().expect("a file name"));
+        std::fs::copy(f, &to).expect("copy");
+        std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    assert!(Command::new("chown").arg("-R").arg(owner).arg(&d).status().expect("chown").success());
+    d.to_string_lossy().into_owned()
+}
+
+fn run(prefix: &[String], d: &str, port: &str, script: &str) -> (Option<i32>, String) {
+    let mut c = command(prefix, &["sh", "-c", script]);
+    c.env("D", d).env("PORT", port).current_dir("/");
+    let (st, out) = run_with_timeout(c, Duration::from_secs(120)).expect("finishes");
+    (st.code(), out)
+}
+
+/// tests/permissions/ops.sh: root 0600/0644/0666 files, a 0640 file of
+/// group 33, 0700, 0755 and 0711 directories, a sticky directory, files
+/// chowned to 33 and 44 (recorded owners under credshim), a set-user-ID
+/// root access()/faccessat(AT_EACCESS) probe; then cat, appends, O_TRUNC,
+/// ls, stat, touch, mkdir, cd, rm, rmdir, mv, chmod, `touch -d` and
+/// `touch`, ln and truncate as uid 33 and uid 44.
+#[test]
+fn dropped_users_meet_the_permissions_real_root_s_children_meet() {
+    let s = Scratch::new("permissions-ops");
+    let probe = s.build_c("accessprobe", &[]);
+    let ops = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/permissions/ops.sh");
+    let host_d = side(&s, "host", "0:0", &[&probe, &ops]);
+    let script = "sh $D/ops.sh";
+    let want = run(&[], &host_d, "0", script);
+    assert_eq!(want.0, Some(0), "real root: {want:?}");
+    for line in [
+        "as 33 cat s600: 1 cat: s600: Permission denied",
+        "as 33 ls d700: 2 ls: cannot open directory 'd700': Permission denied",
+        "as 33 cat d711/sub/f: 0 z",
+        "as 33 rm -f d755/f: 1 rm: cannot remove 'd755/f': Permission denied",
+        "as 33 chmod 777 p644: 1 chmod: changing permissions of 'p644': Operation not permitted",
+        "as 33 touch -d 2021-01-01 w666: 1 touch: setting times of 'w666': Operation not permitted",
+        "as 33 touch w666: 0 ",
+        "as 33 rm -f sticky/other: 1 rm: cannot remove 'sticky/other': Operation not permitted",
+        "as 33 cat g640: 0 grp",
+        "as 44 cat g640: 1 cat: g640: Permission denied",
+        "as 33 ./suidprobe s600: 0 ruid=33 euid=0 access(R)=Permission denied access(W)=Permission denied eaccess(R)=ok eaccess(W)=ok",
+    ] {
+        assert!(want.1.contains(line), "real root lacks {line:?}:\n{}", want.1);
+    }
+    let mut failures = vec![];
+    for ch in ["--intercept=notify", "--intercept=ptrace"] {
+        let ns_d = side(&s, &format!("ns{}", &ch[12..]), &ns_owner(), &[&probe, &ops]);
+        let w = ns_wrapper(&s.credshim(), host_bset(), &[], &[ch, "--permissions=emulate"]);
+        let got = run(&w, &ns_d, "0", script);
+        if got != want {
+            failures.push(format!("{ch}:\n{}", diff(&want.1, &got.1)));
+        }
+    }
+    assert!(failures.is_empty(), "credshim --permissions=emulate differs from real root:\n{}", failures.join("\n"));
+    // Without the option the kernel checks the namespace's root: the
+    // dropped users may do all of it, and the comparison above would fail.
+    let ns_d = side(&s, "nsoff", &ns_owner(), &[&probe, &ops]);
+    let got = run(&ns_wrapper(&s.credshim(), host_bset(), &[], &["--intercept=notify"]), &ns_d, "0", script);
+    assert!(got.1.contains("as 33 cat s600: 0 secret") && got.1.contains("as 33 rm -f sticky/other: 0"), "without --permissions: {}", got.1);
+}
+
+/// The lines of `got` that `want` does not have, and the other way round.
+fn diff(want: &str, got: &str) -> String {
+    let w: Vec<&str> = want.lines().collect();
+    let g: Vec<&str> = got.lines().collect();
+    let mut out = vec![];
+    out.extend(w.iter().filter(|l| !g.contains(l)).map(|l| format!("  real root: {l}")));
+    out.extend(g.iter().filter(|l| !w.contains(l)).map(|l| format!("  credshim:  {l}")));
+    out.join("\n")
+}
+
+/// nginx (`user www-data;`) and busybox httpd -u www-data serve a 0644
+/// page, and refuse a root-only 0600 page and one in a 0700 directory with
+/// 403 (busybox httpd says 404: it cannot open it), as with real root;
+/// their processes are stopped by pid.
+#[test]
+fn servers_that_drop_privileges_refuse_root_only_pages() {
+    let s = Scratch::new("permissions-servers");
+    let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/nginx.conf.in");
+    let port = free_port().to_string();
+    let script = "mkdir -p $D/www/private && echo hello > $D/www/index.html && echo secret > $D/www/secret.html \
+        && echo hidden > $D/www/private/p.html && chmod 644 $D/www/index.html && chmod 600 $D/www/secret.html && chmod 700 $D/www/private \
+        && sed \"s|@D@|$D|g; s|@PORT@|$PORT|g\" $D/nginx.conf.in > $D/nginx.conf; nginx -c $D/nginx.conf & N=$!; \
+        busybox httpd -f -u www-data:www-data -p 127.0.0.1:$((PORT+1)) -h $D/www & B=$!; \
+        for i in $(seq 100); do curl -sf http://127.0.0.1:$PORT/ >/dev/null && curl -sf http://127.0.0.1:$((PORT+1))/ >/dev/null && break; sleep 0.1; done; \
+        for p in $PORT $((PORT+1)); do for f in index.html secret.html private/p.html; do \
+          echo \"$([ $p = $PORT ] && echo nginx || echo httpd) $f: $(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$p/$f)\"; done; done; \
+        kill $N $B; wait";
+    let sides = [("host", "0:0".to_string()), ("nsnotify", ns_owner()), ("nsptrace", ns_owner()), ("nsoff", ns_owner())];
+    let dirs: Vec<String> = sides.iter().map(|(n, o)| side(&s, n, o, &[&conf])).collect();
+    let want = run(&[], &dirs[0], &port, script);
+    assert_eq!(want.0, Some(0), "real root: {want:?}");
+    let expect = "nginx index.html: 200\nnginx secret.html: 403\nnginx private/p.html: 403\nhttpd index.html: 200\nhttpd secret.html: 404\nhttpd private/p.html: 404\n";
+    assert_eq!(want.1, expect, "real root");
+    for (i, ch) in ["--intercept=notify", "--intercept=ptrace"].iter().enumerate() {
+        let got = run(&ns_wrapper(&s.credshim(), host_bset(), &[], &[ch, "--permissions=emulate"]), &dirs[i + 1], &port, script);
+        assert_eq!(got, want, "credshim {ch} --permissions=emulate vs real root");
+    }
+    let got = run(&ns_wrapper(&s.credshim(), host_bset(), &[], &["--intercept=notify"]), &dirs[3], &port, script);
+    assert!(got.1.contains("nginx secret.html: 200"), "without --permissions the page is served: {}", got.1);
+}
