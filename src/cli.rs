@@ -68,16 +68,6 @@ pub enum Permissions {
     Emulate,
 }
 
-impl Permissions {
-    /// As `--permissions` spells it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Permissions::Off => "off",
-            Permissions::Emulate => "emulate",
-        }
-    }
-}
-
 impl Ownership {
     pub fn store(self) -> crate::tracer::Store {
         match self {
@@ -402,6 +392,10 @@ pub struct Inject {
     #[arg(long, value_enum, default_value_t = Ownership::Session, value_name = "MODE")]
     pub ownership: Ownership,
 
+    /// The --permissions of the injected credshim (`--mode wrap` only).
+    #[arg(long, value_enum, default_value_t = Permissions::Off, value_name = "MODE")]
+    pub permissions: Permissions,
+
     /// The credshim binary to bind-mount (default: this one). It must be
     /// static (it runs inside any rootfs) and readable by the user who
     /// runs the container.
@@ -464,6 +458,12 @@ pub struct Runtime {
     /// --ownership). Default: $CREDSHIM_OWNERSHIP, else xattr.
     #[arg(long, value_enum, value_name = "MODE")]
     pub ownership: Option<Ownership>,
+
+    /// File permission checks in the containers it injects (credshim's
+    /// --permissions; not with the hook method). Default:
+    /// $CREDSHIM_PERMISSIONS, else off.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub permissions: Option<Permissions>,
 
     /// Where to log the wrapper's decision for each container (default:
     /// syslog where there is one, else nowhere).

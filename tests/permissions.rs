@@ -38,7 +38,8 @@ fn run(prefix: &[String], d: &str, port: &str, script: &str) -> (Option<i32>, St
 /// tests/permissions/ops.sh: root 0600/0644/0666 files, a 0640 file of
 /// group 33, 0700, 0755 and 0711 directories, a sticky directory, files
 /// chowned to 33 and 44 (recorded owners under credshim), a set-user-ID
-/// root access()/faccessat(AT_EACCESS) probe; then cat, appends, O_TRUNC,
+/// root access()/faccessat(AT_EACCESS) probe, a POSIX ACL that grants
+/// what the mode does not (honoured); then cat, appends, O_TRUNC,
 /// ls, stat, touch, mkdir, cd, rm, rmdir, mv, chmod, `touch -d` and
 /// `touch`, ln and truncate as uid 33 and uid 44.
 #[test]
@@ -61,6 +62,8 @@ fn dropped_users_meet_the_permissions_real_root_s_children_meet() {
         "as 33 rm -f sticky/other: 1 rm: cannot remove 'sticky/other': Operation not permitted",
         "as 33 cat g640: 0 grp",
         "as 44 cat g640: 1 cat: g640: Permission denied",
+        "setpriv --reuid=33 --regid=33 --groups=0 cat acl640: 0 acl",
+        "setpriv --reuid=33 --regid=33 --groups=0 cat noacl640: 1 cat: noacl640: Permission denied",
         "as 33 ./suidprobe s600: 0 ruid=33 euid=0 access(R)=Permission denied access(W)=Permission denied eaccess(R)=ok eaccess(W)=ok",
     ] {
         assert!(want.1.contains(line), "real root lacks {line:?}:\n{}", want.1);

@@ -15,6 +15,13 @@ echo r > rec && chown 33:33 rec && chmod 600 rec
 echo q > rec44 && chown 44:44 rec44 && chmod 600 rec44
 mkdir own33 && chown 33:33 own33 && chmod 700 own33
 cp "$D/accessprobe" suidprobe && chmod 4755 suidprobe
+# A POSIX ACL (system.posix_acl_access, as setfacl writes it) that lets
+# group 0 read a 0640 file of group 44: user::rw- group::--- group:0:r--
+# mask::r-- other::---; noacl640 has the same mode without it.
+echo acl > acl640 && echo noacl > noacl640 && chgrp 44 acl640 noacl640 && chmod 640 acl640 noacl640
+python3 -c 'import os, struct
+e = [(1, 6, 0xffffffff), (4, 0, 0xffffffff), (8, 4, 0), (0x10, 4, 0xffffffff), (0x20, 0, 0xffffffff)]
+os.setxattr("acl640", "system.posix_acl_access", struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *x) for x in e))' || exit 9
 as() { u=$1; shift; setpriv --reuid=$u --regid=$u --clear-groups "$@"; }
 r() { out=$("$@" 2>&1); echo "$*: $? $out"; }
 for u in 33 44; do
@@ -51,5 +58,8 @@ for u in 33 44; do
   r as $u truncate -s 0 s600
   r as $u ./suidprobe s600
   r as $u ./suidprobe p644
+  r setpriv --reuid=$u --regid=$u --groups=0 cat acl640
+  r setpriv --reuid=$u --regid=$u --groups=0 cat noacl640
+  r as $u cat acl640
 done
 stat -c "%n %u:%g %a" sticky/* own33/* | sort
