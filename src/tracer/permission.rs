@@ -515,10 +515,11 @@ pub fn check(tid: Tid, abi: Abi, row: &Row, args: &[u64; 6], creds: &Creds, mem:
         // The stat family and exec: the walk (exec's own check is
         // exec_check's).
         Shim::Stat | Shim::Lstat => k.target(c, mem, at, a[0], false, row.shim == Shim::Stat).map(|_| ()),
-        Shim::Newfstatat => k.target(c, mem, fd(0), a[1], a[3] & libc::AT_EMPTY_PATH as u64 != 0, a[3] & libc::AT_SYMLINK_NOFOLLOW as u64 == 0).map(|_| ()),
-        Shim::Statx => k.target(c, mem, fd(0), a[1], a[2] & libc::AT_EMPTY_PATH as u64 != 0, a[2] & libc::AT_SYMLINK_NOFOLLOW as u64 == 0).map(|_| ()),
+        // (An empty path names the descriptor: nothing is walked.)
+        Shim::Newfstatat => k.target(c, mem, fd(0), a[1], false, a[3] & libc::AT_SYMLINK_NOFOLLOW as u64 == 0).map(|_| ()),
+        Shim::Statx => k.target(c, mem, fd(0), a[1], false, a[2] & libc::AT_SYMLINK_NOFOLLOW as u64 == 0).map(|_| ()),
         Shim::Execve => k.target(c, mem, at, a[0], false, true).map(|_| ()),
-        Shim::Execveat => k.target(c, mem, fd(0), a[1], a[4] & libc::AT_EMPTY_PATH as u64 != 0, a[4] & libc::AT_SYMLINK_NOFOLLOW as u64 == 0).map(|_| ()),
+        Shim::Execveat => k.target(c, mem, fd(0), a[1], false, a[4] & libc::AT_SYMLINK_NOFOLLOW as u64 == 0).map(|_| ()),
         _ => Ok(()),
     };
     r.err()
