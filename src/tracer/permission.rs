@@ -96,6 +96,28 @@ fn readlinkat(dirfd: RawFd, name: &CString) -> Option<Vec<u8>> {
     })
 }
 
+/// The access ACL of the inode `st` describes, found at `path`. Kept by
+/// inode and change time (setting an ACL, or a chmod, changes it), so that
+/// the directories every walk passes are read once.
+fn acl_of(path: &std::path::Path, follow: bool, st: &libc::stat) -> Option<Vec<namei::AclEntry>> {
+    type Key = (u64, u64, i64, i64);
+    static SEEN: std::sync::Mutex<Option<std::collections::HashMap<Key, Option<Vec<namei::AclEntry>>>>> = std::sync::Mutex::new(None);
+    /// Forgotten all at once beyond this many inodes.
+    const KEEP: usize = 4096;
+    let key = (st.st_dev, st.st_ino, st.st_ctime, st.st_ctime_nsec);
+    let mut seen = SEEN.lock().ok()?;
+    let map = seen.get_or_insert_with(Default::default);
+    if let Some(a) = map.get(&key) {
+        return a.clone();
+    }
+    let acl = crate::execfile::xattr_get(path, "system.posix_acl_access", follow).and_then(|v| namei::acl_from_xattr(&v));
+    if map.len() >= KEEP {
+        map.clear();
+    }
+    map.insert(key, acl.clone());
+    acl
+}
+
 fn components(path: &[u8]) -> VecDeque<Vec<u8>> {
     path.split(|&b| b == b'/').filter(|c| !c.is_empty()).map(<[u8]>::to_vec).collect()
 }
@@ -116,7 +138,7 @@ impl Checker<'_> {
         let (uid, gid) = if self.owners.any() { self.owners.get(&path, &real, false).unwrap_or((real.uid, real.gid)) } else { (real.uid, real.gid) };
         let mut n = Inode::new(st.st_mode, uid, gid);
         if n.acl_matters(self.creds) && !n.is_lnk() {
-            n.acl = crate::execfile::xattr_get(&path, "system.posix_acl_access", false).and_then(|v| namei::acl_from_xattr(&v));
+            n.acl = acl_of(&path, false, st);
         }
         n
     }
@@ -148,7 +170,7 @@ impl Checker<'_> {
         let (uid, gid) = if self.owners.any() { self.owners.get(&path, &real, true).unwrap_or((real.uid, real.gid)) } else { (real.uid, real.gid) };
         let mut n = Inode::new(st.st_mode, uid, gid);
         if n.acl_matters(self.creds) {
-            n.acl = crate::execfile::xattr_get(&path, "system.posix_acl_access", true).and_then(|v| namei::acl_from_xattr(&v));
+            n.acl = acl_of(&path, true, &st);
         }
         Some(n)
     }
