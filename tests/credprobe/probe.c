@@ -202,6 +202,12 @@ static void add_result(sb_t *s, long r, int e)
 	}
 }
 
+/* the file steps (files.c) */
+struct fop;
+static const struct fop *file_lookup(const char *name, int *is16);
+static void fs_snapshot(sb_t *o);
+static int g_fs;
+
 /* ------------------------------------------------------------------ */
 /* snapshot                                                            */
 
@@ -338,6 +344,8 @@ static void emit_snapshot(const char *prefix)
 {
 	sb_t s = {0};
 	snapshot(&s, prefix);
+	if (g_fs)
+		fs_snapshot(&s);
 	emit_sb(&s);
 	sb_free(&s);
 }
@@ -461,6 +469,7 @@ enum kind {
 	/* the capability checks of other calls (SCRIPT.md "Other calls") */
 	K_KILL, K_TGKILL, K_CHROOT, K_UNSHARE, K_SETNS, K_MOUNT, K_PIVOT,
 	K_SECCOMP, K_SETHOSTNAME,
+	K_FILE, /* the file steps (files.c) */
 };
 
 struct opdef {
@@ -528,7 +537,9 @@ typedef struct step {
 	const char *execkind;
 	struct step *inner;
 	int inner_ok;
-	char **words; /* the arguments, for the K_KILL.. kinds */
+	char **words; /* the arguments, for the K_KILL.. kinds and K_FILE */
+	int nwords;
+	const struct fop *fop;
 } step_t;
 
 static void step_free(step_t *st)
@@ -651,8 +662,16 @@ static int parse_step(char **w, int nw, step_t *st)
 	if (nw < 1)
 		return 0;
 	st->op = lookup_op(w[0], &st->is16);
-	if (!st->op)
-		return 0;
+	if (!st->op) {
+		static const struct opdef file_op = {"file", K_FILE, -1L, -1L, 0};
+		st->fop = file_lookup(w[0], &st->is16);
+		if (!st->fop)
+			return 0;
+		st->op = &file_op;
+		st->words = w + 1;
+		st->nwords = nw - 1;
+		return 1; /* the arguments are parsed when the step runs */
+	}
 	if (st->is16 && !HAVE16)
 		return 1; /* answered -1 ENOSYS, arguments not looked at */
 	int na = nw - 1;
@@ -756,6 +775,7 @@ static int parse_step(char **w, int nw, step_t *st)
 		       (!strcmp(a[1], "allow") || !strcmp(a[1], "bad") ||
 			!strcmp(a[1], "empty") || !strcmp(a[1], "long") ||
 			!strcmp(a[1], "null"));
+	case K_FILE:
 	case K_FORK:
 		return na == 0;
 	case K_EXEC:
@@ -925,6 +945,8 @@ static const char *ns_word(const char *w)
 			return names[i];
 	return NULL;
 }
+
+#include "files.c"
 
 static void run_priv(const step_t *st, sb_t *o)
 {
@@ -1211,6 +1233,9 @@ static void run_step(const step_t *st, sb_t *o)
 	case K_SETHOSTNAME:
 		run_priv(st, o);
 		return;
+	case K_FILE:
+		run_file(st->fop, st->is16, st->words, st->nwords, o);
+		return;
 	case K_THREAD:
 	case K_FORK:
 	case K_EXEC:
@@ -1351,7 +1376,7 @@ static void do_exec(const script_t *sc, int idx, const step_t *st, long num)
 	snprintf(nbuf, sizeof nbuf, "%ld", num);
 	char *argv[] = {path.p, (char *)"--dir", (char *)g_dir,
 			(char *)"--resume", nbuf, rs->text,
-			(char *)"--script", rest.p, NULL};
+			(char *)"--script", rest.p, g_fs ? (char *)"--fs" : NULL, NULL};
 	execv(path.p, argv);
 	int e = errno;
 	sb_t res = {0};
@@ -1457,6 +1482,10 @@ static void run_script(const char *text)
 {
 	script_t sc;
 	script_split(text, &sc);
+	for (int i = 0; i < sc.n && !g_fs; i++)
+		g_fs = is_file_step(sc.s[i].w, sc.s[i].nw);
+	if (g_fs)
+		fixture();
 	emit("0 start\n", 8);
 	emit_snapshot("  ");
 	run_steps(&sc, 1);
@@ -1553,6 +1582,11 @@ int main(int argc, char **argv)
 			g_dir = argv[++i];
 		} else if (strcmp(argv[i], "--script") == 0 && i + 1 < argc) {
 			script = argv[++i];
+		} else if (strcmp(argv[i], "--fs") == 0) {
+			/* exec's new image: the fixture is the working directory */
+			g_fs = 1;
+			if (!getcwd(g_root, sizeof g_root))
+				return usage();
 		} else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc) {
 			batch = argv[++i];
 		} else if (strcmp(argv[i], "--resume") == 0 && i + 2 < argc) {

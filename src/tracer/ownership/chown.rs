@@ -77,7 +77,10 @@ pub fn chown_call(
             if p.is_empty() && flags & libc::AT_EMPTY_PATH == 0 {
                 return Decision::answer(Errno::ENOENT.ret()); // getname
             }
-            (task_path(tid, dirfd, &p, flags), user, group, flags & libc::AT_SYMLINK_NOFOLLOW != 0)
+            // An empty path with AT_EMPTY_PATH is dirfd's file itself,
+            // whatever AT_SYMLINK_NOFOLLOW says: /proc/TID/fd/N, a magic
+            // link to it, is followed.
+            (task_path(tid, dirfd, &p, flags), user, group, flags & libc::AT_SYMLINK_NOFOLLOW != 0 && !p.is_empty())
         }
     };
     let (user, group) = (raw_id(user, width), raw_id(group, width));

@@ -116,7 +116,11 @@ pub fn create_call(tid: Tid, shim: Shim, args: &[u64; 6], creds: &Creds, mem: &m
     let virt = inode_init_owner(creds, &virt_dir, req.mode);
     let real = if parent.mode & libc::S_ISGID != 0 { (owners.real.0, parent.gid) } else { owners.real };
     let strip_sgid = mode_strip_sgid(creds, &virt_dir, req.mode) != req.mode;
-    if (virt.uid, virt.gid) == real && !strip_sgid {
+    // An owner kept in memory outlives its inode (an unlink or a rename
+    // over it is not traced): the new inode may have the freed one's
+    // number, so when the memory holds any owner, the new inode's entry is
+    // set (to the real owner here: the stale one is dropped).
+    if (virt.uid, virt.gid) == real && !strip_sgid && !owners.in_memory() {
         return None;
     }
     Some(Pending { tid, dir: dirfd, name, owner: (virt.uid, virt.gid), strip_sgid })

@@ -162,6 +162,11 @@ impl Owners {
         }
     }
 
+    /// Whether any owner is kept in memory (by device and inode number).
+    pub fn in_memory(&self) -> bool {
+        !self.map.is_empty()
+    }
+
     /// The virtual owner of `inode`, found at `path` (`follow`: the path's
     /// last symlink is followed, as it was for `inode`); None: the real one.
     pub fn get(&self, path: &Path, inode: &Inode, follow: bool) -> Option<(u32, u32)> {

@@ -14,26 +14,40 @@ pub fn stat_call(tid: Tid, abi: Abi, shim: Shim, args: &[u64; 6], mem: &mut Trac
         return None;
     }
     owners.settle_all();
+    // fs/stat.c: vfs_statx checks the flags (EINVAL), then looks the path
+    // up (an empty one without AT_EMPTY_PATH: ENOENT), then copies the
+    // struct out (EFAULT); do_statx first refuses reserved mask bits and
+    // both sync types. Where the kernel fails before the copy, it answers
+    // itself: the answer does not depend on the owner.
     let (path, buf, flags) = match shim {
         Shim::Fstat => (PathBuf::from(format!("/proc/{tid}/fd/{}", args[0] as i32)), args[1], 0),
         Shim::Stat | Shim::Lstat => {
             let p = mem.read_cstr(args[0], 4096).ok()?;
+            if p.is_empty() {
+                return None;
+            }
             let nofollow = if shim == Shim::Lstat { libc::AT_SYMLINK_NOFOLLOW } else { 0 };
             (task_path(tid, libc::AT_FDCWD, &p, 0), args[1], nofollow)
         }
-        Shim::Newfstatat => {
-            let flags = args[3] as i32;
+        Shim::Newfstatat | Shim::Statx => {
+            let (flags, buf) = if shim == Shim::Statx { (args[2] as i32, args[4]) } else { (args[3] as i32, args[2]) };
+            if flags & !STATX_FLAGS != 0 {
+                return None;
+            }
+            if shim == Shim::Statx && (args[3] as u32 & STATX_RESERVED != 0 || flags & libc::AT_STATX_SYNC_TYPE == libc::AT_STATX_SYNC_TYPE) {
+                return None;
+            }
             let p = mem.read_cstr(args[1], 4096).ok()?;
-            (task_path(tid, args[0] as i32, &p, flags), args[2], flags)
-        }
-        Shim::Statx => {
-            let flags = args[2] as i32;
-            let p = mem.read_cstr(args[1], 4096).ok()?;
-            (task_path(tid, args[0] as i32, &p, flags), args[4], flags)
+            if p.is_empty() && flags & libc::AT_EMPTY_PATH == 0 {
+                return None;
+            }
+            (task_path(tid, args[0] as i32, &p, flags), buf, if p.is_empty() { flags & !libc::AT_SYMLINK_NOFOLLOW } else { flags })
         }
         _ => return None,
     };
     let c = super::cpath(&path).ok()?;
+    // An empty path names the descriptor's file: /proc/TID/fd/N is then
+    // followed whatever the flags say (it is a magic link to that file).
     let nofollow = flags & libc::AT_SYMLINK_NOFOLLOW;
     let follow = nofollow == 0;
     let bytes = if shim == Shim::Statx {
@@ -72,6 +86,11 @@ pub fn stat_call(tid: Tid, abi: Abi, shim: Shim, args: &[u64; 6], mem: &mut Trac
     };
     Some(mem.write(buf, &bytes).map(|()| 0).unwrap_or_else(|e| e.ret()))
 }
+
+/// vfs_statx's valid flags (KSTAT_QUERY_FLAGS is AT_STATX_SYNC_TYPE).
+const STATX_FLAGS: i32 = libc::AT_SYMLINK_NOFOLLOW | libc::AT_NO_AUTOMOUNT | libc::AT_EMPTY_PATH | libc::AT_STATX_SYNC_TYPE;
+/// include/uapi/linux/stat.h STATX__RESERVED.
+const STATX_RESERVED: u32 = 0x8000_0000;
 
 fn as_bytes<T>(v: &T) -> &[u8] {
     // SAFETY: viewing a plain C struct (no padding reads beyond its size) as bytes.

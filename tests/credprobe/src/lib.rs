@@ -13,8 +13,17 @@ pub mod targets;
 
 /// The hand-written oracle cases (cases.txt), one script each.
 pub fn cases() -> Vec<String> {
-    include_str!("../cases.txt")
-        .lines()
+    lines(include_str!("../cases.txt"))
+}
+
+/// The hand-written cases of the file steps (cases-files.txt): the
+/// ownership and creation calls on the fixture tree.
+pub fn file_cases() -> Vec<String> {
+    lines(include_str!("../cases-files.txt"))
+}
+
+fn lines(text: &str) -> Vec<String> {
+    text.lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .map(str::to_string)
         .collect()

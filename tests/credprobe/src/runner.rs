@@ -55,7 +55,17 @@ impl Probe {
             }
         }
         probe.locked_dir("0:0")?;
+        probe.fixture_dir("0:0")?;
         Ok(probe)
+    }
+
+    /// DIR/fx: where the probe makes each file-step script's fixture
+    /// (SCRIPT.md "File steps"), owned by root as each side sees it.
+    fn fixture_dir(&self, owner: &str) -> Result<(), String> {
+        let d = self.dir.join("fx");
+        std::fs::create_dir_all(&d).map_err(|e| format!("mkdir {}: {e}", d.display()))?;
+        sh(Command::new("chown").arg(owner).arg(&d))?;
+        sh(Command::new("chmod").arg("0755").arg(&d))
     }
 
     /// DIR/locked: a directory only its owner (root) may search, for the
@@ -160,6 +170,7 @@ impl Probe {
             sh(Command::new("chmod").arg("0755").arg(&to))?;
         }
         probe.locked_dir(&format!("{uid}:{gid}"))?;
+        probe.fixture_dir(&format!("{uid}:{gid}"))?;
         Ok(probe)
     }
 }
