@@ -76,6 +76,22 @@ static const struct fop fops[] = {
 	{"renameat2", SYS_renameat2, -1L, 0, "DPDPN", R_PLAIN},
 	{"link", SYS_link, -1L, 0, "PP", R_PLAIN},
 	{"linkat", SYS_linkat, -1L, 0, "DPDPN", R_PLAIN},
+	/* The permission checks (credshim --permissions emulate). */
+	{"access", SYS_access, -1L, 0, "PN", R_PLAIN},
+	{"faccessat", SYS_faccessat, -1L, 0, "DPN", R_PLAIN},
+	{"faccessat2", 439, -1L, 0, "DPNN", R_PLAIN},
+	{"unlink", SYS_unlink, -1L, 0, "P", R_PLAIN},
+	{"unlinkat", SYS_unlinkat, -1L, 0, "DPN", R_PLAIN},
+	{"rmdir", SYS_rmdir, -1L, 0, "P", R_PLAIN},
+	{"chmod", SYS_chmod, -1L, 0, "PN", R_PLAIN},
+	{"fchmod", SYS_fchmod, -1L, 0, "DN", R_PLAIN},
+	{"fchmodat", SYS_fchmodat, -1L, 0, "DPN", R_PLAIN},
+#ifdef __i386__
+	{"utimensat", 412 /* utimensat_time64 */, -1L, 0, "DPTN", R_PLAIN},
+#else
+	{"utimensat", SYS_utimensat, -1L, 0, "DPTN", R_PLAIN},
+#endif
+	{"truncate", SYS_truncate, -1L, 0, "PN", R_PLAIN},
 };
 
 /* A file step by name: NAME, or NAME16 for a row with a 16-bit call
@@ -122,6 +138,9 @@ static const struct {
 	{"RESOLVE_NO_XDEV", 1},         {"RESOLVE_NO_MAGICLINKS", 2},
 	{"RESOLVE_NO_SYMLINKS", 4},     {"RESOLVE_BENEATH", 8},
 	{"RESOLVE_IN_ROOT", 0x10},
+	{"AT_EACCESS", 0x200},          {"F_OK", 0},
+	{"R_OK", 4},                    {"W_OK", 2},
+	{"X_OK", 1},
 };
 
 /* A number word of a file step: parts joined by `|`, each a number
@@ -267,6 +286,8 @@ static void *stat_buf(const char *w, void *valid, size_t len, int *ok)
  *   S  a stat buffer word (the struct stat the ABI's call fills; printed)
  *   X  a statx buffer word (printed)
  *   H  openat2's how: three number words FLAGS MODE RESOLVE (pointer and size)
+ *   T  utimensat's times: `null`, `now` (UTIME_NOW twice), `given` (two
+ *      fixed times), `omit` (UTIME_OMIT twice), `nowgiven`
  */
 static void run_file(const struct fop *op, int is16, char **w, int nw, sb_t *o)
 {
@@ -277,6 +298,7 @@ static void run_file(const struct fop *op, int is16, char **w, int nw, sb_t *o)
 	struct statx stx;
 	void *sbuf = NULL, *xbuf = NULL;
 	struct { uint64_t flags, mode, resolve; } how;
+	struct { int64_t sec, nsec; } times[2];
 	int ok = 1;
 
 	if (is16 && !HAVE16) {
@@ -309,6 +331,26 @@ static void run_file(const struct fop *op, int is16, char **w, int nw, sb_t *o)
 			xbuf = stat_buf(w[wi++], &stx, sizeof stx, &ok);
 			a[na++] = (long)xbuf;
 			break;
+		case 'T': {
+			/* include/uapi/linux/stat.h UTIME_NOW, UTIME_OMIT */
+			const int64_t now = (1L << 30) - 1, omit = (1L << 30) - 2;
+			const char *t = w[wi++];
+			times[0].sec = 1000000000;
+			times[1].sec = 1000000001;
+			times[0].nsec = times[1].nsec = 0;
+			a[na++] = (long)times;
+			if (strcmp(t, "null") == 0)
+				a[na - 1] = 0;
+			else if (strcmp(t, "now") == 0)
+				times[0].nsec = times[1].nsec = now;
+			else if (strcmp(t, "omit") == 0)
+				times[0].nsec = times[1].nsec = omit;
+			else if (strcmp(t, "nowgiven") == 0)
+				times[0].nsec = now;
+			else if (strcmp(t, "given") != 0)
+				ok = 0;
+			break;
+		}
 		case 'H':
 			if (wi + 3 > nw) {
 				ok = 0;
@@ -465,6 +507,9 @@ static void fixture_fd(const char *path, int flags, int fd)
  *   .     0777 root      a  file 0644      b  file 06755     o  file 0640 1234:5678
  *   d/    0755           d/x file 0644     sg/ 02777 0:5678
  *   s -> a   sd -> d   dang -> nosuch   so -> o (the link itself 33:33)
+ *   p  file 0600   k/ 0700 with k/y 0644   m/ 0711 with m/w 0644
+ *   t/ 01777 with t/z 0666 1234:5678 and t/q 0666 33:33
+ *   g  file 0640 0:33   w  file 0666
  */
 static void fixture(void)
 {
@@ -478,6 +523,8 @@ static void fixture(void)
 		fixture_fail("getcwd");
 	static const struct { const char *name; unsigned mode; } files[] = {
 		{"a", 0644}, {"b", 06755}, {"o", 0640}, {"d", 040755}, {"d/x", 0644}, {"sg", 042777},
+		{"p", 0600}, {"k", 040700}, {"k/y", 0644}, {"m", 040711}, {"m/w", 0644},
+		{"t", 041777}, {"t/z", 0666}, {"t/q", 0666}, {"g", 0640}, {"w", 0666},
 	};
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		const char *n = files[i].name;
@@ -491,7 +538,8 @@ static void fixture(void)
 			close(f);
 		}
 	}
-	if (chown("o", 1234, 5678) || chown("sg", 0, 5678))
+	if (chown("o", 1234, 5678) || chown("sg", 0, 5678) || chown("t/z", 1234, 5678) || chown("t/q", 33, 33) ||
+	    chown("g", 0, 33))
 		fixture_fail("chown");
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
 		if (chmod(files[i].name, files[i].mode & 07777))
