@@ -55,7 +55,7 @@ enum Found {
     /// The last component: its directory, its name and its inode (after
     /// the symlinks the call follows). `dot`: the path ended in `.`, `..`
     /// or `/` (no name in a parent: the kernel's LAST_DOT and friends).
-    Yes { parent: Dir, node: Inode, dot: bool },
+    Yes { parent: Dir, node: Inode, id: (u64, u64), dot: bool },
     /// The last component is not there (its directory could be searched).
     Missing { parent: Dir, trailing_slash: bool },
 }
@@ -179,8 +179,15 @@ impl Checker<'_> {
     /// lookup: `path` from `dirfd` (AT_FDCWD: the cwd), following a last
     /// symlink if `follow`.
     fn walk(&self, c: &Creds, dirfd: i32, path: &[u8], follow: bool) -> Walked {
-        let Some(root) = self.proc_dir("root") else { return Ok(None) };
-        let root_id = root.id;
+        // The task's root, looked at only when the walk needs it (an
+        // absolute path or symlink, `..`).
+        let mut root_id: Option<(u64, u64)> = None;
+        let mut root_id = || -> Option<(u64, u64)> {
+            if root_id.is_none() {
+                root_id = self.proc_dir("root").map(|d| d.id);
+            }
+            root_id
+        };
         let start = if path.first() == Some(&b'/') {
             self.proc_dir("root")
         } else if dirfd == libc::AT_FDCWD {
@@ -193,8 +200,8 @@ impl Checker<'_> {
         let mut comps = components(path);
         if comps.is_empty() {
             // "/" (or "///"): nothing is looked up.
-            let node = cur.node.clone();
-            return Ok(Some(Found::Yes { parent: cur, node, dot: true }));
+            let (node, id) = (cur.node.clone(), cur.id);
+            return Ok(Some(Found::Yes { parent: cur, node, id, dot: true }));
         }
         let mut links = 0;
         let (prot, _) = protected();
@@ -203,13 +210,13 @@ impl Checker<'_> {
             namei::may_lookup(c, &cur.node)?;
             let Ok(name) = CString::new(comp.clone()) else { return Ok(None) };
             if comp == b"." || comp == b".." {
-                if comp == b".." && cur.id != root_id {
+                if comp == b".." && Some(cur.id) != root_id() {
                     let Some(up) = open_path(cur.fd.as_raw_fd(), &name, libc::O_DIRECTORY).and_then(|f| self.dir(f)) else { return Ok(None) };
                     cur = up;
                 }
                 if last {
-                    let node = cur.node.clone();
-                    return Ok(Some(Found::Yes { parent: cur, node, dot: true }));
+                    let (node, id) = (cur.node.clone(), cur.id);
+                    return Ok(Some(Found::Yes { parent: cur, node, id, dot: true }));
                 }
                 continue;
             }
@@ -228,7 +235,7 @@ impl Checker<'_> {
                 }
                 let Some(body) = readlinkat(cur.fd.as_raw_fd(), &name) else { return Ok(None) };
                 if body.first() == Some(&b'/') {
-                    let Some(r) = root.fd.try_clone().ok().and_then(|f| self.dir(f)) else { return Ok(None) };
+                    let Some(r) = self.proc_dir("root") else { return Ok(None) };
                     cur = r;
                 }
                 let mut body = components(&body);
@@ -242,7 +249,7 @@ impl Checker<'_> {
                 continue;
             }
             if last {
-                return Ok(Some(Found::Yes { parent: cur, node, dot: false }));
+                return Ok(Some(Found::Yes { parent: cur, node, id: (st.st_dev, st.st_ino), dot: false }));
             }
             if !node.is_dir() {
                 return Ok(None); // ENOTDIR, the kernel's
@@ -298,7 +305,7 @@ impl Checker<'_> {
                     Ok(())
                 }
             }
-            Some(Found::Yes { parent, node, dot }) => {
+            Some(Found::Yes { parent, node, dot, .. }) => {
                 if creat {
                     if flags & namei::O_EXCL != 0 || node.is_dir() {
                         return Ok(()); // EEXIST, EISDIR: the kernel's
@@ -371,10 +378,18 @@ impl Checker<'_> {
         let Ok(new) = mem.read_cstr(newp, PATH_MAX) else { return Ok(()) };
         let o = self.walk(c, olddir, &old, false)?;
         let n = self.walk(c, newdir, &new, false)?;
-        let Some(Found::Yes { parent: op, node: on, dot: false, .. }) = o else { return Ok(()) };
+        let Some(Found::Yes { parent: op, node: on, id: oid, dot: false }) = o else { return Ok(()) };
         let isdir = on.is_dir();
         if flags & 2 /* RENAME_EXCHANGE */ != 0 {
             return Ok(());
+        }
+        // do_renameat2 before vfs_rename: the source an ancestor of the
+        // target's directory (EINVAL), the target one of the source
+        // (ENOTEMPTY); vfs_rename: the same inode twice (0). The kernel's.
+        match &n {
+            Some(Found::Yes { id, .. }) if *id == oid || self.below(&op, *id) => return Ok(()),
+            Some(Found::Yes { parent, .. } | Found::Missing { parent, .. }) if isdir && (parent.id == oid || self.below(parent, oid)) => return Ok(()),
+            _ => {}
         }
         namei::may_delete(c, &op.node, &on, isdir)?;
         let np = match n {
@@ -392,6 +407,30 @@ impl Checker<'_> {
             namei::inode_permission(c, &on, namei::MAY_WRITE)?;
         }
         Ok(())
+    }
+
+    /// Whether the directory `id` is `dir` or one of its ancestors (at most
+    /// 256 levels, up to the filesystem tree's top).
+    fn below(&self, dir: &Dir, id: (u64, u64)) -> bool {
+        let Ok(up) = CString::new("..") else { return false };
+        let mut fd = match dir.fd.try_clone() {
+            Ok(f) => f,
+            Err(_) => return false,
+        };
+        let mut here = dir.id;
+        for _ in 0..256 {
+            if here == id {
+                return true;
+            }
+            let Some(parent) = open_path(fd.as_raw_fd(), &up, libc::O_DIRECTORY) else { return false };
+            let Ok(st) = fstatat(parent.as_raw_fd(), &CString::default(), libc::AT_EMPTY_PATH) else { return false };
+            if (st.st_dev, st.st_ino) == here {
+                return false; // the top: `..` is itself
+            }
+            here = (st.st_dev, st.st_ino);
+            fd = parent;
+        }
+        false
     }
 
     /// The times a utimes-family call sets; None: the kernel answers
