@@ -85,3 +85,113 @@ fn memory_fallbacks() {
         check(Abi::X86_64, &[mode], &[ch], &credprobe::cases(), 100);
     }
 }
+
+/// The ownership stores the file steps run under (`--ownership`).
+const STORES: [&str; 2] = ["--ownership=session", "--ownership=xattr"];
+
+/// The ownership and creation rows (SCRIPT.md "File steps"): the
+/// hand-written cases on a fresh fixture each, in both channels, both
+/// ownership stores and both ABIs.
+#[test]
+fn file_steps_hand_written() {
+    let cases = credprobe::file_cases();
+    assert!(cases.len() >= 40, "only {} hand-written file cases", cases.len());
+    let gaps = credprobe::file_gaps();
+    // Every channel and store on x86_64; on i386 each channel once, with
+    // each store once (the i386 part is the stat64 layout and the 16-bit
+    // chown calls, which do not depend on the pair).
+    let runs = [
+        (Abi::X86_64, CHANNELS[0], STORES[0]),
+        (Abi::X86_64, CHANNELS[1], STORES[0]),
+        (Abi::X86_64, CHANNELS[0], STORES[1]),
+        (Abi::X86_64, CHANNELS[1], STORES[1]),
+        (Abi::I386, CHANNELS[0], STORES[0]),
+        (Abi::I386, CHANNELS[1], STORES[1]),
+    ];
+    let start = std::time::Instant::now();
+    {
+        for (abi, ch, store) in runs {
+            {
+                let s = sides(abi, &[], &[ch, store]);
+                let host = |x: &[String]| s.host.batch(&[], x, FILE_TIMEOUT);
+                let traced = |x: &[String]| s.ns.batch(&s.wrapper, x, FILE_TIMEOUT);
+                match compare(&cases, &host, &traced, 100) {
+                    Ok(n) => assert_eq!(n, cases.len()),
+                    Err(report) => panic!("under credshim {ch} {store} ({abi:?}) the probe differs from real root:\n{report}"),
+                }
+                // A known gap that no longer differs is a fix to keep.
+                let (h, t) = (host(&gaps).expect("host runs"), traced(&gaps).expect("credshim runs"));
+                for (i, g) in gaps.iter().enumerate() {
+                    assert_ne!(h[i], t[i], "the known gap `{g}` no longer differs ({abi:?} {ch} {store}): move it up in cases-files.txt");
+                }
+                eprintln!(
+                    "file steps: {} hand-written scripts, {abi:?} {ch} {store}: 0 mismatches; {} known gaps still differ ({:.0?})",
+                    cases.len(),
+                    gaps.len(),
+                    start.elapsed()
+                );
+            }
+        }
+    }
+}
+
+/// A batch of file scripts: a hung call (a FIFO opened for reading, …)
+/// fails the test in minutes, not the oracle's 15.
+const FILE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Random file scripts with drops, fork, exec and threads: for each of four
+/// runs (a channel, a store, an ABI), chunks of 50 until
+/// CREDSHIM_FILE_SCRIPTS (default 200) scripts or the run's share of
+/// CREDSHIM_FILE_SECONDS (default 120) is used up, at least one chunk;
+/// the counts are printed.
+#[test]
+fn file_steps_random() {
+    let max = env_num("CREDSHIM_FILE_SCRIPTS", 200) as usize;
+    let budget = Duration::from_secs(env_num("CREDSHIM_FILE_SECONDS", 120));
+    let seed = env_num("CREDSHIM_ORACLE_SEED", 0x5eed_c0de) ^ 0xf11e;
+    let start = std::time::Instant::now();
+    let runs = [
+        (Abi::X86_64, CHANNELS[0], STORES[0]),
+        (Abi::X86_64, CHANNELS[1], STORES[0]),
+        (Abi::X86_64, CHANNELS[0], STORES[1]),
+        (Abi::I386, CHANNELS[1], STORES[1]),
+    ];
+    let mut total = 0;
+    for (i, (abi, ch, store)) in runs.into_iter().enumerate() {
+        let run_end = start + budget * (i as u32 + 1) / runs.len() as u32;
+        let mut rng = Rng::new(seed ^ i as u64);
+        let opts = gen::FileOpts { legacy16: abi == Abi::I386, ..Default::default() };
+        let sd = sides(abi, &[], &[ch, store]);
+        let host = |x: &[String]| sd.host.batch(&[], x, FILE_TIMEOUT);
+        let traced = |x: &[String]| sd.ns.batch(&sd.wrapper, x, FILE_TIMEOUT);
+        let (mut n, mut drops, mut fork, mut exec, mut thread) = (0, 0, 0, 0, 0);
+        while n < max && (n == 0 || std::time::Instant::now() < run_end) {
+            let scripts: Vec<String> = (0..50.min(max - n)).map(|_| gen::file_script(&mut rng, &opts)).collect();
+            if let Err(report) = compare(&scripts, &host, &traced, 50) {
+                panic!("under credshim {ch} {store} ({abi:?}) the probe differs from real root (after {n} random scripts of this run):\n{report}");
+            }
+            n += scripts.len();
+            let with = |w: &str| scripts.iter().filter(|s| s.contains(w)).count();
+            drops += scripts.iter().filter(|s| s.contains("set") || s.contains("cap") || s.contains("suid1000")).count();
+            (fork, exec, thread) = (fork + with("fork"), exec + with("exec"), thread + with("thread"));
+        }
+        total += n;
+        eprintln!(
+            "file steps: {n} random scripts ({drops} with drops, {fork} fork, {exec} exec, {thread} thread), {abi:?} {ch} {store}: 0 mismatches ({:.0?})",
+            start.elapsed()
+        );
+    }
+    eprintln!("file steps: {total} random scripts in all, 0 mismatches, {:.0?}", start.elapsed());
+}
+
+/// One script, CREDSHIM_FILE_SCRIPT, run CREDSHIM_FILE_REPEAT times in one
+/// batch (a debugging aid: `cargo test --test tracer_oracle file_script_repeat -- --ignored`).
+#[test]
+#[ignore]
+fn file_script_repeat() {
+    let script = std::env::var("CREDSHIM_FILE_SCRIPT").expect("CREDSHIM_FILE_SCRIPT");
+    let n = env_num("CREDSHIM_FILE_REPEAT", 20) as usize;
+    let abi = if std::env::var("CREDSHIM_ABI").as_deref() == Ok("i386") { Abi::I386 } else { Abi::X86_64 };
+    let store = std::env::var("CREDSHIM_STORE").unwrap_or_else(|_| STORES[0].to_string());
+    check(abi, &[], &[CHANNELS[0], &store], &vec![script; n], 100);
+}

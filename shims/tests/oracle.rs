@@ -75,3 +75,61 @@ fn i386_random_scripts_with_16_bit_calls_match_the_kernel() {
     assert!(scripts.iter().filter(|s| s.contains("16 ")).count() > n / 2, "the 16-bit calls are exercised");
     assert_eq!(oracle(Abi::I386, &scripts), n);
 }
+
+/// The file steps' ownership rows against the kernel (SCRIPT.md "File
+/// steps", tests/credprobe/src/fsmodel.rs): `chown_common` and the argument
+/// checks of the chown and stat families over an in-memory fixture. The
+/// creation, rename and link steps and statx are not modelled (their
+/// answers are the VFS's, which credshim leaves to the kernel): they are
+/// checked against real root under credshim only (tests/tracer_oracle.rs).
+fn file_oracle(abi: Abi, scripts: &[String]) -> usize {
+    require_root("the kernel oracle");
+    let probe = Probe::build(abi).expect("the probe builds");
+    let init = initial(&probe);
+    let interp = Interp { abi };
+    let kernel = |s: &[String]| probe.batch(&[], s, TIMEOUT);
+    let model = |s: &[String]| Ok(s.iter().map(|x| credprobe::fsmodel::run(&interp, &init, x)).collect());
+    match compare(scripts, &kernel, &model, 500) {
+        Ok(n) => n,
+        Err(report) => panic!("the file model differs from the kernel ({abi:?}):\n{report}"),
+    }
+}
+
+/// The hand-written file cases whose every step the model knows.
+fn modelled_file_cases() -> Vec<String> {
+    let all = credprobe::file_cases();
+    let known = |s: &String| {
+        credprobe::script::steps(s).iter().all(|w| {
+            credprobe::fsmodel::Model::knows(w) || !matches!(w[0].as_str(), "fork" | "exec" | "thread")
+                    && Abi::X86_64.by_name(&w[0]).is_some_and(|r| !r.shim.is_ownership())
+        })
+    };
+    let cases: Vec<String> = all.iter().filter(|s| known(s)).cloned().collect();
+    eprintln!("file model: {} of {} hand-written file cases have only modelled steps", cases.len(), all.len());
+    cases
+}
+
+#[test]
+fn file_model_hand_written_cases_match_the_kernel() {
+    let cases = modelled_file_cases();
+    assert!(cases.len() >= 20, "only {} modelled file cases", cases.len());
+    for abi in [Abi::X86_64, Abi::I386] {
+        assert_eq!(file_oracle(abi, &cases), cases.len());
+        eprintln!("file model: {} hand-written scripts ({abi:?}): 0 mismatches", cases.len());
+    }
+}
+
+/// CREDSHIM_FILE_MODEL_SCRIPTS (default 1000) random scripts of the
+/// modelled file steps with drops, per ABI.
+#[test]
+fn file_model_random_scripts_match_the_kernel() {
+    let n = env_num("CREDSHIM_FILE_MODEL_SCRIPTS", 1000) as usize;
+    let seed = env_num("CREDSHIM_ORACLE_SEED", 0x5eed_c0de) ^ 0xf0de1;
+    for abi in [Abi::X86_64, Abi::I386] {
+        let mut rng = Rng::new(seed);
+        let opts = gen::FileOpts { legacy16: abi == Abi::I386, ..Default::default() };
+        let scripts: Vec<String> = (0..n).map(|_| gen::owner_script(&mut rng, &opts)).collect();
+        assert_eq!(file_oracle(abi, &scripts), n);
+        eprintln!("file model: {n} random scripts ({abi:?}): 0 mismatches");
+    }
+}

@@ -401,7 +401,8 @@ static int names_cmp(const void *x, const void *y)
 
 /* The `fs` line's entries below directory fd `dir` (named `prefix`),
  * sorted by name, each `NAME:T:MODE:UID:GID:NLINK` by newfstatat
- * without following symlinks; directories are listed to depth 3. */
+ * without following symlinks; directories that anyone may read and
+ * search (r-x for owner, group and others) are listed too, to depth 3. */
 static void fs_list(sb_t *o, int dir, const char *prefix, int depth)
 {
 	int fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -438,7 +439,9 @@ static void fs_list(sb_t *o, int dir, const char *prefix, int depth)
 			sb_printf(o, " %s%s:%c:0%o:%u:%u:%u", prefix, names[i], ftype((unsigned)st.st_mode),
 				  (unsigned)st.st_mode & 07777, (unsigned)st.st_uid, (unsigned)st.st_gid,
 				  (unsigned)st.st_nlink);
-			if (S_ISDIR(st.st_mode) && depth < 3) {
+			/* only where anyone may read and search: what is listed
+			 * does not depend on the caller's permissions */
+			if (S_ISDIR(st.st_mode) && (st.st_mode & 0555) == 0555 && depth < 3) {
 				int sub = openat(dirfd(d), names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 				if (sub >= 0) {
 					sb_t p = {0};

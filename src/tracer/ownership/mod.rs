@@ -264,7 +264,10 @@ impl Owners {
         let path = PathBuf::from(format!("/proc/self/fd/{}", p.dir.as_raw_fd())).join(std::ffi::OsStr::from_bytes(p.name.as_bytes()));
         log::debug!("[pid {}] new {} owned by {}:{}", p.tid, path.display(), p.owner.0, p.owner.1);
         self.set(&path, &inode, false, Some(p.owner));
-        if p.strip_sgid && inode.mode & libc::S_IFMT == libc::S_IFREG && inode.mode & libc::S_ISGID != 0 {
+        // fs/inode.c mode_strip_sgid: every non-directory (FIFOs, sockets
+        // and nodes too); a symlink has no mode to change.
+        let kind = inode.mode & libc::S_IFMT;
+        if p.strip_sgid && kind != libc::S_IFDIR && kind != libc::S_IFLNK && inode.mode & libc::S_ISGID != 0 {
             // SAFETY: plain fchmodat on a name in our directory fd.
             unsafe { libc::fchmodat(p.dir.as_raw_fd(), p.name.as_ptr(), inode.mode & 0o7777 & !libc::S_ISGID, 0) };
         }

@@ -30,18 +30,29 @@ pub fn stat_call(tid: Tid, abi: Abi, shim: Shim, args: &[u64; 6], mem: &mut Trac
             (task_path(tid, libc::AT_FDCWD, &p, 0), args[1], nofollow)
         }
         Shim::Newfstatat | Shim::Statx => {
-            let (flags, buf) = if shim == Shim::Statx { (args[2] as i32, args[4]) } else { (args[3] as i32, args[2]) };
-            if flags & !STATX_FLAGS != 0 {
+            let statx = shim == Shim::Statx;
+            let (dfd, flags, buf) = if statx { (args[0] as i32, args[2] as i32, args[4]) } else { (args[0] as i32, args[3] as i32, args[2]) };
+            // do_statx and do_statx_fd: reserved mask bits, both sync types.
+            if statx && (args[3] as u32 & STATX_RESERVED != 0 || flags & libc::AT_STATX_SYNC_TYPE == libc::AT_STATX_SYNC_TYPE) {
                 return None;
             }
-            if shim == Shim::Statx && (args[3] as u32 & STATX_RESERVED != 0 || flags & libc::AT_STATX_SYNC_TYPE == libc::AT_STATX_SYNC_TYPE) {
-                return None;
+            // getname_maybe_null: with AT_EMPTY_PATH, NULL or "" is no name
+            // at all, and no name with a descriptor is vfs_fstat (or
+            // do_statx_fd) of it, whatever the other flags are.
+            let empty_ok = flags & libc::AT_EMPTY_PATH != 0;
+            let p = if empty_ok && args[1] == 0 { Some(Vec::new()) } else { mem.read_cstr(args[1], 4096).ok() };
+            if empty_ok && dfd >= 0 && p.as_ref().is_some_and(|p| p.is_empty()) {
+                (PathBuf::from(format!("/proc/{tid}/fd/{dfd}")), buf, flags & libc::AT_STATX_SYNC_TYPE)
+            } else {
+                if flags & !STATX_FLAGS != 0 {
+                    return None; // vfs_statx: EINVAL
+                }
+                let p = p?; // the kernel's EFAULT or ENAMETOOLONG
+                if p.is_empty() && !empty_ok {
+                    return None; // getname: ENOENT
+                }
+                (task_path(tid, dfd, &p, flags), buf, if p.is_empty() { flags & !libc::AT_SYMLINK_NOFOLLOW } else { flags })
             }
-            let p = mem.read_cstr(args[1], 4096).ok()?;
-            if p.is_empty() && flags & libc::AT_EMPTY_PATH == 0 {
-                return None;
-            }
-            (task_path(tid, args[0] as i32, &p, flags), buf, if p.is_empty() { flags & !libc::AT_SYMLINK_NOFOLLOW } else { flags })
         }
         _ => return None,
     };

@@ -81,6 +81,13 @@ impl Interp {
         out
     }
 
+    /// RESULT and EXTRA of one step that is not fork, exec or thread, run
+    /// by the main thread of a process whose parent has `parent`.
+    pub fn step(&self, creds: &mut Creds, parent: &Creds, words: &[String]) -> String {
+        let fam = Family { tid: MAIN_TID, parent, main: None };
+        self.call(creds, words, &fam)
+    }
+
     /// The row a step name calls on this ABI (SCRIPT.md: `*16` names are the
     /// i386 legacy calls; plain names are the 32-bit-id calls).
     fn row(&self, op: &str) -> Result<&'static Row, &'static str> {

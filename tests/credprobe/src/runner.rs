@@ -306,11 +306,19 @@ pub fn compare(scripts: &[String], want: Side, got: Side, chunk: usize) -> Resul
                     _ => false,
                 }
             };
+            let first = first_difference(&w[i], &g[i]).unwrap_or_default();
             let short = shrink(script, differs);
             let one = [short.clone()];
             let (a, b) = (want(&one)?, got(&one)?);
+            if a[0] == b[0] {
+                // It did not happen again: say what differed the first time.
+                return Err(format!(
+                    "mismatch after {checked} identical scripts, not reproduced when run again\nscript: {script}\n{first}\nreference output:\n{}\nchecked output:\n{}",
+                    w[i], g[i]
+                ));
+            }
             return Err(format!(
-                "mismatch after {checked} identical scripts\nscript: {script}\nshortest: {short}\n{}\nreference output:\n{}\nchecked output:\n{}",
+                "mismatch after {checked} identical scripts\nscript: {script}\n{first}shortest: {short}\n{}\nreference output:\n{}\nchecked output:\n{}",
                 first_difference(&a[0], &b[0]).unwrap_or_default(),
                 a[0],
                 b[0]
