@@ -248,6 +248,9 @@ impl Checker<'_> {
                 }
                 continue;
             }
+            if last && trailing && !node.is_dir() {
+                return Ok(None); // `name/` of a non-directory: ENOTDIR, the kernel's
+            }
             if last {
                 return Ok(Some(Found::Yes { parent: cur, node, id: (st.st_dev, st.st_ino), dot: false }));
             }
@@ -376,8 +379,11 @@ impl Checker<'_> {
         let c = self.creds;
         let Ok(old) = mem.read_cstr(oldp, PATH_MAX) else { return Ok(()) };
         let Ok(new) = mem.read_cstr(newp, PATH_MAX) else { return Ok(()) };
-        let o = self.walk(c, olddir, &old, false)?;
-        let n = self.walk(c, newdir, &new, false)?;
+        // filename_parentat of the old name, then of the new one: a walk
+        // the kernel fails (ENOENT, ENOTDIR) ends it before the new walk.
+        let Some(o) = self.walk(c, olddir, &old, false)? else { return Ok(()) };
+        let Some(n) = self.walk(c, newdir, &new, false)? else { return Ok(()) };
+        let (o, n) = (Some(o), Some(n));
         let Some(Found::Yes { parent: op, node: on, id: oid, dot: false }) = o else { return Ok(()) };
         let isdir = on.is_dir();
         if flags & 2 /* RENAME_EXCHANGE */ != 0 {
