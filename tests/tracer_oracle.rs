@@ -142,12 +142,12 @@ const FILE_TIMEOUT: Duration = Duration::from_secs(120);
 /// Random file scripts with drops, fork, exec and threads: for each of four
 /// runs (a channel, a store, an ABI), chunks of 50 until
 /// CREDSHIM_FILE_SCRIPTS (default 200) scripts or the run's share of
-/// CREDSHIM_FILE_SECONDS (default 120) is used up, at least one chunk;
+/// CREDSHIM_FILE_SECONDS (default 60) is used up, at least one chunk;
 /// the counts are printed.
 #[test]
 fn file_steps_random() {
     let max = env_num("CREDSHIM_FILE_SCRIPTS", 200) as usize;
-    let budget = Duration::from_secs(env_num("CREDSHIM_FILE_SECONDS", 120));
+    let budget = Duration::from_secs(env_num("CREDSHIM_FILE_SECONDS", 60));
     let seed = env_num("CREDSHIM_ORACLE_SEED", 0x5eed_c0de) ^ 0xf11e;
     let start = std::time::Instant::now();
     let runs = [
