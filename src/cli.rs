@@ -60,6 +60,14 @@ pub enum Ownership {
     Xattr,
 }
 
+/// `--permissions`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Permissions {
+    #[default]
+    Off,
+    Emulate,
+}
+
 impl Ownership {
     pub fn store(self) -> crate::settings::Store {
         match self {
@@ -134,6 +142,18 @@ pub struct Cli {
     /// without credshim. stat shows the kept owners.
     #[arg(long, value_enum, default_value_t = Ownership::Session, value_name = "MODE")]
     pub ownership: Ownership,
+
+    /// File permission checks against the virtual credentials: with
+    /// `emulate`, a process that dropped privileges gets EACCES or EPERM
+    /// where the kernel would give them to its virtual user (a root-only
+    /// 0600 file, a 0700 directory on the path, unlink in a directory it
+    /// may not write, chmod and utimes of another's file, the sticky
+    /// bit), with the owners `--ownership` keeps and POSIX ACLs; access()
+    /// checks the real ids. Every open and path call then reaches credshim
+    /// (the cost is in contrib/bench), so the default is `off`: the kernel
+    /// checks the container's real credentials, which pass.
+    #[arg(long, value_enum, default_value_t = Permissions::Off, value_name = "MODE")]
+    pub permissions: Permissions,
 
     /// Show each traced task's virtual credentials in its /proc status
     /// files (Uid, Gid, Groups, the capability sets, NoNewPrivs of
@@ -373,6 +393,10 @@ pub struct Inject {
     #[arg(long, value_enum, default_value_t = Ownership::Session, value_name = "MODE")]
     pub ownership: Ownership,
 
+    /// The --permissions of the injected credshim (`--mode wrap` only).
+    #[arg(long, value_enum, default_value_t = Permissions::Off, value_name = "MODE")]
+    pub permissions: Permissions,
+
     /// The credshim binary to bind-mount (default: this one). It must be
     /// static (it runs inside any rootfs) and readable by the user who
     /// runs the container.
@@ -435,6 +459,12 @@ pub struct Runtime {
     /// --ownership). Default: $CREDSHIM_OWNERSHIP, else xattr.
     #[arg(long, value_enum, value_name = "MODE")]
     pub ownership: Option<Ownership>,
+
+    /// File permission checks in the containers it injects (credshim's
+    /// --permissions; not with the hook method). Default:
+    /// $CREDSHIM_PERMISSIONS, else off.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub permissions: Option<Permissions>,
 
     /// Where to log the wrapper's decision for each container (default:
     /// syslog where there is one, else nowhere).

@@ -27,7 +27,7 @@ fn main() -> ExitCode {
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let invoked_as = argv.first().map(std::path::Path::new).and_then(|p| p.file_name());
     if invoked_as.is_some_and(|n| n == "credshim-runtime") {
-        return cmd::oci_failed("oci runtime", cmd::oci::runtime::run(None, None, None, &argv[1..]));
+        return cmd::oci_failed("oci runtime", cmd::oci::runtime::run(None, None, None, None, &argv[1..]));
     }
     if argv.get(1).is_some_and(|a| cli::SUBCOMMANDS.iter().any(|s| a == s)) {
         return match cli::Sub::try_parse_from(argv) {

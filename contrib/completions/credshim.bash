@@ -47,7 +47,7 @@ _credshim() {
 
     case "${cmd}" in
         credshim)
-            opts="-g -v -h -V --uid --gid --groups --cap-effective --cap-permitted --cap-inheritable --cap-ambient --intercept --ownership --proc --no-seccomp --allow-host-root --exit-with-main --grace --signal-group --verbose --log-file --syslog --help --version oci doctor demo"
+            opts="-g -v -h -V --uid --gid --groups --cap-effective --cap-permitted --cap-inheritable --cap-ambient --intercept --ownership --permissions --proc --no-seccomp --allow-host-root --exit-with-main --grace --signal-group --verbose --log-file --syslog --help --version oci doctor demo"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -87,6 +87,10 @@ _credshim() {
                     ;;
                 --ownership)
                     COMPREPLY=($(compgen -W "off session xattr" -- "${cur}"))
+                    return 0
+                    ;;
+                --permissions)
+                    COMPREPLY=($(compgen -W "off emulate" -- "${cur}"))
                     return 0
                     ;;
                 --grace)
@@ -183,7 +187,7 @@ _credshim() {
             return 0
             ;;
         credshim__subcmd__oci__subcmd__inject)
-            opts="-h --remove --mode --ownership --binary --help"
+            opts="-h --remove --mode --ownership --permissions --binary --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -195,6 +199,10 @@ _credshim() {
                     ;;
                 --ownership)
                     COMPREPLY=($(compgen -W "off session xattr" -- "${cur}"))
+                    return 0
+                    ;;
+                --permissions)
+                    COMPREPLY=($(compgen -W "off emulate" -- "${cur}"))
                     return 0
                     ;;
                 --binary)
@@ -209,7 +217,7 @@ _credshim() {
             return 0
             ;;
         credshim__subcmd__oci__subcmd__runtime)
-            opts="-h --runtime --ownership --log-file --help"
+            opts="-h --runtime --ownership --permissions --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -221,6 +229,10 @@ _credshim() {
                     ;;
                 --ownership)
                     COMPREPLY=($(compgen -W "off session xattr" -- "${cur}"))
+                    return 0
+                    ;;
+                --permissions)
+                    COMPREPLY=($(compgen -W "off emulate" -- "${cur}"))
                     return 0
                     ;;
                 --log-file)

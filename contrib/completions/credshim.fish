@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_credshim_global_optspecs
-    string join \n uid= gid= groups= cap-effective= cap-permitted= cap-inheritable= cap-ambient= intercept= ownership= proc no-seccomp allow-host-root exit-with-main grace= g/signal-group v/verbose log-file= syslog h/help V/version
+    string join \n uid= gid= groups= cap-effective= cap-permitted= cap-inheritable= cap-ambient= intercept= ownership= permissions= proc no-seccomp allow-host-root exit-with-main grace= g/signal-group v/verbose log-file= syslog h/help V/version
 end
 
 function __fish_credshim_needs_command
@@ -37,6 +37,8 @@ ptrace\t''"
 complete -c credshim -n "__fish_credshim_needs_command" -l ownership -d 'File ownership the namespace cannot store: chown to unmapped ids, and files created after a drop to another user. `session` keeps it in memory for the life of credshim; `xattr` keeps it on the files, in the `user.rootlesscontainers` attribute that umoci reads and writes (hidden from the command); `off` lets such a chown fail as it does without credshim. stat shows the kept owners' -r -f -a "off\t''
 session\t''
 xattr\t''"
+complete -c credshim -n "__fish_credshim_needs_command" -l permissions -d 'File permission checks against the virtual credentials: with `emulate`, a process that dropped privileges gets EACCES or EPERM where the kernel would give them to its virtual user (a root-only 0600 file, a 0700 directory on the path, unlink in a directory it may not write, chmod and utimes of another\'s file, the sticky bit), with the owners `--ownership` keeps and POSIX ACLs; access() checks the real ids. Every open and path call then reaches credshim (the cost is in contrib/bench), so the default is `off`: the kernel checks the container\'s real credentials, which pass' -r -f -a "off\t''
+emulate\t''"
 complete -c credshim -n "__fish_credshim_needs_command" -l grace -d 'Seconds between SIGTERM and SIGKILL for --exit-with-main' -r
 complete -c credshim -n "__fish_credshim_needs_command" -l log-file -d 'Write the log to this file instead of standard error' -r -F
 complete -c credshim -n "__fish_credshim_needs_command" -l proc -d 'Show each traced task\'s virtual credentials in its /proc status files (Uid, Gid, Groups, the capability sets, NoNewPrivs of /proc/PID/status and /proc/PID/task/TID/status) and as the owner stat gives /proc/PID and its files, which ps, pgrep, libcap-ng and health checks read. Every open then reaches credshim (a cost on open-heavy work: contrib/bench); the status files need the notification channel (without it they show the real credentials)'
@@ -62,6 +64,8 @@ hook\t'A createRuntime hook attaches from outside; the seccomp profile traces th
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from inject" -l ownership -d 'Where the container\'s file ownership is kept: the --ownership of the injected credshim (wrap) or of the hook' -r -f -a "off\t''
 session\t''
 xattr\t''"
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from inject" -l permissions -d 'The --permissions of the injected credshim (`--mode wrap` only)' -r -f -a "off\t''
+emulate\t''"
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from inject" -l binary -d 'The credshim binary to bind-mount (default: this one). It must be static (it runs inside any rootfs) and readable by the user who runs the container' -r -F
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from inject" -l remove -d 'Undo a previous inject'
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from inject" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -69,6 +73,8 @@ complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_s
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from runtime" -l ownership -d 'Where the containers\' file ownership is kept (credshim\'s --ownership). Default: $CREDSHIM_OWNERSHIP, else xattr' -r -f -a "off\t''
 session\t''
 xattr\t''"
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from runtime" -l permissions -d 'File permission checks in the containers it injects (credshim\'s --permissions; not with the hook method). Default: $CREDSHIM_PERMISSIONS, else off' -r -f -a "off\t''
+emulate\t''"
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from runtime" -l log-file -d 'Where to log the wrapper\'s decision for each container (default: syslog where there is one, else nowhere)' -r -F
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from runtime" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from hook" -l ownership -d 'Where the container\'s file ownership is kept (as credshim\'s own --ownership)' -r -f -a "off\t''

@@ -94,6 +94,17 @@ pub enum Syscall {
     Setdomainname { name: u64, len: i32 },
     /// `long request, long pid`: find_get_task_by_vpid takes the pid_t.
     Ptrace { request: u64, pid: i32, addr: u64, data: u64 },
+    /// The permission rows (`--permissions emulate`), as the kernel defines
+    /// the older calls: access is faccessat(AT_FDCWD, …, 0), unlink and
+    /// rmdir unlinkat (AT_REMOVEDIR), chmod fchmodat, utime/utimes/
+    /// futimesat utimensat-like (`times` and its kind), chdir and fchdir a
+    /// path or a descriptor. The tracer's permission walk reads the rest.
+    Faccessat { dirfd: i32, path: u64, mode: i32, flags: i32 },
+    Unlinkat { dirfd: i32, path: u64, flags: i32 },
+    Fchmodat { dirfd: i32, path: Option<u64>, fd: i32, mode: u32 },
+    Utimes { dirfd: i32, path: Option<u64>, times: u64, flags: i32 },
+    Truncate { path: u64, length: u64 },
+    Chdir { path: Option<u64>, fd: i32 },
 }
 
 /// Decodes `args`, the six argument registers of a call of `row` made
@@ -183,5 +194,20 @@ pub fn decode(abi: Abi, row: &Row, args: [u64; 6]) -> Syscall {
         Shim::Sethostname => S::Sethostname { name: a[0], len: int(1) },
         Shim::Setdomainname => S::Setdomainname { name: a[0], len: int(1) },
         Shim::Ptrace => S::Ptrace { request: a[0], pid: int(1), addr: a[2], data: a[3] },
+        Shim::Access => S::Faccessat { dirfd: at, path: a[0], mode: int(1), flags: 0 },
+        Shim::Faccessat => S::Faccessat { dirfd: int(0), path: a[1], mode: int(2), flags: 0 },
+        Shim::Faccessat2 => S::Faccessat { dirfd: int(0), path: a[1], mode: int(2), flags: int(3) },
+        Shim::Unlink => S::Unlinkat { dirfd: at, path: a[0], flags: 0 },
+        Shim::Unlinkat => S::Unlinkat { dirfd: int(0), path: a[1], flags: int(2) },
+        Shim::Rmdir => S::Unlinkat { dirfd: at, path: a[0], flags: 0x200 /* AT_REMOVEDIR */ },
+        Shim::Chmod => S::Fchmodat { dirfd: at, path: Some(a[0]), fd: -1, mode: a[1] as u32 },
+        Shim::Fchmod => S::Fchmodat { dirfd: at, path: None, fd: int(0), mode: a[1] as u32 },
+        Shim::Fchmodat => S::Fchmodat { dirfd: int(0), path: Some(a[1]), fd: -1, mode: a[2] as u32 },
+        Shim::Utime | Shim::Utimes => S::Utimes { dirfd: at, path: Some(a[0]), times: a[1], flags: 0 },
+        Shim::Futimesat => S::Utimes { dirfd: int(0), path: Some(a[1]), times: a[2], flags: 0 },
+        Shim::Utimensat => S::Utimes { dirfd: int(0), path: (a[1] != 0).then_some(a[1]), times: a[2], flags: int(3) },
+        Shim::Truncate => S::Truncate { path: a[0], length: a[1] },
+        Shim::Chdir => S::Chdir { path: Some(a[0]), fd: -1 },
+        Shim::Fchdir => S::Chdir { path: None, fd: int(0) },
     }
 }

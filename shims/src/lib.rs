@@ -21,6 +21,7 @@
 //! | [`exec`] | fs/exec.c bprm_fill_uid + the credential part of execve |
 //! | [`chown`] | fs/open.c chown_common, fs/attr.c chown_ok and chgrp_ok |
 //! | [`inode`] | fs/inode.c inode_init_owner, mode_strip_sgid |
+//! | [`namei`] | fs/namei.c, fs/open.c, fs/attr.c, fs/posix_acl.c: file permission checks (DAC) |
 //! | [`procfs`] | fs/proc/array.c task_state, task_cap: /proc/PID/status of a virtual task |
 //! | [`runtime`] | runc's libcontainer finalizeNamespace: a container's user and capabilities |
 //! | [`rootlesscontainers`] | the `user.rootlesscontainers` xattr (rootless-containers/proto) |
@@ -45,6 +46,7 @@ pub mod groups;
 pub mod id;
 pub mod inode;
 pub mod mem;
+pub mod namei;
 pub mod ns;
 pub mod procfs;
 pub mod ptrace;

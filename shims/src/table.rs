@@ -194,6 +194,26 @@ shims! {
     /// kernel/ptrace.c ptrace_attach: PTRACE_ATTACH and PTRACE_SEIZE only
     /// (`long request`: the whole register).
     Ptrace: Privilege, 4, Rule::OneOf(&[&[Cmp { arg: 0, word: Word::Full, values: &[crate::ptrace::PTRACE_ATTACH as u64, crate::ptrace::PTRACE_SEIZE as u64] }]]);
+    /// File permission checks (`--permissions emulate`, shims/src/namei.rs):
+    /// the tracer walks the path as the kernel does, answers the errno a
+    /// task with the caller's virtual credentials gets, and lets the kernel
+    /// run the call otherwise. The open and creation rows check too.
+    Access: Permission, 2, Rule::Always;
+    Faccessat: Permission, 3, Rule::Always;
+    Faccessat2: Permission, 4, Rule::Always;
+    Unlink: Permission, 1, Rule::Always;
+    Unlinkat: Permission, 3, Rule::Always;
+    Rmdir: Permission, 1, Rule::Always;
+    Chmod: Permission, 2, Rule::Always;
+    Fchmod: Permission, 2, Rule::Always;
+    Fchmodat: Permission, 3, Rule::Always;
+    Utime: Permission, 2, Rule::Always;
+    Utimes: Permission, 2, Rule::Always;
+    Futimesat: Permission, 3, Rule::Always;
+    Utimensat: Permission, 4, Rule::Always;
+    Truncate: Permission, 2, Rule::Always;
+    Chdir: Permission, 1, Rule::Always;
+    Fchdir: Permission, 1, Rule::Always;
 }
 
 /// What a row is, besides its numbers: declared once per operation in
@@ -300,6 +320,8 @@ pub enum Class {
     Xattr,
     /// The capability checks of other calls (always).
     Privilege,
+    /// The file permission checks (`--permissions emulate`).
+    Permission,
 }
 
 impl Class {
@@ -424,6 +446,24 @@ pub static X86_64: &[Row] = &[
     row(170, "sethostname", Sethostname, U32),
     row(171, "setdomainname", Setdomainname, U32),
     row(101, "ptrace", Ptrace, U32),
+    // The permission checks (fchmodat2, 452, is not in this libc's headers
+    // yet: the kernel runs it unchecked).
+    row(21, "access", Access, U32),
+    row(269, "faccessat", Faccessat, U32),
+    row(439, "faccessat2", Faccessat2, U32),
+    row(87, "unlink", Unlink, U32),
+    row(263, "unlinkat", Unlinkat, U32),
+    row(84, "rmdir", Rmdir, U32),
+    row(90, "chmod", Chmod, U32),
+    row(91, "fchmod", Fchmod, U32),
+    row(268, "fchmodat", Fchmodat, U32),
+    row(132, "utime", Utime, U32),
+    row(235, "utimes", Utimes, U32),
+    row(261, "futimesat", Futimesat, U32),
+    row(280, "utimensat", Utimensat, U32),
+    row(76, "truncate", Truncate, U32),
+    row(80, "chdir", Chdir, U32),
+    row(81, "fchdir", Fchdir, U32),
 ];
 
 /// asm/unistd_32.h: the legacy 16-bit calls and their 32-bit successors.
@@ -525,7 +565,37 @@ pub static I386: &[Row] = &[
     row(74, "sethostname", Sethostname, U32),
     row(121, "setdomainname", Setdomainname, U32),
     row(26, "ptrace", Ptrace, U32),
+    // The permission checks; utimensat takes i386's 32-bit timespecs
+    // (`timespec_size`), utimensat_time64 the 64-bit ones.
+    row(33, "access", Access, U32),
+    row(307, "faccessat", Faccessat, U32),
+    row(439, "faccessat2", Faccessat2, U32),
+    row(10, "unlink", Unlink, U32),
+    row(301, "unlinkat", Unlinkat, U32),
+    row(40, "rmdir", Rmdir, U32),
+    row(15, "chmod", Chmod, U32),
+    row(94, "fchmod", Fchmod, U32),
+    row(306, "fchmodat", Fchmodat, U32),
+    row(30, "utime", Utime, U32),
+    row(271, "utimes", Utimes, U32),
+    row(299, "futimesat", Futimesat, U32),
+    row(320, "utimensat", Utimensat, U32),
+    row(412, "utimensat_time64", Utimensat, U32),
+    row(92, "truncate", Truncate, U32),
+    row(193, "truncate64", Truncate, U32),
+    row(12, "chdir", Chdir, U32),
+    row(133, "fchdir", Fchdir, U32),
 ];
+
+/// The size of one struct timespec that `row` (a utimensat) reads: i386's
+/// utimensat takes old_timespec32, every other one __kernel_timespec.
+pub fn timespec_size(abi: Abi, row: &Row) -> usize {
+    if abi == Abi::I386 && row.name == "utimensat" {
+        8
+    } else {
+        16
+    }
+}
 
 /// getsockopt's level and option for the peer's credentials.
 pub const SOL_SOCKET: u32 = 1;

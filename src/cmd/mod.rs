@@ -29,8 +29,12 @@ pub fn subcommand(sub: cli::Sub) -> ExitCode {
         SubCommand::Demo => ExitCode::from(doctor::demo()),
         SubCommand::Oci(Oci::Inject(i)) => {
             let config = oci::config_of(&i.bundle);
+            if i.mode == cli::InjectMode::Hook && i.permissions == cli::Permissions::Emulate {
+                eprintln!("credshim: oci inject: --permissions emulate needs --mode wrap (the hook method does not check permissions)");
+                return ExitCode::from(125);
+            }
             let method = match i.mode {
-                cli::InjectMode::Wrap => oci::inject::Method::Wrap(i.ownership.store()),
+                cli::InjectMode::Wrap => oci::inject::Method::Wrap(i.ownership.store(), i.permissions == cli::Permissions::Emulate),
                 cli::InjectMode::Hook => oci::inject::Method::Hook(i.ownership.store()),
             };
             match oci::inject_config(&config, method, i.binary.as_deref(), i.remove) {
@@ -73,7 +77,7 @@ pub fn subcommand(sub: cli::Sub) -> ExitCode {
             }
         }
         SubCommand::Oci(Oci::Runtime(r)) => {
-            oci_failed("oci runtime", oci::runtime::run(r.runtime.as_deref(), r.ownership.map(cli::Ownership::store), r.log_file.as_deref(), &r.args))
+            oci_failed("oci runtime", oci::runtime::run(r.runtime.as_deref(), r.ownership.map(cli::Ownership::store), r.permissions.map(|p| p == cli::Permissions::Emulate), r.log_file.as_deref(), &r.args))
         }
     }
 }

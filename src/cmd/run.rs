@@ -106,10 +106,18 @@ pub fn run(cli: &cli::Cli) -> Result<Status, Error> {
         ::log::info!("no CAP_SYS_ADMIN: setting no_new_privs to install the seccomp filter");
     }
     let ownership = cli.ownership.store();
+    let permissions = cli.permissions == cli::Permissions::Emulate;
     let mut classes = ownership.classes().to_vec();
     if cli.proc && !classes.contains(&Class::Stat) {
         // The owner of /proc/PID is the stat family's answer.
         classes.push(Class::Stat);
+    }
+    if permissions {
+        for c in crate::tracer::PERMISSION_CLASSES {
+            if !classes.contains(c) {
+                classes.push(*c);
+            }
+        }
     }
     let classes = classes.as_slice();
     let (mode, listen) = choose_mode(cli, nnp, classes);
@@ -117,7 +125,7 @@ pub fn run(cli: &cli::Cli) -> Result<Status, Error> {
     if cli.proc && mode != Mode::Notify {
         ::log::warn!("--proc needs seccomp user notifications for the status files, which are not in use: /proc/PID/status shows the real credentials (the owner of /proc/PID is the virtual one)");
     }
-    let prog = seccomp::filter_with(action, classes, cli.proc && mode == Mode::Notify);
+    let prog = seccomp::filter_with(action, classes, (cli.proc && mode == Mode::Notify) || permissions);
     let filter = matches!(mode, Mode::Notify | Mode::Seccomp).then_some(prog.as_slice());
     // An exec that raised credshim's capabilities (a runtime that gave the
     // container's root none, as for a process.user credshim emulates)
@@ -150,6 +158,7 @@ pub fn run(cli: &cli::Cli) -> Result<Status, Error> {
     };
     let mut tracer = Tracer::new(mode, launched.pid, creds, listener, ownership);
     tracer.show_proc(cli.proc);
+    tracer.check_permissions(permissions);
     let status = tracer.run(&sup);
     drop(sup); // restores credshim's own mask before it may die by a signal
     if !tracer.main_execed() {

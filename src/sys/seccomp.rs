@@ -12,6 +12,7 @@ const BPF_LD_W_ABS: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
 const BPF_JEQ_K: u16 = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
 const BPF_JSET_K: u16 = 0x45; // BPF_JMP | BPF_JSET | BPF_K
 const BPF_RET_K: u16 = 0x06; // BPF_RET | BPF_K
+const BPF_JA: u16 = 0x05; // BPF_JMP | BPF_JA
 
 const SECCOMP_RET_ALLOW: u32 = 0x7fff_0000;
 const SECCOMP_RET_TRACE: u32 = 0x7ff0_0000;
@@ -159,8 +160,11 @@ pub fn filter_with(action: Action, classes: &[Class], all_opens: bool) -> Vec<li
     let mut f = vec![stmt(BPF_LD_W_ABS, OFF_ARCH)];
     for abi in [Abi::X86_64, Abi::I386] {
         let s = section(abi, action, classes, all_opens);
-        assert!(s.len() < 256, "a filter section must fit an 8-bit jump");
-        f.push(jump(BPF_JEQ_K, abi.audit_arch(), 0, s.len() as u8));
+        // Another arch jumps over the section: BPF_JA's offset is 32 bits
+        // (a section with every class is longer than a conditional
+        // jump's 8-bit offset reaches).
+        f.push(jump(BPF_JEQ_K, abi.audit_arch(), 1, 0));
+        f.push(stmt(BPF_JA, s.len() as u32));
         f.extend(s);
     }
     f.push(stmt(BPF_RET_K, action.ret()));
@@ -278,6 +282,7 @@ mod tests {
                 BPF_JEQ_K => pc += if acc == i.k { i.jt } else { i.jf } as usize,
                 BPF_JSET_K => pc += if acc & i.k != 0 { i.jt } else { i.jf } as usize,
                 BPF_RET_K => return i.k,
+                BPF_JA => pc += i.k as usize,
                 c => panic!("instruction {c:#x}"),
             }
         }
@@ -287,7 +292,7 @@ mod tests {
     /// values around every value and bit the rules name.
     #[test]
     fn filter_follows_every_rows_rule() {
-        let classes = [Class::Chown, Class::Stat, Class::Create, Class::Xattr];
+        let classes = [Class::Chown, Class::Stat, Class::Create, Class::Xattr, Class::Permission];
         let prog = filter(Action::Trace, &classes);
         let mut interesting: Vec<u64> = vec![0, 1, 2, u64::MAX, 0xffff_ffff, 0x8000_0000, 1 << 32, (1 << 32) | 7];
         for shim in Shim::ALL {

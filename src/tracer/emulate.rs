@@ -84,8 +84,10 @@ fn shown(row: &Row, args: &[u64; 6]) -> String {
 /// Decides `call` made by task `tid`: the answer it gets and what to
 /// commit once that answer was delivered. Changes nothing in `tasks`;
 /// `owners` only settles what earlier calls created. `proc`: what `--proc`
-/// shows through the channel the call came by.
-pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, strategy: Strategy, proc: Proc) -> Decision {
+/// shows through the channel the call came by. `permissions`: check file
+/// permissions against the virtual credentials (`--permissions emulate`,
+/// super::permission).
+pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, strategy: Strategy, proc: Proc, permissions: bool) -> Decision {
     let Some(abi) = Abi::from_audit_arch(call.arch) else {
         log::warn!("[pid {tid}] system call {} of unknown architecture {:#x} refused", call.nr, call.arch);
         return Decision::answer(Errno::ENOSYS.ret());
@@ -111,6 +113,17 @@ pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, str
     };
     // The task's previous call is over: what it created has its inode.
     owners.settle(tid);
+    if permissions && super::permission::needed(row.shim, &creds) {
+        owners.settle_all();
+        let mut mem = TraceeMem::new(tid, strategy);
+        if let Some(e) = super::permission::check(tid, abi, row, &call.args, &creds, &mut mem, owners) {
+            log::debug!("[pid {tid}] {} = -1 {e} (emulated permission check)", shown(row, &call.args));
+            return Decision::answer(e.ret());
+        }
+    }
+    if row.shim.class() == Class::Permission {
+        return Decision::NATIVE;
+    }
     let sys = decode(abi, row, call.args);
     if super::procfs::is_open(row.shim) && proc == Proc::OwnersAndStatus {
         let mut mem = TraceeMem::new(tid, strategy);

@@ -6,11 +6,13 @@ mod decision;
 mod emulate;
 mod ownership;
 mod peercred;
+mod permission;
 mod procfs;
 mod tasks;
 mod world;
 
 pub use emulate::Call;
+pub use permission::CLASSES as PERMISSION_CLASSES;
 
 use crate::sys::arch;
 use crate::sys::execfile;
@@ -70,6 +72,9 @@ pub struct Tracer {
     answer_delay: Option<Duration>,
     /// `--proc`: what /proc shows of the virtual tasks.
     proc: emulate::Proc,
+    /// `--permissions emulate`: file permission checks against the
+    /// virtual credentials (the filter stops every open and path call).
+    permissions: bool,
 }
 
 /// At most this many pending events are handled as one batch.
@@ -125,6 +130,7 @@ impl Tracer {
             attached: false,
             answer_delay,
             proc: emulate::Proc::Off,
+            permissions: false,
         }
     }
 
@@ -138,6 +144,12 @@ impl Tracer {
             (true, Mode::Notify) => emulate::Proc::OwnersAndStatus,
             (true, _) => emulate::Proc::Owners,
         };
+    }
+
+    /// `--permissions emulate` (the filter must stop the permission rows,
+    /// `seccomp::filter_with`).
+    pub fn check_permissions(&mut self, on: bool) {
+        self.permissions = on;
     }
 
     /// A tree credshim did not start: `tids` (every thread of `main`) are
@@ -237,7 +249,7 @@ impl Tracer {
     /// took (SECCOMP_IOCTL_NOTIF_SEND returned 0).
     fn answer(&mut self, listener: &Listener, n: crate::sys::notify::Notification) {
         let call = Call { arch: n.arch, nr: n.nr, args: n.args };
-        let d = emulate::emulate(&self.tasks, &mut self.owners, n.tid, call, self.strategy, self.proc);
+        let d = emulate::emulate(&self.tasks, &mut self.owners, n.tid, call, self.strategy, self.proc, self.permissions);
         if let Some(delay) = self.answer_delay.filter(|_| d.commit.is_some()) {
             std::thread::sleep(delay);
         }
@@ -386,7 +398,7 @@ impl Tracer {
     /// delivered once the registers are written: then commit.
     fn on_seccomp(&mut self, pid: Tid) -> ptrace::Result<()> {
         if let SyscallInfo::Call { arch, nr, args } = ptrace::syscall_info(pid)? {
-            let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, self.proc.without_fds());
+            let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, self.proc.without_fds(), self.permissions);
             if let Some(ret) = d.answer {
                 arch::skip(pid)?;
                 arch::set_return(pid, ret)?;
@@ -400,7 +412,7 @@ impl Tracer {
     fn on_syscall_stop(&mut self, pid: Tid) -> ptrace::Result<()> {
         match ptrace::syscall_info(pid)? {
             SyscallInfo::Call { arch, nr, args } => {
-                let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, self.proc.without_fds());
+                let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, self.proc.without_fds(), self.permissions);
                 match d.answer {
                     Some(ret) => {
                         arch::skip(pid)?;

@@ -76,6 +76,22 @@ static const struct fop fops[] = {
 	{"renameat2", SYS_renameat2, -1L, 0, "DPDPN", R_PLAIN},
 	{"link", SYS_link, -1L, 0, "PP", R_PLAIN},
 	{"linkat", SYS_linkat, -1L, 0, "DPDPN", R_PLAIN},
+	/* The permission checks (credshim --permissions emulate). */
+	{"access", SYS_access, -1L, 0, "PN", R_PLAIN},
+	{"faccessat", SYS_faccessat, -1L, 0, "DPN", R_PLAIN},
+	{"faccessat2", 439, -1L, 0, "DPNN", R_PLAIN},
+	{"unlink", SYS_unlink, -1L, 0, "P", R_PLAIN},
+	{"unlinkat", SYS_unlinkat, -1L, 0, "DPN", R_PLAIN},
+	{"rmdir", SYS_rmdir, -1L, 0, "P", R_PLAIN},
+	{"chmod", SYS_chmod, -1L, 0, "PN", R_PLAIN},
+	{"fchmod", SYS_fchmod, -1L, 0, "DN", R_PLAIN},
+	{"fchmodat", SYS_fchmodat, -1L, 0, "DPN", R_PLAIN},
+#ifdef __i386__
+	{"utimensat", 412 /* utimensat_time64 */, -1L, 0, "DPTN", R_PLAIN},
+#else
+	{"utimensat", SYS_utimensat, -1L, 0, "DPTN", R_PLAIN},
+#endif
+	{"truncate", SYS_truncate, -1L, 0, "PN", R_PLAIN},
 };
 
 /* A file step by name: NAME, or NAME16 for a row with a 16-bit call
@@ -122,6 +138,9 @@ static const struct {
 	{"RESOLVE_NO_XDEV", 1},         {"RESOLVE_NO_MAGICLINKS", 2},
 	{"RESOLVE_NO_SYMLINKS", 4},     {"RESOLVE_BENEATH", 8},
 	{"RESOLVE_IN_ROOT", 0x10},
+	{"AT_EACCESS", 0x200},          {"F_OK", 0},
+	{"R_OK", 4},                    {"W_OK", 2},
+	{"X_OK", 1},
 };
 
 /* A number word of a file step: parts joined by `|`, each a number
@@ -165,6 +184,7 @@ static int file_num(const char *w, uint64_t *out)
 }
 
 static int g_fs;          /* this script has file steps: the fixture exists */
+static int g_perm;        /* it has permission steps: the fixture has their entries */
 static char g_root[4096]; /* the fixture's absolute path (never printed) */
 
 /* A page that faults on every access, and one that faults on writes. */
@@ -267,6 +287,8 @@ static void *stat_buf(const char *w, void *valid, size_t len, int *ok)
  *   S  a stat buffer word (the struct stat the ABI's call fills; printed)
  *   X  a statx buffer word (printed)
  *   H  openat2's how: three number words FLAGS MODE RESOLVE (pointer and size)
+ *   T  utimensat's times: `null`, `now` (UTIME_NOW twice), `given` (two
+ *      fixed times), `omit` (UTIME_OMIT twice), `nowgiven`
  */
 static void run_file(const struct fop *op, int is16, char **w, int nw, sb_t *o)
 {
@@ -277,6 +299,7 @@ static void run_file(const struct fop *op, int is16, char **w, int nw, sb_t *o)
 	struct statx stx;
 	void *sbuf = NULL, *xbuf = NULL;
 	struct { uint64_t flags, mode, resolve; } how;
+	struct { int64_t sec, nsec; } times[2];
 	int ok = 1;
 
 	if (is16 && !HAVE16) {
@@ -309,6 +332,26 @@ static void run_file(const struct fop *op, int is16, char **w, int nw, sb_t *o)
 			xbuf = stat_buf(w[wi++], &stx, sizeof stx, &ok);
 			a[na++] = (long)xbuf;
 			break;
+		case 'T': {
+			/* include/uapi/linux/stat.h UTIME_NOW, UTIME_OMIT */
+			const int64_t now = (1L << 30) - 1, omit = (1L << 30) - 2;
+			const char *t = w[wi++];
+			times[0].sec = 1000000000;
+			times[1].sec = 1000000001;
+			times[0].nsec = times[1].nsec = 0;
+			a[na++] = (long)times;
+			if (strcmp(t, "null") == 0)
+				a[na - 1] = 0;
+			else if (strcmp(t, "now") == 0)
+				times[0].nsec = times[1].nsec = now;
+			else if (strcmp(t, "omit") == 0)
+				times[0].nsec = times[1].nsec = omit;
+			else if (strcmp(t, "nowgiven") == 0)
+				times[0].nsec = now;
+			else if (strcmp(t, "given") != 0)
+				ok = 0;
+			break;
+		}
 		case 'H':
 			if (wi + 3 > nw) {
 				ok = 0;
@@ -430,6 +473,19 @@ static void fs_snapshot(sb_t *o)
 	sb_add(o, "\n");
 }
 
+/* The permission steps (from `access` on in fops[]). */
+static int is_perm_step(char **w, int nw)
+{
+	static const char *names[] = {"access", "faccessat", "faccessat2", "unlink", "unlinkat", "rmdir",
+				      "chmod", "fchmod", "fchmodat", "utimensat", "truncate"};
+	if (nw >= 2 && strcmp(w[0], "thread") == 0)
+		w++, nw--;
+	for (size_t i = 0; nw >= 1 && i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(w[0], names[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* Whether a step (its first word, or a thread's inner step) is a file step. */
 static int is_file_step(char **w, int nw)
 {
@@ -468,6 +524,10 @@ static void fixture_fd(const char *path, int flags, int fd)
  *   .     0777 root      a  file 0644      b  file 06755     o  file 0640 1234:5678
  *   d/    0755           d/x file 0644     sg/ 02777 0:5678
  *   s -> a   sd -> d   dang -> nosuch   so -> o (the link itself 33:33)
+ * and, in a script with a permission step (g_perm):
+ *   p  file 0600   k/ 0700 with k/y 0644   m/ 0711 with m/w 0644
+ *   t/ 01777 with t/z 0666 1234:5678 and t/q 0666 33:33
+ *   g  file 0640 0:33   w  file 0666
  */
 static void fixture(void)
 {
@@ -481,8 +541,12 @@ static void fixture(void)
 		fixture_fail("getcwd");
 	static const struct { const char *name; unsigned mode; } files[] = {
 		{"a", 0644}, {"b", 06755}, {"o", 0640}, {"d", 040755}, {"d/x", 0644}, {"sg", 042777},
+		{"p", 0600}, {"k", 040700}, {"k/y", 0644}, {"m", 040711}, {"m/w", 0644},
+		{"t", 041777}, {"t/z", 0666}, {"t/q", 0666}, {"g", 0640}, {"w", 0666},
 	};
-	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+	/* the entries from p on are the permission steps' */
+	size_t nfiles = g_perm ? sizeof files / sizeof files[0] : 6;
+	for (size_t i = 0; i < nfiles; i++) {
 		const char *n = files[i].name;
 		if (files[i].mode & 040000) {
 			if (mkdir(n, 0755))
@@ -496,7 +560,9 @@ static void fixture(void)
 	}
 	if (chown("o", 1234, 5678) || chown("sg", 0, 5678))
 		fixture_fail("chown");
-	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+	if (g_perm && (chown("t/z", 1234, 5678) || chown("t/q", 33, 33) || chown("g", 0, 33)))
+		fixture_fail("chown");
+	for (size_t i = 0; i < nfiles; i++)
 		if (chmod(files[i].name, files[i].mode & 07777))
 			fixture_fail("chmod");
 	if (symlink("a", "s") || symlink("d", "sd") || symlink("nosuch", "dang") || symlink("o", "so"))

@@ -1519,6 +1519,8 @@ static void run_script(const char *text)
 	script_split(text, &sc);
 	for (int i = 0; i < sc.n && !g_fs; i++)
 		g_fs = is_file_step(sc.s[i].w, sc.s[i].nw);
+	for (int i = 0; i < sc.n && !g_perm; i++)
+		g_perm = is_perm_step(sc.s[i].w, sc.s[i].nw);
 	if (g_fs)
 		fixture();
 	emit("0 start\n", 8);

@@ -98,11 +98,14 @@ fn image_ids(config: &Value, bundle: &Path) -> (Vec<u32>, Vec<u32>) {
 
 /// The way the container goes: Some(method) to inject, None to pass it
 /// through; and why, in words.
-pub fn decide(config: &Value, bundle: &Path, ownership: Store) -> Result<(Option<Method>, String), String> {
+pub fn decide(config: &Value, bundle: &Path, ownership: Store, permissions: bool) -> Result<(Option<Method>, String), String> {
     let (mode, from) = asked(config)?;
     match mode {
-        Mode::Inject => return Ok((Some(Method::Wrap(ownership)), format!("inject (asked by {from})"))),
-        Mode::Hook => return Ok((Some(Method::Hook(ownership)), format!("hook (asked by {from})"))),
+        Mode::Inject => return Ok((Some(Method::Wrap(ownership, permissions)), format!("inject (asked by {from})"))),
+        Mode::Hook => {
+            let not = if permissions { "; --permissions emulate is not passed to the hook method" } else { "" };
+            return Ok((Some(Method::Hook(ownership)), format!("hook (asked by {from}){not}")));
+        }
         Mode::Off => return Ok((None, format!("the runtime alone (asked by {from})"))),
         Mode::Auto => {}
     }
@@ -127,7 +130,7 @@ pub fn decide(config: &Value, bundle: &Path, ownership: Store) -> Result<(Option
         (false, _) => format!("uid {}", first(&missing_u)),
         (true, _) => format!("gid {}", first(&missing_g)),
     };
-    Ok((Some(Method::Wrap(ownership)), format!("inject: its user namespace maps {} uids and {} gids, not {why} that it uses", size(&maps.0), size(&maps.1))))
+    Ok((Some(Method::Wrap(ownership, permissions)), format!("inject: its user namespace maps {} uids and {} gids, not {why} that it uses", size(&maps.0), size(&maps.1))))
 }
 
 #[cfg(test)]

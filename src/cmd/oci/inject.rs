@@ -24,8 +24,9 @@ pub const WRAP_OPTIONS: &[&str] = &["--exit-with-main"];
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
     /// process.args become `BINARY_IN_CONTAINER [WRAP_OPTIONS]
-    /// --ownership=MODE -- args…`.
-    Wrap(crate::settings::Store),
+    /// --ownership=MODE [--permissions=emulate] -- args…` (the bool:
+    /// `--permissions emulate`).
+    Wrap(crate::settings::Store, bool),
     /// Nothing inside the container: a createRuntime hook attaches
     /// credshim from outside, and the bundle's seccomp profile traces the
     /// shim table (`super::hook`).
@@ -33,10 +34,12 @@ pub enum Method {
 }
 
 /// The args prefix for a command run under the injected binary.
-pub fn wrap_prefix(ownership: crate::settings::Store) -> Vec<String> {
+pub fn wrap_prefix(ownership: crate::settings::Store, permissions: bool) -> Vec<String> {
     std::iter::once(BINARY_IN_CONTAINER.to_string())
         .chain(WRAP_OPTIONS.iter().map(|o| o.to_string()))
-        .chain([format!("--ownership={}", ownership.name()), "--".to_string()])
+        .chain(std::iter::once(format!("--ownership={}", ownership.name())))
+        .chain(permissions.then(|| "--permissions=emulate".to_string()))
+        .chain(std::iter::once("--".to_string()))
         .collect()
 }
 
@@ -85,7 +88,7 @@ impl Method {
     pub fn apply(self, config: &mut Value, binary: &Path) -> Result<(), String> {
         match self {
             Method::Hook(ownership) => super::hook::apply(config, binary, ownership),
-            Method::Wrap(ownership) => {
+            Method::Wrap(ownership, permissions) => {
                 let root = config.as_object_mut().ok_or("not a JSON object")?;
                 let mounts = root.entry("mounts").or_insert_with(|| Value::Array(vec![]));
                 let mounts = mounts.as_array_mut().ok_or("\"mounts\" is not an array")?;
@@ -99,7 +102,7 @@ impl Method {
                     // for the runtime, the user for credshim.
                     let user = super::user::apply(config)?.unwrap_or_default();
                     let root = config.as_object_mut().ok_or("not a JSON object")?;
-                    let prefix = with_options(&wrap_prefix(ownership), &user);
+                    let prefix = with_options(&wrap_prefix(ownership, permissions), &user);
                     args_mut(root)?.splice(0..0, prefix.into_iter().map(Value::String));
                 }
                 Ok(())
@@ -111,7 +114,7 @@ impl Method {
     pub fn undo(self, config: &mut Value) -> Result<(), String> {
         match self {
             Method::Hook(_) => super::hook::undo(config),
-            Method::Wrap(_) => {
+            Method::Wrap(..) => {
                 let root = config.as_object_mut().ok_or("not a JSON object")?;
                 let args = args_mut(root)?;
                 if wrapped(args) {
@@ -139,7 +142,7 @@ impl Method {
     pub fn is_applied(self, config: &Value) -> bool {
         match self {
             Method::Hook(_) => super::hook::is_applied(config),
-            Method::Wrap(_) => {
+            Method::Wrap(..) => {
                 let mounted = config.get("mounts").and_then(Value::as_array).is_some_and(|ms| ms.iter().any(is_ours));
                 let args = config.pointer("/process/args").and_then(Value::as_array);
                 mounted && args.is_some_and(|a| wrapped(a))
@@ -172,7 +175,7 @@ mod tests {
         ] {
             let orig: Value = serde_json::from_str(text).expect("json");
             let mut v = orig.clone();
-            let wrap = Method::Wrap(Store::Xattr);
+            let wrap = Method::Wrap(Store::Xattr, false);
             wrap.apply(&mut v, Path::new("/opt/credshim")).expect("apply");
             assert!(wrap.is_applied(&v));
             let once = v.clone();
@@ -180,11 +183,21 @@ mod tests {
             assert_eq!(v, once);
             let args = v["process"]["args"].as_array().expect("args").clone();
             assert_eq!(args[..4], [json!(BINARY_IN_CONTAINER), json!("--exit-with-main"), json!("--ownership=xattr"), json!("--")]);
-            assert_eq!(prefix_of(&args), Some(wrap_prefix(Store::Xattr)));
-            Method::Wrap(Store::Session).undo(&mut v).expect("undo");
+            assert_eq!(prefix_of(&args), Some(wrap_prefix(Store::Xattr, false)));
+            Method::Wrap(Store::Session, false).undo(&mut v).expect("undo");
             assert_eq!(serde_json::to_string(&v).expect("s"), serde_json::to_string(&orig).expect("s"));
             assert!(!wrap.is_applied(&v));
             assert_eq!(prefix_of(v["process"]["args"].as_array().expect("args")), None);
         }
+    }
+
+    #[test]
+    fn permissions_emulate_is_passed_to_the_injected_credshim() {
+        let mut v: Value = serde_json::from_str(r#"{"ociVersion":"1.0.2","process":{"args":["nginx"]}}"#).expect("json");
+        Method::Wrap(Store::Xattr, true).apply(&mut v, Path::new("/opt/credshim")).expect("apply");
+        let args = v["process"]["args"].as_array().expect("args").clone();
+        let want = [BINARY_IN_CONTAINER, "--exit-with-main", "--ownership=xattr", "--permissions=emulate", "--", "nginx"];
+        assert_eq!(args, want.map(|a| json!(a)));
+        assert_eq!(prefix_of(&args), Some(wrap_prefix(Store::Xattr, true)));
     }
 }

@@ -110,7 +110,7 @@ pub fn inject_config(config: &Path, method: Method, binary: Option<&Path>, remov
     let edited = if remove {
         // Whichever way it was injected.
         let _ = method;
-        Method::Hook(crate::settings::Store::Session).undo(&mut c.value).and_then(|()| Method::Wrap(crate::settings::Store::Session).undo(&mut c.value))
+        Method::Hook(crate::settings::Store::Session).undo(&mut c.value).and_then(|()| Method::Wrap(crate::settings::Store::Session, false).undo(&mut c.value))
     } else {
         let bin = self::binary(binary)?;
         method.apply(&mut c.value, &bin)

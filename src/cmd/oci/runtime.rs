@@ -161,7 +161,7 @@ fn options_anywhere<'a>(args: &'a [OsString], from: usize, valued: &[&str]) -> (
 /// the subcommand calls for it; and what to remove once the runtime is
 /// done, where the wrapper made a private bundle (the runtime is then
 /// waited for instead of exec'd).
-pub fn prepare(runtime: &Path, args: &[OsString], ownership: Store) -> Result<(Vec<OsString>, Option<private::Cleanup>), OciError> {
+pub fn prepare(runtime: &Path, args: &[OsString], ownership: Store, permissions: bool) -> Result<(Vec<OsString>, Option<private::Cleanup>), OciError> {
     let (_, sub) = options(args, 0, GLOBAL_VALUES);
     match args.get(sub).map(|s| s.as_bytes()) {
         Some(b"create") | Some(b"run") => {
@@ -181,7 +181,7 @@ pub fn prepare(runtime: &Path, args: &[OsString], ownership: Store) -> Result<(V
                 None => super::config_of(&bundle),
             };
             let loaded = super::config::Config::load(&config)?;
-            let (method, why) = super::decide::decide(&loaded.value, &bundle, ownership)
+            let (method, why) = super::decide::decide(&loaded.value, &bundle, ownership, permissions)
                 .map_err(|cause| OciError::Config { path: config.clone(), cause })?;
             let id = operands.first().and_then(|&i| args.get(i)).map(|i| i.to_string_lossy().into_owned()).unwrap_or_default();
             log::info!("container {id}: {why}");
@@ -375,7 +375,7 @@ fn injected_config(runtime: &Path, globals: &[OsString], id: &OsStr) -> Option<(
         .ok()
         .and_then(|v| v.get("bundle").and_then(|b| b.as_str()).map(PathBuf::from))?;
     let config = std::fs::read(super::config_of(&bundle)).ok().and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())?;
-    Method::Wrap(Store::Session).is_applied(&config).then_some((bundle, config))
+    Method::Wrap(Store::Session, false).is_applied(&config).then_some((bundle, config))
 }
 
 /// The standard output of `cmd` if it succeeds within `limit` (it is
@@ -457,19 +457,38 @@ pub fn ownership(explicit: Option<Store>) -> Result<Store, OciError> {
     }
 }
 
+/// Whether the containers the wrapper creates check file permissions
+/// against their virtual users (credshim's `--permissions emulate`):
+/// `explicit` (`--permissions`), else $CREDSHIM_PERMISSIONS, else off.
+pub fn permissions(explicit: Option<bool>) -> Result<bool, OciError> {
+    if let Some(p) = explicit {
+        return Ok(p);
+    }
+    match std::env::var_os("CREDSHIM_PERMISSIONS") {
+        None => Ok(false),
+        Some(v) if v == "off" => Ok(false),
+        Some(v) if v == "emulate" => Ok(true),
+        Some(v) => Err(OciError::Other(format!("$CREDSHIM_PERMISSIONS is {:?}: it must be off or emulate", v.to_string_lossy()))),
+    }
+}
+
 /// Resolves the runtime, prepares the arguments, and execs the runtime.
 /// Returns only on failure.
-pub fn run(explicit: Option<&Path>, ownership: Option<Store>, log_file: Option<&Path>, args: &[OsString]) -> OciError {
+pub fn run(explicit: Option<&Path>, ownership: Option<Store>, permissions: Option<bool>, log_file: Option<&Path>, args: &[OsString]) -> OciError {
     crate::log::init_quiet(log_file);
     let ownership = match self::ownership(ownership) {
         Ok(o) => o,
+        Err(e) => return e,
+    };
+    let permissions = match self::permissions(permissions) {
+        Ok(p) => p,
         Err(e) => return e,
     };
     let runtime = match resolve(explicit) {
         Ok(r) => r,
         Err(e) => return e,
     };
-    let (args, cleanup) = match prepare(&runtime, args, ownership) {
+    let (args, cleanup) = match prepare(&runtime, args, ownership, permissions) {
         Ok(a) => a,
         Err(e) => return e,
     };
