@@ -160,8 +160,14 @@ impl Tracer {
     pub fn run(&mut self, sup: &Supervision) -> Option<Status> {
         let mut kill_at: Option<Instant> = None;
         let mut termed = false;
+        // waitpid only when there can be something to reap or a stop to
+        // handle: every ptrace stop and every exit of a traced task raises
+        // SIGCHLD in the tracer (read from the signalfd below), and a wait
+        // that timed out drains anyway (a lost wakeup costs a second). A
+        // notification alone needs none: that saves a waitpid per call.
+        let mut need_drain = true;
         loop {
-            if !self.drain() {
+            if need_drain && !self.drain() {
                 break; // ECHILD: nothing left to follow
             }
             if sup.exit_with_main && self.main_status.is_some() && !termed {
@@ -181,8 +187,11 @@ impl Tracer {
             // A bounded wait: a lost wakeup costs at most a second.
             let timeout = kill_at.map(|t| t.saturating_duration_since(Instant::now()).as_millis() as i32).unwrap_or(1000).clamp(0, 1000);
             let (sigs, notified) = sup.signals.wait(timeout, self.listener.as_ref().map(Listener::raw));
+            need_drain = sigs.is_empty() && notified == signals::Ready::No;
             for sig in sigs {
-                if sig.signo != libc::SIGCHLD {
+                if sig.signo == libc::SIGCHLD {
+                    need_drain = true;
+                } else {
                     self.forward(sig, sup);
                 }
             }
@@ -198,25 +207,17 @@ impl Tracer {
         self.main_status
     }
 
-    /// Answers the pending notifications (a bounded batch; poll brings the
-    /// loop back for more). Ptrace events come first: a notification only
-    /// comes from a task that was resumed, so it is in the table.
+    /// Answers one pending notification (poll said there is one; the loop's
+    /// next poll brings it back for more). Ptrace events come first: a
+    /// notification only comes from a task that was resumed, so it is in
+    /// the table. One per wakeup, without a poll of its own to look for
+    /// the next: the loop's poll does that anyway (a syscall less per call).
     fn serve_notifications(&mut self) {
         let Some(listener) = self.listener.take() else { return };
-        for _ in 0..BATCH {
-            match listener.recv() {
-                Ok(Some(n)) => self.answer(&listener, n),
-                Ok(None) => {}
-                Err(e) => {
-                    log::warn!("seccomp listener: {e}");
-                    break;
-                }
-            }
-            let mut p = libc::pollfd { fd: listener.raw(), events: libc::POLLIN, revents: 0 };
-            // SAFETY: one pollfd, no wait.
-            if unsafe { libc::poll(&mut p, 1, 0) } != 1 || p.revents & libc::POLLIN == 0 {
-                break;
-            }
+        match listener.recv() {
+            Ok(Some(n)) => self.answer(&listener, n),
+            Ok(None) => {}
+            Err(e) => log::warn!("seccomp listener: {e}"),
         }
         self.listener = Some(listener);
     }
@@ -230,8 +231,11 @@ impl Tracer {
             std::thread::sleep(delay);
         }
         // The task's memory was read: make sure it is still the same call
-        // before answering (seccomp_unotify(2)).
-        if !listener.valid(n.id) {
+        // before answering (seccomp_unotify(2)): its pid could have been
+        // reused by another process. Not for a traced task: it stays a
+        // zombie, its pid taken, until this thread's waitpid reaps it, which
+        // cannot happen in between (saves an ioctl per call).
+        if !self.tasks.contains(n.tid) && !listener.valid(n.id) {
             log::debug!("[pid {}] the call ended before its answer (interrupted or died): nothing committed", n.tid);
             return;
         }
