@@ -58,7 +58,7 @@ complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_se
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime hook seccomp-profile fix-owners" -f -a "seccomp-profile" -d 'Print podman\'s default seccomp profile with credshim\'s trace rules'
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime hook seccomp-profile fix-owners" -f -a "fix-owners" -d 'Put the owners kept in user.rootlesscontainers into an image\'s layer headers'
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from inject" -l mode -d '`wrap`: credshim runs inside the container as its init; `hook`: nothing inside, an OCI hook attaches from outside' -r -f -a "wrap\t'Bind-mount the binary and prefix process.args'
-hook\t'A createRuntime hook attaches from outside; the seccomp profile traces the shim table. Nothing of credshim inside the container'"
+hook\t'A createRuntime hook attaches from outside; the seccomp profile sends the shim table to it (runc 1.1+: through the container\'s seccomp listener; else seccomp stops; CREDSHIM_HOOK_CHANNEL= listener|stops forces one). Nothing of credshim inside the container'"
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from inject" -l ownership -d 'Where the container\'s file ownership is kept: the --ownership of the injected credshim (wrap) or of the hook' -r -f -a "off\t''
 session\t''
 xattr\t''"

@@ -16,7 +16,7 @@ use crate::arch;
 use crate::execfile;
 use crate::mem::Strategy;
 use crate::ptrace::{self, PtraceError, SyscallInfo, Tid};
-use crate::notify::Listener;
+use crate::notify::{Agent, Listener};
 use crate::signals;
 use std::time::{Duration, Instant};
 use credshim_shims::cred::copy_creds;
@@ -57,6 +57,9 @@ pub struct Tracer {
     /// before its parent's fork event (lesson 2) on demand.
     reverse_events: bool,
     listener: Option<Listener>,
+    /// `oci hook` through the listener: the socket the runtime hands the
+    /// container's listener to, until it has (then closed).
+    agent: Option<Agent>,
     owners: ownership::Owners,
     /// Attached to a running tree (`oci hook`): until an emulated call
     /// changes a task's credentials, they are the kernel's, read back after
@@ -114,6 +117,7 @@ impl Tracer {
             strategy,
             reverse_events,
             listener,
+            agent: None,
             owners: ownership::Owners::new(ownership),
             attached: false,
             answer_delay,
@@ -147,6 +151,27 @@ impl Tracer {
         }
         t.attached = true;
         Some(t)
+    }
+
+    /// `Mode::Notify` in an attached tree: the runtime will send the
+    /// container's seccomp listener to `agent` (runc does it before the
+    /// container's process runs anything the filter notifies).
+    pub fn expect_listener(&mut self, agent: Agent) {
+        self.agent = Some(agent);
+    }
+
+    /// The runtime connected to the agent socket: take the listener.
+    fn take_listener(&mut self) {
+        let Some(agent) = self.agent.as_ref() else { return };
+        match agent.accept(self.main) {
+            Ok(Some(l)) => {
+                log::info!("the calls arrive through the container's seccomp listener (from {})", agent.path());
+                self.listener = Some(l);
+                self.agent = None;
+            }
+            Ok(None) => {}
+            Err(e) => log::warn!("seccomp listener socket {}: {e}", agent.path()),
+        }
     }
 
     /// Did the main command get as far as exec?
@@ -186,7 +211,8 @@ impl Tracer {
             }
             // A bounded wait: a lost wakeup costs at most a second.
             let timeout = kill_at.map(|t| t.saturating_duration_since(Instant::now()).as_millis() as i32).unwrap_or(1000).clamp(0, 1000);
-            let (sigs, notified) = sup.signals.wait(timeout, self.listener.as_ref().map(Listener::raw));
+            let other = self.listener.as_ref().map(Listener::raw).or_else(|| self.agent.as_ref().map(Agent::raw));
+            let (sigs, notified) = sup.signals.wait(timeout, other);
             need_drain = sigs.is_empty() && notified == signals::Ready::No;
             for sig in sigs {
                 if sig.signo == libc::SIGCHLD {
@@ -196,7 +222,12 @@ impl Tracer {
                 }
             }
             match notified {
+                signals::Ready::Readable if self.listener.is_none() => self.take_listener(),
                 signals::Ready::Readable => self.serve_notifications(),
+                signals::Ready::Gone if self.listener.is_none() => {
+                    log::warn!("seccomp listener socket closed before the runtime sent the listener");
+                    self.agent = None;
+                }
                 signals::Ready::Gone => {
                     log::debug!("no task uses the seccomp filter any more: listener closed");
                     self.listener = None;
