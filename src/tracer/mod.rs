@@ -89,6 +89,13 @@ pub struct Supervision {
     pub signal_group: bool,
 }
 
+/// Every channel, before it decides a call: what `ownership::root` must
+/// know (the task's previous call is over; this one may change its root).
+fn note_call(tid: Tid, call: &Call) {
+    let shim = Abi::from_audit_arch(call.arch).and_then(|abi| abi.lookup(call.nr)).map(|r| r.shim);
+    ownership::root::on_call(tid, shim);
+}
+
 /// The thread group (process) of a task.
 pub(super) fn tgid_of(tid: Tid) -> Option<Tid> {
     let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
@@ -257,6 +264,7 @@ impl Tracer {
     /// took (SECCOMP_IOCTL_NOTIF_SEND returned 0).
     fn answer(&mut self, listener: &Listener, n: crate::notify::Notification) {
         let call = Call { arch: n.arch, nr: n.nr, args: n.args };
+        note_call(n.tid, &call);
         let d = emulate::emulate(&self.tasks, &mut self.owners, n.tid, call, self.strategy, self.proc);
         if let Some(delay) = self.answer_delay.filter(|_| d.commit.is_some()) {
             std::thread::sleep(delay);
@@ -393,6 +401,7 @@ impl Tracer {
 
     fn on_exit(&mut self, pid: Tid, st: i32) {
         self.tasks.remove(pid);
+        ownership::root::forget(pid);
         self.owners.settle(pid);
         if pid == self.main {
             self.main_status = Some(if libc::WIFEXITED(st) {
@@ -409,6 +418,7 @@ impl Tracer {
     /// delivered once the registers are written: then commit.
     fn on_seccomp(&mut self, pid: Tid) -> ptrace::Result<()> {
         if let SyscallInfo::Call { arch, nr, args } = ptrace::syscall_info(pid)? {
+            note_call(pid, &Call { arch, nr, args });
             let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, false);
             if let Some(ret) = d.answer {
                 arch::skip(pid)?;
@@ -423,6 +433,7 @@ impl Tracer {
     fn on_syscall_stop(&mut self, pid: Tid) -> ptrace::Result<()> {
         match ptrace::syscall_info(pid)? {
             SyscallInfo::Call { arch, nr, args } => {
+                note_call(pid, &Call { arch, nr, args });
                 let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, false);
                 match d.answer {
                     Some(ret) => {
@@ -506,6 +517,10 @@ impl Tracer {
     fn on_exec(&mut self, pid: Tid) -> ptrace::Result<()> {
         let former = ptrace::event_msg(pid)? as Tid;
         self.tasks.rekey_on_exec(former, pid);
+        if former != pid {
+            ownership::root::forget(former);
+            ownership::root::forget(pid);
+        }
         if pid == self.main {
             self.main_execed = true;
         }

@@ -10,9 +10,11 @@
 //! | `stat.rs` | the stat family |
 //! | `create.rs` | inode creation: new files get the virtual fsuid/fsgid |
 //! | `xattr.rs` | the xattr family (hides the attribute) |
+//! | `root.rs` | which tasks resolve absolute paths as credshim does |
 
 mod chown;
 mod create;
+pub mod root;
 mod stat;
 mod xattr;
 
