@@ -164,6 +164,12 @@ impl Owners {
         }
     }
 
+    /// `--ownership xattr` with nothing kept in memory: a file without the
+    /// attribute has no virtual owner, whatever its inode.
+    pub fn only_in_xattrs(&self) -> bool {
+        self.store == Store::Xattr && self.map.is_empty() && self.pending.is_empty()
+    }
+
     /// The virtual owner of `inode`, found at `path` (`follow`: the path's
     /// last symlink is followed, as it was for `inode`); None: the real one.
     pub fn get(&self, path: &Path, inode: &Inode, follow: bool) -> Option<(u32, u32)> {

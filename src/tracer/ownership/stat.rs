@@ -5,6 +5,7 @@
 use super::{task_path, Inode, Owners};
 use crate::mem::TraceeMem;
 use crate::ptrace::Tid;
+use credshim_shims::rootlesscontainers::XATTR_NAME;
 use credshim_shims::table::{Abi, Shim};
 use credshim_shims::UserMem;
 use std::path::PathBuf;
@@ -36,6 +37,12 @@ pub fn stat_call(tid: Tid, abi: Abi, shim: Shim, args: &[u64; 6], mem: &mut Trac
     let c = super::cpath(&path).ok()?;
     let nofollow = flags & libc::AT_SYMLINK_NOFOLLOW;
     let follow = nofollow == 0;
+    // --ownership xattr, nothing in memory: no attribute, no virtual owner,
+    // and the kernel's own stat is the answer (one lookup instead of a
+    // stat of our own and then the kernel's).
+    if owners.only_in_xattrs() && crate::execfile::xattr_get(&path, XATTR_NAME, follow).is_none() {
+        return None;
+    }
     let bytes = if shim == Shim::Statx {
         // SAFETY: statx writes into a zeroed local struct.
         let mut stx: libc::statx = unsafe { std::mem::zeroed() };
