@@ -282,6 +282,16 @@ pub struct SeccompProfile {
     /// The --ownership mode of the hook (which call families are traced).
     #[arg(long, value_enum, default_value_t = Ownership::Session, value_name = "MODE")]
     pub ownership: Ownership,
+
+    /// SCMP_ACT_NOTIFY rules and this linux.seccomp.listenerPath instead
+    /// of SCMP_ACT_TRACE rules: with runc 1.1+ as podman's runtime
+    /// (--runtime runc), runc hands the container's seccomp listener to
+    /// the hook there (`@NAME`: an abstract socket). One path per profile:
+    /// containers started with it at the same time make the second hook
+    /// fail ("Address already in use"); crun connects before the hooks
+    /// run and cannot use it.
+    #[arg(long, value_name = "PATH")]
+    pub listener: Option<String>,
 }
 
 /// How `oci inject` puts credshim into a container.

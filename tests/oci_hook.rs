@@ -94,6 +94,13 @@ fn hook_mode_keeps_file_owners_in_both_channels() {
 fn podman_profile() -> Value {
     let p: Value = serde_json::from_slice(&std::fs::read("/usr/share/containers/seccomp.json").expect("containers-common's seccomp.json (podman)"))
         .expect("json");
+    runtime_form(&p)
+}
+
+/// A profile in podman's form (containers-common) as podman gives it to
+/// the runtime for this container's capabilities (pkg/seccomp
+/// setupSeccomp), listenerPath included.
+fn runtime_form(p: &Value) -> Value {
     let caps: Vec<&str> = CAPS.to_vec();
     let rules: Vec<Value> = p["syscalls"]
         .as_array()
@@ -116,12 +123,49 @@ fn podman_profile() -> Value {
             Value::Object(o)
         })
         .collect();
-    json!({
+    let mut v = json!({
         "defaultAction": p["defaultAction"],
         "defaultErrnoRet": p["defaultErrnoRet"],
         "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
         "syscalls": rules,
-    })
+    });
+    if let Some(l) = p.get("listenerPath") {
+        v["listenerPath"] = l.clone();
+    }
+    v
+}
+
+/// podman's hooks-dir route through the listener: `oci seccomp-profile
+/// --listener PATH` (podman 4.3 passes a profile's listenerPath on to the
+/// runtime), the hook from hooks.d, runc as the runtime. Here podman's
+/// part is played by hand: the profile as podman converts it, the hook as
+/// hooks.d adds it.
+#[test]
+fn seccomp_profile_with_a_listener_serves_the_hooks_dir_route() {
+    let lab = Lab::new("hooklisten");
+    let want = reference(&lab);
+    let path = format!("@credshim-test-listener-{}", std::process::id());
+    let mut c = Command::new(lab.credshim());
+    c.args(["oci", "seccomp-profile", "--listener", &path]);
+    let o = run(c);
+    assert!(o.ok, "oci seccomp-profile --listener failed: {}", o.stderr);
+    let p: Value = serde_json::from_str(&o.stdout).expect("the profile is JSON");
+    assert_eq!(p["listenerPath"], json!(path));
+    let rules = p["syscalls"].as_array().expect("syscalls");
+    assert!(rules.iter().any(|r| r["action"] == "SCMP_ACT_NOTIFY" && r["names"].as_array().is_some_and(|n| n.contains(&json!("setuid")))));
+    assert!(!rules.iter().any(|r| r["action"] == "SCMP_ACT_TRACE"), "no trace rules with --listener");
+    let b = lab.bundle("hooklisten", true, &["su", "-s", "/bin/sh", "www", "-c", "id"]);
+    let log = lab.dir.join("xdg/hooklisten.log");
+    let credshim = lab.credshim();
+    edit(&b.join("config.json"), |c| {
+        c["linux"]["seccomp"] = runtime_form(&p);
+        c["hooks"] = json!({ "createRuntime": [{ "path": credshim, "args": ["credshim", "oci", "hook", "-v", "--log-file", log] }] });
+    });
+    let o = rootless_run(&lab, Path::new("runc"), &[], &b, "hooklisten");
+    let log = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(o.ok, "rootless runc with the profile's listener failed ({:?}): {}\n{log}", o.code, o.stderr);
+    assert_eq!(o.stdout, want);
+    assert!(log.contains("the calls arrive through the container's seccomp listener"), "{log}");
 }
 
 #[test]

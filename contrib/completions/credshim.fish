@@ -81,6 +81,7 @@ complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_s
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from seccomp-profile" -l ownership -d 'The --ownership mode of the hook (which call families are traced)' -r -f -a "off\t''
 session\t''
 xattr\t''"
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from seccomp-profile" -l listener -d 'SCMP_ACT_NOTIFY rules and this linux.seccomp.listenerPath instead of SCMP_ACT_TRACE rules: with runc 1.1+ as podman\'s runtime (--runtime runc), runc hands the container\'s seccomp listener to the hook there (`@NAME`: an abstract socket). One path per profile: containers started with it at the same time make the second hook fail ("Address already in use"); crun connects before the hooks run and cannot use it' -r
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from seccomp-profile" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from fix-owners" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c credshim -n "__fish_credshim_using_subcommand doctor" -s h -l help -d 'Print help'

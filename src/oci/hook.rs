@@ -345,13 +345,19 @@ pub fn undo(config: &mut Value) -> Result<(), String> {
 }
 
 /// `credshim oci seccomp-profile`: `base` with the trace rules merged in.
-pub fn profile(base: &Path, ownership: Store) -> Result<String, super::OciError> {
+/// `listener`: SCMP_ACT_NOTIFY rules and that `listenerPath` (podman 4.3
+/// passes a profile's listenerPath on to the runtime; runc 1.1+ sends the
+/// listener there, where the hook listens), else SCMP_ACT_TRACE rules.
+pub fn profile(base: &Path, ownership: Store, listener: Option<&str>) -> Result<String, super::OciError> {
     let err = |cause: String| super::OciError::Config { path: base.to_path_buf(), cause };
     let text = std::fs::read(base).map_err(|e| err(super::plain(&e)))?;
     let v: Value = serde_json::from_slice(&text).map_err(|e| err(format!("not valid JSON: {e}")))?;
     if !v.get("syscalls").is_some_and(Value::is_array) || !v.get("defaultAction").is_some_and(Value::is_string) {
         return Err(err("not a seccomp profile (no defaultAction and syscalls)".into()));
     }
-    let merged = merge(Some(&v), ownership.classes(), TRACE).map_err(err)?;
+    let mut merged = merge(Some(&v), ownership.classes(), if listener.is_some() { NOTIFY } else { TRACE }).map_err(err)?;
+    if let Some(path) = listener {
+        merged["listenerPath"] = Value::String(path.to_string());
+    }
     serde_json::to_string_pretty(&merged).map_err(|e| err(e.to_string()))
 }
