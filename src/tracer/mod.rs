@@ -245,17 +245,28 @@ impl Tracer {
         self.main_status
     }
 
-    /// Answers one pending notification (poll said there is one; the loop's
-    /// next poll brings it back for more). Ptrace events come first: a
-    /// notification only comes from a task that was resumed, so it is in
-    /// the table. One per wakeup, without a poll of its own to look for
-    /// the next: the loop's poll does that anyway (a syscall less per call).
+    /// Answers the pending notifications (a bounded batch; poll brings the
+    /// loop back for more). Ptrace events come first: a notification only
+    /// comes from a task that was resumed, so it is in the table. After an
+    /// answer, a poll(0) looks for the caller's next call before the loop
+    /// goes to sleep: a caller in a loop of emulated calls has often made
+    /// it by then, and taking it now spares a sleep and a wakeup.
     fn serve_notifications(&mut self) {
         let Some(listener) = self.listener.take() else { return };
-        match listener.recv() {
-            Ok(Some(n)) => self.answer(&listener, n),
-            Ok(None) => {}
-            Err(e) => log::warn!("seccomp listener: {e}"),
+        for _ in 0..BATCH {
+            match listener.recv() {
+                Ok(Some(n)) => self.answer(&listener, n),
+                Ok(None) => {}
+                Err(e) => {
+                    log::warn!("seccomp listener: {e}");
+                    break;
+                }
+            }
+            let mut p = libc::pollfd { fd: listener.raw(), events: libc::POLLIN, revents: 0 };
+            // SAFETY: one pollfd, no wait.
+            if unsafe { libc::poll(&mut p, 1, 0) } != 1 || p.revents & libc::POLLIN == 0 {
+                break;
+            }
         }
         self.listener = Some(listener);
     }
