@@ -303,6 +303,16 @@ pub struct SeccompProfile {
     /// The --ownership mode of the hook (which call families are traced).
     #[arg(long, value_enum, default_value_t = Ownership::Session, value_name = "MODE")]
     pub ownership: Ownership,
+
+    /// SCMP_ACT_NOTIFY rules and this linux.seccomp.listenerPath instead
+    /// of SCMP_ACT_TRACE rules: with runc 1.1+ as podman's runtime
+    /// (--runtime runc), runc hands the container's seccomp listener to
+    /// the hook there (`@NAME`: an abstract socket). One path per profile:
+    /// containers started with it at the same time make the second hook
+    /// fail ("Address already in use"); crun connects before the hooks
+    /// run and cannot use it.
+    #[arg(long, value_name = "PATH")]
+    pub listener: Option<String>,
 }
 
 /// How `oci inject` puts credshim into a container.
@@ -311,7 +321,9 @@ pub enum InjectMode {
     /// Bind-mount the binary and prefix process.args.
     Wrap,
     /// A createRuntime hook attaches from outside; the seccomp profile
-    /// traces the shim table. Nothing of credshim inside the container.
+    /// sends the shim table to it (runc 1.1+: through the container's
+    /// seccomp listener; else seccomp stops; CREDSHIM_HOOK_CHANNEL=
+    /// listener|stops forces one). Nothing of credshim inside the container.
     Hook,
 }
 
@@ -322,8 +334,14 @@ does it), it reads the container's state from standard input, starts a \
 detached tracer that seizes every thread of the init process and enters \
 the container's user namespace, and returns once the tracer holds the \
 init. The tracer follows every process of the container until they are \
-all gone. The calls reach it through SCMP_ACT_TRACE rules in the bundle's \
-seccomp profile; a traced call with no tracer fails with ENOSYS, so the \
+all gone. The calls reach it through the bundle's seccomp profile: with \
+SCMP_ACT_NOTIFY rules and linux.seccomp.listenerPath (what `oci inject \
+--mode hook` writes where runc 1.1+ runs the bundle) the tracer listens \
+there and runc hands it the container's seccomp listener, so the calls \
+arrive as user notifications, as with the wrapper; with SCMP_ACT_TRACE \
+rules (the fallback: no runc 1.1, CREDSHIM_HOOK_CHANNEL=stops, or a \
+profile from `oci seccomp-profile`) each call is a seccomp stop, which is \
+much slower. A call with no tracer or listener fails with ENOSYS, so the \
 payload never runs unshimmed. If attaching is impossible (YAMA \
 ptrace_scope, an init made non-traceable), the hook fails the container \
 start and says why.";

@@ -28,9 +28,65 @@ fn hook_mode_attaches_from_outside_and_matches_the_reference() {
     assert_eq!(o.stdout, want);
     let log = std::fs::read_to_string(&log).expect("the hook's log");
     assert!(log.contains("attached to the container's init"), "{log}");
+    // runc 1.1 hands the container's listener to the hook: no seccomp stops.
+    assert_eq!(c["linux"]["seccomp"]["syscalls"][0]["action"], "SCMP_ACT_NOTIFY");
+    assert!(c["linux"]["seccomp"]["listenerPath"].as_str().is_some_and(|p| p.starts_with("@credshim-listener-")), "{c}");
+    assert!(log.contains("the calls arrive through the container's seccomp listener"), "{log}");
     assert!(log.contains("setgroups(") && log.contains("setuid(100) = 0"), "{log}");
     // The tracer ends with the container.
     assert!(harness::wait_until(LIMIT, || !Command::new("pgrep").args(["-f", "credshim oci hook"]).status().expect("pgrep").success()));
+}
+
+/// `credshim oci inject --mode hook` with CREDSHIM_HOOK_CHANNEL set.
+fn inject_hook_channel(lab: &Lab, bundle: &Path, log: &Path, channel: &str) {
+    let mut c = Command::new(lab.credshim());
+    c.args(["oci", "inject", "--mode", "hook"]).arg(bundle).env("CREDSHIM_HOOK_CHANNEL", channel);
+    let o = run(c);
+    assert!(o.ok, "inject --mode hook failed: {}", o.stderr);
+    edit(&bundle.join("config.json"), |c| {
+        let args = c["hooks"]["createRuntime"][0]["args"].as_array_mut().expect("the hook's args");
+        args.extend([json!("-v"), json!("--log-file"), json!(log)]);
+    });
+}
+
+#[test]
+fn hook_mode_through_seccomp_stops_matches_the_reference() {
+    let lab = Lab::new("hookstops");
+    let want = reference(&lab);
+    let b = lab.bundle("hookstops", true, &["su", "-s", "/bin/sh", "www", "-c", "id"]);
+    let log = lab.dir.join("xdg/hook.log");
+    inject_hook_channel(&lab, &b, &log, "stops");
+    let c: Value = serde_json::from_slice(&std::fs::read(b.join("config.json")).expect("read")).expect("json");
+    assert_eq!(c["linux"]["seccomp"]["syscalls"][0]["action"], "SCMP_ACT_TRACE");
+    assert!(c["linux"]["seccomp"].get("listenerPath").is_none(), "{c}");
+    let o = rootless_run(&lab, Path::new("runc"), &[], &b, "hookstops");
+    assert!(o.ok, "rootless runc with the hook (stops) failed ({:?}): {}", o.code, o.stderr);
+    assert_eq!(o.stdout, want);
+    let log = std::fs::read_to_string(&log).expect("the hook's log");
+    assert!(log.contains("channel: seccomp stops"), "{log}");
+    assert!(log.contains("setuid(100) = 0"), "{log}");
+}
+
+/// File ownership through both hook channels: a chown to an id the
+/// namespace does not map is what stat shows afterwards, and what a new
+/// file of a dropped user gets, as for real root.
+#[test]
+fn hook_mode_keeps_file_owners_in_both_channels() {
+    let lab = Lab::new("hookown");
+    sh(Command::new("chmod").arg("1777").arg(lab.rootfs().join("tmp")));
+    let script = "cd /tmp && rm -f o && echo x > o && chown 100:101 o && stat -c %u:%g o && ls -ln o | tr -s ' ' | cut -d' ' -f3,4                   && su -s /bin/sh www -c 'rm -f w; echo y > w; stat -c %u:%g w' && rm -f o w";
+    let args = ["sh", "-c", script];
+    for channel in ["listener", "stops"] {
+        let name = format!("hookown-{channel}");
+        let b = lab.bundle(&name, true, &args);
+        edit(&b.join("config.json"), |c| c["root"]["readonly"] = json!(false));
+        let log = lab.dir.join(format!("xdg/{name}.log"));
+        inject_hook_channel(&lab, &b, &log, channel);
+        let o = rootless_run(&lab, Path::new("runc"), &[], &b, &name);
+        let log = std::fs::read_to_string(&log).unwrap_or_default();
+        assert!(o.ok, "{channel}: rootless runc with the hook failed ({:?}): {}\n{log}", o.code, o.stderr);
+        assert_eq!(o.stdout, "100:101\n100 101\n100:101\n", "{channel}: {log}");
+    }
 }
 
 /// podman's default seccomp profile (containers-common), in the runtime
@@ -38,6 +94,13 @@ fn hook_mode_attaches_from_outside_and_matches_the_reference() {
 fn podman_profile() -> Value {
     let p: Value = serde_json::from_slice(&std::fs::read("/usr/share/containers/seccomp.json").expect("containers-common's seccomp.json (podman)"))
         .expect("json");
+    runtime_form(&p)
+}
+
+/// A profile in podman's form (containers-common) as podman gives it to
+/// the runtime for this container's capabilities (pkg/seccomp
+/// setupSeccomp), listenerPath included.
+fn runtime_form(p: &Value) -> Value {
     let caps: Vec<&str> = CAPS.to_vec();
     let rules: Vec<Value> = p["syscalls"]
         .as_array()
@@ -60,12 +123,49 @@ fn podman_profile() -> Value {
             Value::Object(o)
         })
         .collect();
-    json!({
+    let mut v = json!({
         "defaultAction": p["defaultAction"],
         "defaultErrnoRet": p["defaultErrnoRet"],
         "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
         "syscalls": rules,
-    })
+    });
+    if let Some(l) = p.get("listenerPath") {
+        v["listenerPath"] = l.clone();
+    }
+    v
+}
+
+/// podman's hooks-dir route through the listener: `oci seccomp-profile
+/// --listener PATH` (podman 4.3 passes a profile's listenerPath on to the
+/// runtime), the hook from hooks.d, runc as the runtime. Here podman's
+/// part is played by hand: the profile as podman converts it, the hook as
+/// hooks.d adds it.
+#[test]
+fn seccomp_profile_with_a_listener_serves_the_hooks_dir_route() {
+    let lab = Lab::new("hooklisten");
+    let want = reference(&lab);
+    let path = format!("@credshim-test-listener-{}", std::process::id());
+    let mut c = Command::new(lab.credshim());
+    c.args(["oci", "seccomp-profile", "--listener", &path]);
+    let o = run(c);
+    assert!(o.ok, "oci seccomp-profile --listener failed: {}", o.stderr);
+    let p: Value = serde_json::from_str(&o.stdout).expect("the profile is JSON");
+    assert_eq!(p["listenerPath"], json!(path));
+    let rules = p["syscalls"].as_array().expect("syscalls");
+    assert!(rules.iter().any(|r| r["action"] == "SCMP_ACT_NOTIFY" && r["names"].as_array().is_some_and(|n| n.contains(&json!("setuid")))));
+    assert!(!rules.iter().any(|r| r["action"] == "SCMP_ACT_TRACE"), "no trace rules with --listener");
+    let b = lab.bundle("hooklisten", true, &["su", "-s", "/bin/sh", "www", "-c", "id"]);
+    let log = lab.dir.join("xdg/hooklisten.log");
+    let credshim = lab.credshim();
+    edit(&b.join("config.json"), |c| {
+        c["linux"]["seccomp"] = runtime_form(&p);
+        c["hooks"] = json!({ "createRuntime": [{ "path": credshim, "args": ["credshim", "oci", "hook", "-v", "--log-file", log] }] });
+    });
+    let o = rootless_run(&lab, Path::new("runc"), &[], &b, "hooklisten");
+    let log = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(o.ok, "rootless runc with the profile's listener failed ({:?}): {}\n{log}", o.code, o.stderr);
+    assert_eq!(o.stdout, want);
+    assert!(log.contains("the calls arrive through the container's seccomp listener"), "{log}");
 }
 
 #[test]
@@ -134,14 +234,19 @@ int main(void) {
 #[test]
 fn hook_mode_never_lets_the_payload_run_unshimmed() {
     let lab = Lab::new("hookfail");
-    let b = lab.bundle("nohook", true, &["su", "-s", "/bin/sh", "www", "-c", "id"]);
-    inject_hook(&lab, &b, &lab.dir.join("unused.log"));
-    // The rules without the tracer (a hook that does nothing): traced calls
-    // fail with ENOSYS, starting with the payload's execve.
-    edit(&b.join("config.json"), |c| c["hooks"]["createRuntime"][0] = json!({ "path": "/bin/true" }));
-    let o = rootless_run(&lab, Path::new("runc"), &[], &b, "nohook");
-    assert!(!o.ok, "the payload ran without its tracer: {}", o.stdout);
-    assert!(o.stderr.contains("function not implemented"), "{}", o.stderr);
+    // The rules without the tracer (a hook that does nothing). Through the
+    // listener: nothing listens, and runc fails the start. Through seccomp
+    // stops: traced calls fail with ENOSYS, starting with the payload's
+    // execve.
+    for (channel, says) in [("listener", "failed to connect with seccomp agent"), ("stops", "function not implemented")] {
+        let name = format!("nohook-{channel}");
+        let b = lab.bundle(&name, true, &["su", "-s", "/bin/sh", "www", "-c", "id"]);
+        inject_hook_channel(&lab, &b, &lab.dir.join("unused.log"), channel);
+        edit(&b.join("config.json"), |c| c["hooks"]["createRuntime"][0] = json!({ "path": "/bin/true" }));
+        let o = rootless_run(&lab, Path::new("runc"), &[], &b, &name);
+        assert!(!o.ok, "{channel}: the payload ran without its tracer: {}", o.stdout);
+        assert!(o.stderr.contains(says), "{channel}: {}", o.stderr);
+    }
     // A hook that cannot attach (here: to a process of another user) fails
     // the start and says why.
     let mut c = lab.as_user("sh");

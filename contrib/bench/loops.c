@@ -6,6 +6,11 @@
  *   loops getuid N         N x getuid()            (intercepted by credshim)
  *   loops setresuid N      N x (setresuid(0,0,0) + getresuid())
  *   loops threads T N      T threads, each N x getppid()
+ *   loops stat N FILE [OTHER]  N x newfstatat(FILE, AT_SYMLINK_NOFOLLOW),
+ *                          after chown(OTHER, 5, 5) (FILE may be OTHER):
+ *                          under credshim's ownership store OTHER then has
+ *                          a recorded owner; natively the chown fails
+ *                          (5 is not mapped) and that is ignored
  *
  * Exits 1 (and says why) if a call fails, so a broken variant is reported
  * as such instead of timing an error path.
@@ -16,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -34,7 +40,7 @@ static void die(const char *what, long i) {
 
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: loops getppid|read|getuid|setresuid N | loops threads T N\n");
+        fprintf(stderr, "usage: loops getppid|read|getuid|setresuid N | loops threads T N | loops stat N FILE [OTHER]\n");
         return 2;
     }
     const char *mode = argv[1];
@@ -58,6 +64,13 @@ int main(int argc, char **argv) {
             if (syscall(SYS_getresuid, &r, &e, &s) != 0) die("getresuid", i);
         }
         if (r != 0 || e != 0 || s != 0) die("getresuid == 0,0,0", n_iter);
+    } else if (!strcmp(mode, "stat") && (argc == 4 || argc == 5)) {
+        n_iter = atol(argv[2]);
+        if (argc == 5) syscall(SYS_chown, argv[4], 5, 5);
+        struct stat st;
+        for (long i = 0; i < n_iter; i++)
+            if (syscall(SYS_newfstatat, AT_FDCWD, argv[3], &st, AT_SYMLINK_NOFOLLOW) != 0) die("newfstatat", i);
+        if (argc == 5 && !strcmp(argv[3], argv[4]) && st.st_uid != 5 && st.st_uid != 0) die("st_uid == 5 or 0", n_iter);
     } else if (!strcmp(mode, "threads") && argc == 4) {
         int t = atoi(argv[2]);
         pthread_t th[256];

@@ -247,7 +247,7 @@ _credshim() {
             return 0
             ;;
         credshim__subcmd__oci__subcmd__seccomp__subcmd__profile)
-            opts="-h --base --ownership --help"
+            opts="-h --base --ownership --listener --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -259,6 +259,10 @@ _credshim() {
                     ;;
                 --ownership)
                     COMPREPLY=($(compgen -W "off session xattr" -- "${cur}"))
+                    return 0
+                    ;;
+                --listener)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -60,7 +60,7 @@ complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_se
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime hook seccomp-profile fix-owners" -f -a "seccomp-profile" -d 'Print podman\'s default seccomp profile with credshim\'s trace rules'
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and not __fish_seen_subcommand_from inject runtime hook seccomp-profile fix-owners" -f -a "fix-owners" -d 'Put the owners kept in user.rootlesscontainers into an image\'s layer headers'
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from inject" -l mode -d '`wrap`: credshim runs inside the container as its init; `hook`: nothing inside, an OCI hook attaches from outside' -r -f -a "wrap\t'Bind-mount the binary and prefix process.args'
-hook\t'A createRuntime hook attaches from outside; the seccomp profile traces the shim table. Nothing of credshim inside the container'"
+hook\t'A createRuntime hook attaches from outside; the seccomp profile sends the shim table to it (runc 1.1+: through the container\'s seccomp listener; else seccomp stops; CREDSHIM_HOOK_CHANNEL= listener|stops forces one). Nothing of credshim inside the container'"
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from inject" -l ownership -d 'Where the container\'s file ownership is kept: the --ownership of the injected credshim (wrap) or of the hook' -r -f -a "off\t''
 session\t''
 xattr\t''"
@@ -87,6 +87,7 @@ complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_s
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from seccomp-profile" -l ownership -d 'The --ownership mode of the hook (which call families are traced)' -r -f -a "off\t''
 session\t''
 xattr\t''"
+complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from seccomp-profile" -l listener -d 'SCMP_ACT_NOTIFY rules and this linux.seccomp.listenerPath instead of SCMP_ACT_TRACE rules: with runc 1.1+ as podman\'s runtime (--runtime runc), runc hands the container\'s seccomp listener to the hook there (`@NAME`: an abstract socket). One path per profile: containers started with it at the same time make the second hook fail ("Address already in use"); crun connects before the hooks run and cannot use it' -r
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from seccomp-profile" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c credshim -n "__fish_credshim_using_subcommand oci; and __fish_seen_subcommand_from fix-owners" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c credshim -n "__fish_credshim_using_subcommand doctor" -s h -l help -d 'Print help'

@@ -6,10 +6,13 @@
 //! and owners read as the container sees them), and follows the whole tree
 //! until it ends. The hook returns once the tracer holds the init, or
 //! fails the container start with the reason: the payload never runs
-//! unshimmed. The calls reach the tracer through the SCMP_ACT_TRACE rules
-//! that `credshim oci inject --mode hook` merges into the bundle's
-//! seccomp profile (a traced call with no tracer fails with ENOSYS, so even
-//! a lost tracer cannot let a credential call through).
+//! unshimmed. The calls reach the tracer through the rules that `credshim
+//! oci inject --mode hook` merges into the bundle's seccomp profile:
+//! SCMP_ACT_NOTIFY with a listenerPath, where the tracer listens and the
+//! runtime (runc 1.1+) sends it the container's seccomp listener, or
+//! SCMP_ACT_TRACE (seccomp stops, the fallback). A call with no tracer or
+//! listener fails with ENOSYS, so even a lost tracer cannot let a
+//! credential call through.
 
 use crate::error::Error;
 use crate::sys::ptrace::{self, Tid};
@@ -33,18 +36,30 @@ pub fn parse_state(state: &str) -> Result<(Tid, Option<std::path::PathBuf>), Err
     Ok((pid, v.get("bundle").and_then(|b| b.as_str()).map(std::path::PathBuf::from)))
 }
 
-/// Does the bundle's seccomp profile send the shim table to a tracer
-/// (SCMP_ACT_TRACE rules, as `oci inject --mode hook` or `oci
-/// seccomp-profile` write them)? Without them the tracer must stop at every
-/// system call instead (slow, but nothing passes unseen).
-fn traces_shim_table(config: Option<&serde_json::Value>) -> bool {
+/// Does the bundle's seccomp profile send the shim table to credshim with
+/// `action` (SCMP_ACT_TRACE or SCMP_ACT_NOTIFY rules, as `oci inject
+/// --mode hook` or `oci seccomp-profile` write them)?
+fn sends_shim_table(config: Option<&serde_json::Value>, action: &str) -> bool {
     let Some(v) = config else { return false };
     v.pointer("/linux/seccomp/syscalls").and_then(|s| s.as_array()).is_some_and(|rules| {
         rules.iter().any(|r| {
-            r.get("action").and_then(|a| a.as_str()) == Some("SCMP_ACT_TRACE")
+            r.get("action").and_then(|a| a.as_str()) == Some(action)
                 && r.get("names").and_then(|n| n.as_array()).is_some_and(|n| n.iter().any(|x| x.as_str() == Some("setuid")))
         })
     })
+}
+
+/// The channel the bundle's profile asks for: the listener (SCMP_ACT_NOTIFY
+/// rules and a listenerPath the runtime sends it to), seccomp stops
+/// (SCMP_ACT_TRACE rules), or, without either, a stop at every system call
+/// (slow, but nothing passes unseen).
+fn channel_of(config: Option<&serde_json::Value>) -> (Mode, Option<String>) {
+    let path = config.and_then(|c| c.pointer("/linux/seccomp/listenerPath")).and_then(|p| p.as_str()).filter(|p| !p.is_empty());
+    match path {
+        Some(p) if sends_shim_table(config, "SCMP_ACT_NOTIFY") => (Mode::Notify, Some(p.to_string())),
+        _ if sends_shim_table(config, "SCMP_ACT_TRACE") => (Mode::Seccomp, None),
+        _ => (Mode::Syscall, None),
+    }
 }
 
 /// The bundle's config.json, if it can be read.
@@ -126,7 +141,7 @@ pub fn hook(ownership: Store) -> Result<(), Error> {
         .map_err(|e| Error::Setup { what: "oci hook: reading the container state".into(), source: e })?;
     let (pid, bundle) = parse_state(&state)?;
     let config = config_of(bundle.as_deref());
-    let mode = if traces_shim_table(config.as_ref()) { Mode::Seccomp } else { Mode::Syscall };
+    let (mode, listener_path) = channel_of(config.as_ref());
     let groups = process_groups(config.as_ref());
     let mut fds = [0; 2];
     // SAFETY: a pipe into a local array.
@@ -149,7 +164,7 @@ pub fn hook(ownership: Store) -> Result<(), Error> {
                     _ => libc::_exit(0),
                 }
             }
-            let code = daemon(pid, wr, ownership, mode, groups);
+            let code = daemon(pid, wr, ownership, mode, listener_path, groups);
             // SAFETY: ending the daemon without unwinding into the hook's code.
             unsafe { libc::_exit(code) };
         }
@@ -174,7 +189,7 @@ pub fn hook(ownership: Store) -> Result<(), Error> {
 }
 
 /// The detached tracer: attach, report, enter the namespace, follow.
-fn daemon(pid: Tid, report: OwnedFd, ownership: Store, mode: Mode, groups: Option<Vec<u32>>) -> i32 {
+fn daemon(pid: Tid, report: OwnedFd, ownership: Store, mode: Mode, listener_path: Option<String>, groups: Option<Vec<u32>>) -> i32 {
     let mut report = std::fs::File::from(report);
     // Standard streams: the runtime waits for them to close.
     if let Ok(null) = std::fs::OpenOptions::new().read(true).write(true).open("/dev/null") {
@@ -183,6 +198,16 @@ fn daemon(pid: Tid, report: OwnedFd, ownership: Store, mode: Mode, groups: Optio
             unsafe { libc::dup2(null.as_raw_fd(), fd) };
         }
     }
+    // Listening before the hook returns: the runtime connects once the
+    // init has installed its filter, after the createRuntime hooks.
+    let agent = match listener_path.as_deref().map(crate::notify::Agent::bind) {
+        None => None,
+        Some(Ok(a)) => Some(a),
+        Some(Err(e)) => {
+            let _ = write!(report, "oci hook: cannot listen at linux.seccomp.listenerPath {}: {e}", listener_path.as_deref().unwrap_or(""));
+            return 1;
+        }
+    };
     let tids = match seize_threads(pid) {
         Ok(t) => t,
         Err(e) => {
@@ -206,6 +231,14 @@ fn daemon(pid: Tid, report: OwnedFd, ownership: Store, mode: Mode, groups: Optio
         }
     };
     log::info!("attached to the container's init (pid {pid}, {} threads)", tids.len());
+    match agent {
+        Some(a) => {
+            log::info!("channel: the container's seccomp listener, which the runtime sends to {}", a.path());
+            tracer.expect_listener(a);
+        }
+        None if mode == Mode::Seccomp => log::info!("channel: seccomp stops (the profile has SCMP_ACT_TRACE rules, no listener)"),
+        None => {}
+    }
     if mode == Mode::Syscall {
         // Each thread stops once (PTRACE_EVENT_STOP) and is resumed with
         // PTRACE_SYSCALL from then on.

@@ -42,7 +42,7 @@ pub fn subcommand(sub: cli::Sub) -> ExitCode {
                 Err(e) => oci_failed("oci inject", e),
             }
         }
-        SubCommand::Oci(Oci::SeccompProfile(p)) => match oci::hook::profile(&p.base, p.ownership.store()) {
+        SubCommand::Oci(Oci::SeccompProfile(p)) => match oci::hook::profile(&p.base, p.ownership.store(), p.listener.as_deref()) {
             Ok(text) => {
                 println!("{text}");
                 ExitCode::SUCCESS

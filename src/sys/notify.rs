@@ -141,3 +141,165 @@ impl Listener {
         Ok(r)
     }
 }
+
+/// Does the kernel have seccomp user notifications (Linux 5.0+)?
+/// SECCOMP_GET_NOTIF_SIZES answers where they exist.
+pub fn supported() -> bool {
+    const SECCOMP_GET_NOTIF_SIZES: libc::c_ulong = 3;
+    let mut sizes = [0u16; 3];
+    // SAFETY: the kernel writes struct seccomp_notif_sizes (three u16) into `sizes`.
+    unsafe { libc::syscall(libc::SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, sizes.as_mut_ptr()) == 0 }
+}
+
+/// The socket an OCI runtime hands a container's listener to
+/// (`linux.seccomp.listenerPath`; runc's sendContainerProcessState): it
+/// connects and sends one message, the JSON of a runtime-spec
+/// ContainerProcessState, with the descriptors its `fds` names as
+/// SCM_RIGHTS. `@NAME` is an abstract socket (as Go's net.Dial spells it).
+pub struct Agent {
+    sock: OwnedFd,
+    path: String,
+}
+
+impl Agent {
+    /// Listens at `path` (a stale socket file of an earlier run is replaced).
+    pub fn bind(path: &str) -> io::Result<Agent> {
+        use std::os::fd::FromRawFd;
+        // SAFETY: a new socket we own.
+        let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK, 0) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: just created.
+        let sock = unsafe { OwnedFd::from_raw_fd(fd) };
+        // SAFETY: a zeroed sockaddr_un filled below.
+        let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+        addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+        let bytes = path.as_bytes();
+        if bytes.is_empty() || bytes.len() >= addr.sun_path.len() {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("{path}: not a usable unix socket name")));
+        }
+        let abstract_ = bytes[0] == b'@';
+        for (i, b) in bytes.iter().enumerate() {
+            addr.sun_path[i] = if i == 0 && abstract_ { 0 } else { *b as libc::c_char };
+        }
+        if !abstract_ {
+            use std::os::unix::fs::FileTypeExt;
+            if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket()) {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+        let len = std::mem::size_of::<libc::sa_family_t>() + bytes.len() + usize::from(!abstract_);
+        // SAFETY: bind and listen on our socket with a filled address.
+        unsafe {
+            if libc::bind(sock.as_raw_fd(), &addr as *const _ as *const libc::sockaddr, len as libc::socklen_t) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            if libc::listen(sock.as_raw_fd(), 4) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+        }
+        Ok(Agent { sock, path: path.to_string() })
+    }
+
+    pub fn raw(&self) -> RawFd {
+        self.sock.as_raw_fd()
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Takes one pending connection: the listener of the process `pid`,
+    /// Ok(None) if none is pending. A peer of another uid, a message
+    /// without a `seccompFd`, or the listener of another process (a second
+    /// container of the same bundle) is refused with the reason.
+    pub fn accept(&self, pid: i32) -> io::Result<Option<Listener>> {
+        use std::os::fd::FromRawFd;
+        // SAFETY: accept4 on our listening socket.
+        let c = unsafe { libc::accept4(self.sock.as_raw_fd(), std::ptr::null_mut(), std::ptr::null_mut(), libc::SOCK_CLOEXEC) };
+        if c < 0 {
+            let e = io::Error::last_os_error();
+            return match e.raw_os_error() {
+                Some(libc::EAGAIN) | Some(libc::EINTR) => Ok(None),
+                _ => Err(e),
+            };
+        }
+        // SAFETY: just accepted.
+        let conn = unsafe { OwnedFd::from_raw_fd(c) };
+        let bad = |why: String| io::Error::new(io::ErrorKind::InvalidData, why);
+        // The runtime writes right after it connects; bound the wait.
+        let tv = libc::timeval { tv_sec: 10, tv_usec: 0 };
+        let mut cred = libc::ucred { pid: 0, uid: 0, gid: 0 };
+        let mut clen = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+        // SAFETY: setsockopt/getsockopt with local structs of the right sizes.
+        unsafe {
+            libc::setsockopt(conn.as_raw_fd(), libc::SOL_SOCKET, libc::SO_RCVTIMEO, &tv as *const _ as *const libc::c_void, std::mem::size_of::<libc::timeval>() as libc::socklen_t);
+            if libc::getsockopt(conn.as_raw_fd(), libc::SOL_SOCKET, libc::SO_PEERCRED, &mut cred as *mut _ as *mut libc::c_void, &mut clen) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+        }
+        // SAFETY: no preconditions.
+        let me = unsafe { libc::geteuid() };
+        if cred.uid != me {
+            return Err(bad(format!("a connection from uid {} (pid {}), not ours ({me}): refused", cred.uid, cred.pid)));
+        }
+        let mut data = vec![0u8; 1 << 16];
+        const MAX_FDS: usize = 8;
+        // CMSG_SPACE(MAX_FDS * 4), u64-aligned.
+        let mut cbuf = [0u64; 16];
+        let mut iov = libc::iovec { iov_base: data.as_mut_ptr() as *mut libc::c_void, iov_len: data.len() };
+        // SAFETY: a zeroed msghdr pointing at live local buffers.
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = cbuf.as_mut_ptr() as *mut libc::c_void;
+        // SAFETY: CMSG_SPACE is a size computation.
+        msg.msg_controllen = unsafe { libc::CMSG_SPACE((MAX_FDS * 4) as u32) } as usize;
+        // SAFETY: recvmsg into the buffers described by `msg`.
+        let n = unsafe { libc::recvmsg(conn.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC) };
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let mut fds: Vec<OwnedFd> = Vec::new();
+        // SAFETY: walking the control messages the kernel wrote into `cbuf`.
+        unsafe {
+            let mut cm = libc::CMSG_FIRSTHDR(&msg);
+            while !cm.is_null() {
+                if (*cm).cmsg_level == libc::SOL_SOCKET && (*cm).cmsg_type == libc::SCM_RIGHTS {
+                    let k = ((*cm).cmsg_len as usize - libc::CMSG_LEN(0) as usize) / 4;
+                    let p = libc::CMSG_DATA(cm) as *const i32;
+                    for i in 0..k {
+                        fds.push(OwnedFd::from_raw_fd(std::ptr::read_unaligned(p.add(i))));
+                    }
+                }
+                cm = libc::CMSG_NXTHDR(&msg, cm);
+            }
+        }
+        if msg.msg_flags & libc::MSG_TRUNC != 0 {
+            return Err(bad("the container process state does not fit in 64 KiB".into()));
+        }
+        let state: serde_json::Value =
+            serde_json::from_slice(&data[..n as usize]).map_err(|e| bad(format!("the container process state is not JSON ({e})")))?;
+        let names: Vec<&str> = state.get("fds").and_then(|f| f.as_array()).map(|a| a.iter().filter_map(|v| v.as_str()).collect()).unwrap_or_default();
+        let Some(i) = names.iter().position(|&n| n == "seccompFd") else {
+            return Err(bad(format!("the container process state names no seccompFd (fds: {names:?})")));
+        };
+        let from = state.get("pid").and_then(|p| p.as_i64()).unwrap_or(0);
+        if from != pid as i64 {
+            return Err(bad(format!("the listener of pid {from}, not of the container's init {pid}: refused")));
+        }
+        if i >= fds.len() {
+            return Err(bad(format!("the container process state names {} descriptors, {} came", names.len(), fds.len())));
+        }
+        Ok(Some(Listener::new(fds.swap_remove(i))))
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        if !self.path.starts_with('@') {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}

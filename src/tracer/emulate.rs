@@ -100,7 +100,7 @@ pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, str
         }));
     }
     let Some(row) = abi.lookup(call.nr) else { return Decision::NATIVE };
-    let Some(creds) = tasks.creds(tid).cloned() else {
+    let Some(creds) = tasks.creds(tid) else {
         // Every traced task is in the table before it runs (its clone event
         // comes first, lesson 2), so this is a task credshim does not know
         // the credentials of. Letting the kernel run the call would answer

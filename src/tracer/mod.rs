@@ -18,7 +18,7 @@ use crate::sys::arch;
 use crate::sys::execfile;
 use crate::sys::mem::Strategy;
 use crate::sys::ptrace::{self, PtraceError, SyscallInfo, Tid};
-use crate::sys::notify::Listener;
+use crate::sys::notify::{Agent, Listener};
 use crate::settings::Store;
 use crate::sys::signals;
 use std::time::{Duration, Instant};
@@ -60,6 +60,9 @@ pub struct Tracer {
     /// before its parent's fork event (lesson 2) on demand.
     reverse_events: bool,
     listener: Option<Listener>,
+    /// `oci hook` through the listener: the socket the runtime hands the
+    /// container's listener to, until it has (then closed).
+    agent: Option<Agent>,
     owners: ownership::Owners,
     /// Attached to a running tree (`oci hook`): until an emulated call
     /// changes a task's credentials, they are the kernel's, read back after
@@ -89,6 +92,13 @@ pub struct Supervision {
     pub grace: Duration,
     /// Forward signals to the command's process group (it runs in its own).
     pub signal_group: bool,
+}
+
+/// Every channel, before it decides a call: what `ownership::root` must
+/// know (the task's previous call is over; this one may change its root).
+fn note_call(tid: Tid, call: &Call) {
+    let shim = Abi::from_audit_arch(call.arch).and_then(|abi| abi.lookup(call.nr)).map(|r| r.shim);
+    ownership::root::on_call(tid, shim);
 }
 
 /// The thread group (process) of a task.
@@ -126,6 +136,7 @@ impl Tracer {
             strategy,
             reverse_events,
             listener,
+            agent: None,
             owners: ownership::Owners::new(ownership),
             attached: false,
             answer_delay,
@@ -173,6 +184,27 @@ impl Tracer {
         Some(t)
     }
 
+    /// `Mode::Notify` in an attached tree: the runtime will send the
+    /// container's seccomp listener to `agent` (runc does it before the
+    /// container's process runs anything the filter notifies).
+    pub fn expect_listener(&mut self, agent: Agent) {
+        self.agent = Some(agent);
+    }
+
+    /// The runtime connected to the agent socket: take the listener.
+    fn take_listener(&mut self) {
+        let Some(agent) = self.agent.as_ref() else { return };
+        match agent.accept(self.main) {
+            Ok(Some(l)) => {
+                log::info!("the calls arrive through the container's seccomp listener (from {})", agent.path());
+                self.listener = Some(l);
+                self.agent = None;
+            }
+            Ok(None) => {}
+            Err(e) => log::warn!("seccomp listener socket {}: {e}", agent.path()),
+        }
+    }
+
     /// Did the main command get as far as exec?
     pub fn main_execed(&self) -> bool {
         self.main_execed
@@ -184,8 +216,14 @@ impl Tracer {
     pub fn run(&mut self, sup: &Supervision) -> Option<Status> {
         let mut kill_at: Option<Instant> = None;
         let mut termed = false;
+        // waitpid only when there can be something to reap or a stop to
+        // handle: every ptrace stop and every exit of a traced task raises
+        // SIGCHLD in the tracer (read from the signalfd below), and a wait
+        // that timed out drains anyway (a lost wakeup costs a second). A
+        // notification alone needs none: that saves a waitpid per call.
+        let mut need_drain = true;
         loop {
-            if !self.drain() {
+            if need_drain && !self.drain() {
                 break; // ECHILD: nothing left to follow
             }
             if sup.exit_with_main && self.main_status.is_some() && !termed {
@@ -204,14 +242,23 @@ impl Tracer {
             }
             // A bounded wait: a lost wakeup costs at most a second.
             let timeout = kill_at.map(|t| t.saturating_duration_since(Instant::now()).as_millis() as i32).unwrap_or(1000).clamp(0, 1000);
-            let (sigs, notified) = sup.signals.wait(timeout, self.listener.as_ref().map(Listener::raw));
+            let other = self.listener.as_ref().map(Listener::raw).or_else(|| self.agent.as_ref().map(Agent::raw));
+            let (sigs, notified) = sup.signals.wait(timeout, other);
+            need_drain = sigs.is_empty() && notified == signals::Ready::No;
             for sig in sigs {
-                if sig.signo != libc::SIGCHLD {
+                if sig.signo == libc::SIGCHLD {
+                    need_drain = true;
+                } else {
                     self.forward(sig, sup);
                 }
             }
             match notified {
+                signals::Ready::Readable if self.listener.is_none() => self.take_listener(),
                 signals::Ready::Readable => self.serve_notifications(),
+                signals::Ready::Gone if self.listener.is_none() => {
+                    log::warn!("seccomp listener socket closed before the runtime sent the listener");
+                    self.agent = None;
+                }
                 signals::Ready::Gone => {
                     log::debug!("no task uses the seccomp filter any more: listener closed");
                     self.listener = None;
@@ -224,7 +271,10 @@ impl Tracer {
 
     /// Answers the pending notifications (a bounded batch; poll brings the
     /// loop back for more). Ptrace events come first: a notification only
-    /// comes from a task that was resumed, so it is in the table.
+    /// comes from a task that was resumed, so it is in the table. After an
+    /// answer, a poll(0) looks for the caller's next call before the loop
+    /// goes to sleep: a caller in a loop of emulated calls has often made
+    /// it by then, and taking it now spares a sleep and a wakeup.
     fn serve_notifications(&mut self) {
         let Some(listener) = self.listener.take() else { return };
         for _ in 0..BATCH {
@@ -249,13 +299,17 @@ impl Tracer {
     /// took (SECCOMP_IOCTL_NOTIF_SEND returned 0).
     fn answer(&mut self, listener: &Listener, n: crate::sys::notify::Notification) {
         let call = Call { arch: n.arch, nr: n.nr, args: n.args };
+        note_call(n.tid, &call);
         let d = emulate::emulate(&self.tasks, &mut self.owners, n.tid, call, self.strategy, self.proc, self.permissions);
         if let Some(delay) = self.answer_delay.filter(|_| d.commit.is_some()) {
             std::thread::sleep(delay);
         }
         // The task's memory was read: make sure it is still the same call
-        // before answering (seccomp_unotify(2)).
-        if !listener.valid(n.id) {
+        // before answering (seccomp_unotify(2)): its pid could have been
+        // reused by another process. Not for a traced task: it stays a
+        // zombie, its pid taken, until this thread's waitpid reaps it, which
+        // cannot happen in between (saves an ioctl per call).
+        if !self.tasks.contains(n.tid) && !listener.valid(n.id) {
             log::debug!("[pid {}] the call ended before its answer (interrupted or died): nothing committed", n.tid);
             return;
         }
@@ -382,6 +436,7 @@ impl Tracer {
 
     fn on_exit(&mut self, pid: Tid, st: i32) {
         self.tasks.remove(pid);
+        ownership::root::forget(pid);
         self.owners.settle(pid);
         if pid == self.main {
             self.main_status = Some(if libc::WIFEXITED(st) {
@@ -398,6 +453,7 @@ impl Tracer {
     /// delivered once the registers are written: then commit.
     fn on_seccomp(&mut self, pid: Tid) -> ptrace::Result<()> {
         if let SyscallInfo::Call { arch, nr, args } = ptrace::syscall_info(pid)? {
+            note_call(pid, &Call { arch, nr, args });
             let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, self.proc.without_fds(), self.permissions);
             if let Some(ret) = d.answer {
                 arch::skip(pid)?;
@@ -412,6 +468,7 @@ impl Tracer {
     fn on_syscall_stop(&mut self, pid: Tid) -> ptrace::Result<()> {
         match ptrace::syscall_info(pid)? {
             SyscallInfo::Call { arch, nr, args } => {
+                note_call(pid, &Call { arch, nr, args });
                 let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, self.proc.without_fds(), self.permissions);
                 match d.answer {
                     Some(ret) => {
@@ -495,6 +552,10 @@ impl Tracer {
     fn on_exec(&mut self, pid: Tid) -> ptrace::Result<()> {
         let former = ptrace::event_msg(pid)? as Tid;
         self.tasks.rekey_on_exec(former, pid);
+        if former != pid {
+            ownership::root::forget(former);
+            ownership::root::forget(pid);
+        }
         if pid == self.main {
             self.main_execed = true;
         }

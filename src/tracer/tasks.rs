@@ -33,6 +33,9 @@ impl TaskTable {
     pub fn get_mut(&mut self, tid: Tid) -> Option<&mut Task> {
         self.tasks.get_mut(&tid)
     }
+    pub fn contains(&self, tid: Tid) -> bool {
+        self.tasks.contains_key(&tid)
+    }
     pub fn creds(&self, tid: Tid) -> Option<&Creds> {
         self.tasks.get(&tid).map(|t| &t.creds)
     }

@@ -1,8 +1,14 @@
 //! `credshim oci inject --mode hook`: nothing of credshim inside the
 //! container. The bundle gets a createRuntime hook that runs
 //! `credshim oci hook` on the host (it attaches to the container's init from
-//! outside) and SCMP_ACT_TRACE rules for exactly the shim table, generated
-//! from it, so only those calls stop.
+//! outside) and rules for exactly the shim table, generated from it, so
+//! only those calls reach it. Two channels (`Channel::choose`):
+//! - the listener (SCMP_ACT_NOTIFY and `linux.seccomp.listenerPath`):
+//!   runc 1.1+ hands the container's seccomp listener to the hook's tracer
+//!   over that unix socket (an abstract one, named per bundle), and the
+//!   calls arrive as user notifications, as with the wrapper;
+//! - seccomp stops (SCMP_ACT_TRACE), the fallback: every call is a ptrace
+//!   stop (much slower on these machines, DESIGN.md "The mechanism").
 //!
 //! Merge rules with a profile the bundle already has:
 //! - no `linux.seccomp`: a profile that allows everything else
@@ -29,6 +35,79 @@ use std::path::Path;
 
 pub const ORIGINAL: &str = "io.credshim.seccomp.original";
 const TRACE: &str = "SCMP_ACT_TRACE";
+const NOTIFY: &str = "SCMP_ACT_NOTIFY";
+
+/// How the hook's tracer receives the calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    /// SCMP_ACT_NOTIFY rules; the runtime sends the listener to
+    /// `linux.seccomp.listenerPath`.
+    Listener,
+    /// SCMP_ACT_TRACE rules: seccomp stops.
+    Stops,
+}
+
+impl Channel {
+    fn action(self) -> &'static str {
+        match self {
+            Channel::Listener => NOTIFY,
+            Channel::Stops => TRACE,
+        }
+    }
+
+    /// The listener where the kernel has user notifications (Linux 5.0+)
+    /// and the runtime that will run the bundle sends its listener to an
+    /// agent before the payload runs (runc 1.1+; crun connects to the
+    /// socket before the hooks run, so no hook can be listening yet), else
+    /// seccomp stops; `CREDSHIM_HOOK_CHANNEL=listener|stops` forces one.
+    /// Logged, with the reason.
+    pub fn choose() -> Channel {
+        let (c, why) = match std::env::var("CREDSHIM_HOOK_CHANNEL").as_deref() {
+            Ok("listener") => (Channel::Listener, "asked by CREDSHIM_HOOK_CHANNEL".to_string()),
+            Ok("stops") => (Channel::Stops, "asked by CREDSHIM_HOOK_CHANNEL".to_string()),
+            _ if !crate::sys::notify::supported() => (Channel::Stops, "the kernel has no seccomp user notifications".into()),
+            _ => match runc_version() {
+                Some((v, true)) => (Channel::Listener, format!("runc {v} sends the container's listener to linux.seccomp.listenerPath")),
+                Some((v, false)) => (Channel::Stops, format!("runc {v} cannot send a seccomp listener (runc 1.1+ can)")),
+                None => (Channel::Stops, "no runc in PATH to send the container's seccomp listener (crun connects to it before the hooks run)".into()),
+            },
+        };
+        log::info!("oci hook channel: {} ({why})", if c == Channel::Listener { "the seccomp listener" } else { "seccomp stops" });
+        c
+    }
+}
+
+/// `runc --version`'s version and whether it is 1.1 or later. The runtime
+/// is the one `credshim oci runtime` would run ($CREDSHIM_RUNTIME, else
+/// runc in PATH); another runtime gives None.
+fn runc_version() -> Option<(String, bool)> {
+    let runtime = super::runtime::resolve(None).ok()?;
+    let mut cmd = std::process::Command::new(&runtime);
+    cmd.arg("--version");
+    let out = super::runtime::output_within(cmd, std::time::Duration::from_secs(5))?;
+    let text = String::from_utf8_lossy(&out);
+    let v = text.lines().next()?.strip_prefix("runc version ")?.trim().to_string();
+    let mut parts = v.split(|c: char| !c.is_ascii_digit()).filter(|p| !p.is_empty()).map(|p| p.parse::<u32>().unwrap_or(0));
+    let (major, minor) = (parts.next()?, parts.next().unwrap_or(0));
+    Some((v.clone(), (major, minor) >= (1, 1)))
+}
+
+/// The abstract unix socket name for a bundle's listener: unique per
+/// inject (two bundles never share one); `@` is how runc (Go's net.Dial)
+/// names the abstract namespace, which needs no directory and leaves no
+/// file behind.
+fn listener_path() -> String {
+    let mut b = [0u8; 12];
+    // SAFETY: getrandom into a local buffer.
+    let n = unsafe { libc::getrandom(b.as_mut_ptr() as *mut libc::c_void, b.len(), 0) };
+    if n != b.len() as isize {
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        b[..8].copy_from_slice(&((t as u64) ^ std::process::id() as u64).to_le_bytes());
+    }
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!("@credshim-listener-{hex}")
+}
+
 
 /// How many gap values a complement may enumerate: a rule whose complement
 /// would need more allow rules than this (ptrace's PTRACE_ATTACH 16 and
@@ -137,10 +216,10 @@ fn complement_alts(prefix: &[Value], alts: Vec<&[Cmp]>) -> Vec<Value> {
     out
 }
 
-/// The SCMP_ACT_TRACE rules for the shim table's calls of `classes` (and
-/// the credential, exec and privilege-check calls), every ABI's names,
-/// each under its row's rule.
-pub fn trace_rules(classes: &[Class]) -> Vec<Value> {
+/// The rules (SCMP_ACT_TRACE or SCMP_ACT_NOTIFY: `action`) for the shim
+/// table's calls of `classes` (and the credential, exec and
+/// privilege-check calls), every ABI's names, each under its row's rule.
+pub fn trace_rules(classes: &[Class], action: &str) -> Vec<Value> {
     let mut plain: Vec<&str> = Vec::new();
     let mut conditional: Vec<(&str, Vec<Value>)> = Vec::new();
     for abi in [Abi::X86_64, Abi::I386] {
@@ -156,9 +235,9 @@ pub fn trace_rules(classes: &[Class]) -> Vec<Value> {
             }
         }
     }
-    let mut rules = vec![json!({ "names": plain, "action": TRACE })];
+    let mut rules = vec![json!({ "names": plain, "action": action })];
     for (name, alts) in conditional {
-        rules.extend(alts.into_iter().map(|args| json!({ "names": [name], "action": TRACE, "args": args })));
+        rules.extend(alts.into_iter().map(|args| json!({ "names": [name], "action": action, "args": args })));
     }
     rules
 }
@@ -178,8 +257,8 @@ fn allows(action: &str) -> bool {
 }
 
 /// The profile with credshim's rules merged in (see the module's rules).
-pub fn merge(profile: Option<&Value>, classes: &[Class]) -> Result<Value, String> {
-    let ours = trace_rules(classes);
+pub fn merge(profile: Option<&Value>, classes: &[Class], action: &str) -> Result<Value, String> {
+    let ours = trace_rules(classes, action);
     let Some(p) = profile else {
         return Ok(json!({
             "defaultAction": "SCMP_ACT_ALLOW",
@@ -262,7 +341,11 @@ pub fn apply(config: &mut Value, binary: &Path, ownership: Store) -> Result<(), 
         "seccomp": root.get("linux").and_then(|l| l.get("seccomp")).cloned(),
         "annotations": had_annotations,
     });
-    let merged = merge(root.get("linux").and_then(|l| l.get("seccomp")), ownership.classes())?;
+    let channel = Channel::choose();
+    let mut merged = merge(root.get("linux").and_then(|l| l.get("seccomp")), ownership.classes(), channel.action())?;
+    if channel == Channel::Listener {
+        merged["listenerPath"] = Value::String(listener_path());
+    }
     let linux = root.entry("linux").or_insert_with(|| json!({}));
     linux.as_object_mut().ok_or("\"linux\" is not an object")?.insert("seccomp".into(), merged);
     let hooks = root.entry("hooks").or_insert_with(|| json!({}));
@@ -335,14 +418,20 @@ pub fn undo(config: &mut Value) -> Result<(), String> {
 }
 
 /// `credshim oci seccomp-profile`: `base` with the trace rules merged in.
-pub fn profile(base: &Path, ownership: Store) -> Result<String, super::OciError> {
+/// `listener`: SCMP_ACT_NOTIFY rules and that `listenerPath` (podman 4.3
+/// passes a profile's listenerPath on to the runtime; runc 1.1+ sends the
+/// listener there, where the hook listens), else SCMP_ACT_TRACE rules.
+pub fn profile(base: &Path, ownership: Store, listener: Option<&str>) -> Result<String, super::OciError> {
     let err = |cause: String| super::OciError::Config { path: base.to_path_buf(), cause };
     let text = std::fs::read(base).map_err(|e| err(super::plain(&e)))?;
     let v: Value = serde_json::from_slice(&text).map_err(|e| err(format!("not valid JSON: {e}")))?;
     if !v.get("syscalls").is_some_and(Value::is_array) || !v.get("defaultAction").is_some_and(Value::is_string) {
         return Err(err("not a seccomp profile (no defaultAction and syscalls)".into()));
     }
-    let merged = merge(Some(&v), ownership.classes()).map_err(err)?;
+    let mut merged = merge(Some(&v), ownership.classes(), if listener.is_some() { NOTIFY } else { TRACE }).map_err(err)?;
+    if let Some(path) = listener {
+        merged["listenerPath"] = Value::String(path.to_string());
+    }
     serde_json::to_string_pretty(&merged).map_err(|e| err(e.to_string()))
 }
 
@@ -371,7 +460,7 @@ mod tests {
     #[test]
     fn the_profile_has_few_rules() {
         let p = merge(Some(&json!({ "defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
-            { "names": ["ptrace", "prctl", "getsockopt", "open", "openat"], "action": "SCMP_ACT_ALLOW" } ] })), Store::Xattr.classes())
+            { "names": ["ptrace", "prctl", "getsockopt", "open", "openat"], "action": "SCMP_ACT_ALLOW" } ] })), Store::Xattr.classes(), TRACE)
         .expect("merges");
         let n = p["syscalls"].as_array().map(Vec::len).unwrap_or(0);
         assert!(n < 300, "{n} rules");

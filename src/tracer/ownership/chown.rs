@@ -15,22 +15,35 @@ use credshim_shims::Creds;
 use std::path::PathBuf;
 
 /// A path argument as the task would resolve it: absolute paths under its
-/// root, relative ones under its cwd or `dirfd`; an empty path with
-/// AT_EMPTY_PATH is `dirfd` itself.
+/// root (as they are when its root is credshim's, `root::same_root`),
+/// relative ones under its cwd or `dirfd`; an empty path with
+/// AT_EMPTY_PATH is `dirfd` itself. The bytes are kept as they are (a
+/// file name need not be UTF-8).
 pub fn task_path(tid: Tid, dirfd: i32, path: &[u8], flags: i32) -> PathBuf {
-    let path = String::from_utf8_lossy(path);
+    use std::os::unix::ffi::OsStrExt;
+    let rel = |base: String, p: &[u8]| {
+        let mut b = base.into_bytes();
+        b.push(b'/');
+        b.extend_from_slice(p);
+        PathBuf::from(std::ffi::OsString::from_vec(b))
+    };
+    use std::os::unix::ffi::OsStringExt;
     if path.is_empty() && flags & libc::AT_EMPTY_PATH != 0 {
         if dirfd == libc::AT_FDCWD {
             format!("/proc/{tid}/cwd").into()
         } else {
             format!("/proc/{tid}/fd/{dirfd}").into()
         }
-    } else if let Some(rel) = path.strip_prefix('/') {
-        PathBuf::from(format!("/proc/{tid}/root")).join(rel.trim_start_matches('/'))
+    } else if path.first() == Some(&b'/') {
+        if super::root::same_root(tid) {
+            return PathBuf::from(std::ffi::OsStr::from_bytes(path));
+        }
+        let start = path.iter().position(|&b| b != b'/').unwrap_or(path.len());
+        rel(format!("/proc/{tid}/root"), &path[start..])
     } else if dirfd == libc::AT_FDCWD {
-        PathBuf::from(format!("/proc/{tid}/cwd")).join(&*path)
+        rel(format!("/proc/{tid}/cwd"), path)
     } else {
-        PathBuf::from(format!("/proc/{tid}/fd/{dirfd}")).join(&*path)
+        rel(format!("/proc/{tid}/fd/{dirfd}"), path)
     }
 }
 

@@ -10,9 +10,11 @@
 //! | `stat.rs` | the stat family |
 //! | `create.rs` | inode creation: new files get the virtual fsuid/fsgid |
 //! | `xattr.rs` | the xattr family (hides the attribute) |
+//! | `root.rs` | which tasks resolve absolute paths as credshim does |
 
 mod chown;
 mod create;
+pub mod root;
 mod stat;
 mod xattr;
 
@@ -116,6 +118,12 @@ impl Owners {
     /// Whether any owner is kept in memory (by device and inode number).
     pub fn in_memory(&self) -> bool {
         !self.map.is_empty()
+    }
+
+    /// `--ownership xattr` with nothing kept in memory: a file without the
+    /// attribute has no virtual owner, whatever its inode.
+    pub fn only_in_xattrs(&self) -> bool {
+        self.store == Store::Xattr && self.map.is_empty() && self.pending.is_empty()
     }
 
     /// The virtual owner of `inode`, found at `path` (`follow`: the path's

@@ -9,6 +9,7 @@ use crate::tracer::procfs;
 use crate::tracer::tasks::TaskTable;
 use credshim_shims::decode::Syscall;
 use credshim_shims::table::Abi;
+use credshim_shims::rootlesscontainers::XATTR_NAME;
 use credshim_shims::UserMem;
 use std::path::PathBuf;
 
@@ -80,6 +81,12 @@ pub fn stat_call(tid: Tid, abi: Abi, call: &Syscall, mem: &mut TraceeMem, owners
     let c = super::cpath(&path).ok()?;
     let nofollow = stat_flags & libc::AT_SYMLINK_NOFOLLOW;
     let follow = nofollow == 0;
+    // --ownership xattr, nothing in memory: no attribute, no virtual owner,
+    // and the kernel's own stat is the answer (one lookup instead of a
+    // stat of our own and then the kernel's). Not for a /proc entry.
+    if proc_task.is_none() && owners.only_in_xattrs() && crate::sys::execfile::xattr_get(&path, XATTR_NAME, follow).is_none() {
+        return None;
+    }
     let bytes = if let Some(mask) = statx_mask {
         // SAFETY: statx writes into a zeroed local struct.
         let mut stx: libc::statx = unsafe { std::mem::zeroed() };
