@@ -200,7 +200,7 @@ fn daemon(pid: Tid, report: OwnedFd, ownership: Store, mode: Mode, listener_path
     }
     // Listening before the hook returns: the runtime connects once the
     // init has installed its filter, after the createRuntime hooks.
-    let agent = match listener_path.as_deref().map(crate::notify::Agent::bind) {
+    let agent = match listener_path.as_deref().map(crate::sys::notify::Agent::bind) {
         None => None,
         Some(Ok(a)) => Some(a),
         Some(Err(e)) => {

@@ -13,7 +13,7 @@
 //! (the kernel ran it in between; no answer is kept meanwhile). An exited
 //! task's answer is forgotten before its tid can be reused.
 
-use crate::ptrace::Tid;
+use crate::sys::ptrace::Tid;
 use credshim_shims::table::Shim;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
