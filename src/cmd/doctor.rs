@@ -136,7 +136,7 @@ fn version_of(name: &str) -> Check {
         Some(p) => {
             let mut cmd = std::process::Command::new(&p);
             cmd.arg("--version");
-            let out = crate::cmd::oci::runtime::output_within(cmd, Duration::from_secs(10));
+            let out = crate::cmd::oci::which::output_within(cmd, Duration::from_secs(10));
             let first = out.as_deref().map(|o| String::from_utf8_lossy(o).lines().next().unwrap_or("").to_string());
             match first {
                 None => Check { what, ok: Some(false), detail: format!("{}: `{name} --version` failed", p.display()) },
@@ -191,7 +191,7 @@ fn try_container(runtime: &std::path::Path) -> Result<(), String> {
     })();
     let mut del = std::process::Command::new(runtime);
     del.arg("--root").arg(dir.join("state")).args(["delete", "--force"]).arg(format!("credshim-doctor-{}", std::process::id()));
-    let _ = crate::cmd::oci::runtime::output_within(del, Duration::from_secs(10));
+    let _ = crate::cmd::oci::which::output_within(del, Duration::from_secs(10));
     let _ = std::fs::remove_dir_all(&dir);
     result
 }

@@ -81,10 +81,10 @@ impl Channel {
 /// is the one `credshim oci runtime` would run ($CREDSHIM_RUNTIME, else
 /// runc in PATH); another runtime gives None.
 fn runc_version() -> Option<(String, bool)> {
-    let runtime = super::runtime::resolve(None).ok()?;
+    let runtime = super::which::resolve(None).ok()?;
     let mut cmd = std::process::Command::new(&runtime);
     cmd.arg("--version");
-    let out = super::runtime::output_within(cmd, std::time::Duration::from_secs(5))?;
+    let out = super::which::output_within(cmd, std::time::Duration::from_secs(5))?;
     let text = String::from_utf8_lossy(&out);
     let v = text.lines().next()?.strip_prefix("runc version ")?.trim().to_string();
     let mut parts = v.split(|c: char| !c.is_ascii_digit()).filter(|p| !p.is_empty()).map(|p| p.parse::<u32>().unwrap_or(0));

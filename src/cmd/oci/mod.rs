@@ -15,6 +15,7 @@ pub mod private;
 pub mod runtime;
 pub mod slurm;
 pub mod user;
+pub mod which;
 
 use inject::Method;
 use std::path::{Path, PathBuf};

@@ -78,8 +78,8 @@ pub fn report() -> (Option<bool>, String) {
     }
     let runtime = env.iter().find(|(k, _)| *k == "CREDSHIM_RUNTIME").map(|(_, v)| PathBuf::from(v));
     let runtime = match &runtime {
-        Some(r) => super::runtime::resolve(Some(r)),
-        None => super::runtime::resolve(None),
+        Some(r) => super::which::resolve(Some(r)),
+        None => super::which::resolve(None),
     };
     let runtime = match runtime {
         Ok(r) => r,
