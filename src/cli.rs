@@ -160,8 +160,8 @@ pub struct Cli {
     /// /proc/PID/status and /proc/PID/task/TID/status) and as the owner
     /// stat gives /proc/PID and its files, which ps, pgrep, libcap-ng and
     /// health checks read. Every open then reaches credshim (a cost on
-    /// open-heavy work: contrib/bench); the status files need the
-    /// notification channel (without it they show the real credentials).
+    /// open-heavy work: contrib/bench); the status files need a seccomp
+    /// filter (with --no-seccomp they show the real credentials).
     #[arg(long)]
     pub proc: bool,
 

@@ -30,33 +30,38 @@ const CASES: &[(&str, &str)] = &[
 #[test]
 fn proc_status_shows_the_virtual_task_as_real_root_shows_it() {
     let s = Scratch::new("proc");
-    let w = ns_wrapper(&s.credshim(), host_bset(), &[], &["--intercept=notify", "--proc"]);
-    let plain = ns_wrapper(&s.credshim(), host_bset(), &[], &["--intercept=notify"]);
-    let mut differs_without = 0;
-    for (name, line) in CASES {
-        let want = output(command(&[], &["sh", "-c", line]));
-        assert_eq!(want.0, Some(0), "{name}: real root: {want:?}");
-        let got = output(command(&w, &["sh", "-c", line]));
-        assert_eq!((got.0, &got.1), (want.0, &want.1), "{name}: credshim --proc vs real root: {}", got.2);
-        if output(command(&plain, &["sh", "-c", line])).1 != want.1 {
-            differs_without += 1;
+    // Notifications install the descriptor; at a seccomp stop the task
+    // opens credshim's instead.
+    for channel in ["--intercept=notify", "--intercept=ptrace"] {
+        let w = ns_wrapper(&s.credshim(), host_bset(), &[], &[channel, "--proc"]);
+        let plain = ns_wrapper(&s.credshim(), host_bset(), &[], &[channel]);
+        let mut differs_without = 0;
+        for (name, line) in CASES {
+            let want = output(command(&[], &["sh", "-c", line]));
+            assert_eq!(want.0, Some(0), "{name}: real root: {want:?}");
+            let got = output(command(&w, &["sh", "-c", line]));
+            assert_eq!((got.0, &got.1), (want.0, &want.1), "{name}: credshim {channel} --proc vs real root: {}", got.2);
+            if output(command(&plain, &["sh", "-c", line])).1 != want.1 {
+                differs_without += 1;
+            }
         }
+        // Without --proc the kernel shows the namespace's root: the cases
+        // that drop differ (root's own status is the same either way).
+        assert!(differs_without >= CASES.len() - 1, "{channel}: only {differs_without} cases differ without --proc");
     }
-    // Without --proc the kernel shows the namespace's root: the cases that
-    // drop differ (root's own status is the same either way).
-    assert!(differs_without >= CASES.len() - 1, "only {differs_without} cases differ without --proc");
 }
 
 #[test]
-fn without_notifications_the_status_files_are_the_kernels_and_the_owner_is_virtual() {
-    let s = Scratch::new("procptrace");
-    let w = ns_wrapper(&s.credshim(), host_bset(), &[], &["--intercept=ptrace", "--proc"]);
+fn without_seccomp_the_status_files_are_the_kernels_and_the_owner_is_virtual() {
+    let s = Scratch::new("procnoseccomp");
+    let w = ns_wrapper(&s.credshim(), host_bset(), &[], &["--no-seccomp", "--proc"]);
     let line = r#"grep ^Uid /proc/self/status; stat -c "%u %g" /proc/$$ /proc/$$/status"#;
     let got = output(command(&w, &["setpriv", "--reuid=33", "--regid=33", "--clear-groups", "sh", "-c", line]));
     assert_eq!(got.0, Some(0), "{got:?}");
-    assert!(got.2.contains("--proc needs seccomp user notifications for the status files"), "{}", got.2);
-    // The status file needs an injected descriptor: the kernel's view, the
-    // namespace's root. The owner is the stat family's answer, any channel.
+    assert!(got.2.contains("--proc needs a seccomp filter for the status files"), "{}", got.2);
+    // Without a filter there is no stop at which the open can be turned to
+    // credshim's descriptor: the kernel's view, the namespace's root. The
+    // owner is the stat family's answer, any channel.
     assert_eq!(got.1, "Uid:\t0\t0\t0\t0\n33 33\n33 33\n");
 }
 
@@ -98,9 +103,11 @@ fn ps_and_pgrep_see_daemons_that_dropped_as_real_root_sees_them() {
     let want = run(&[], &host_d);
     assert_eq!(want.0, Some(0), "real root: {want:?}");
     assert!(want.1.contains("nginx workers: 2 as www-data; master as root: 1") && want.1.contains("httpd as www-data: 1; sleep as www-data: 1") && want.1.contains("memcached as memcache: 1"), "real root: {}", want.1);
-    let w = ns_wrapper(&s.credshim(), host_bset(), &[], &["--intercept=notify", "--proc"]);
-    let got = run(&w, &ns_d);
-    assert_eq!((got.0, &got.1), (want.0, &want.1), "credshim --proc vs real root: {}", got.2);
+    for channel in ["--intercept=notify", "--intercept=ptrace"] {
+        let w = ns_wrapper(&s.credshim(), host_bset(), &[], &[channel, "--proc"]);
+        let got = run(&w, &ns_d);
+        assert_eq!((got.0, &got.1), (want.0, &want.1), "credshim {channel} --proc vs real root: {}", got.2);
+    }
     // Without --proc ps shows the namespace's root for every one of them.
     let plain = ns_wrapper(&s.credshim(), host_bset(), &[], &["--intercept=notify"]);
     let got = run(&plain, &ns_d);

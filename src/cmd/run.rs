@@ -122,10 +122,10 @@ pub fn run(cli: &cli::Cli) -> Result<Status, Error> {
     let classes = classes.as_slice();
     let (mode, listen) = choose_mode(cli, nnp, classes);
     let action = if mode == Mode::Notify { seccomp::Action::Notify } else { seccomp::Action::Trace };
-    if cli.proc && mode != Mode::Notify {
-        ::log::warn!("--proc needs seccomp user notifications for the status files, which are not in use: /proc/PID/status shows the real credentials (the owner of /proc/PID is the virtual one)");
+    if cli.proc && mode == Mode::Syscall {
+        ::log::warn!("--proc needs a seccomp filter for the status files, which --no-seccomp leaves out: /proc/PID/status shows the real credentials (the owner of /proc/PID is the virtual one)");
     }
-    let prog = seccomp::filter_with(action, classes, (cli.proc && mode == Mode::Notify) || permissions);
+    let prog = seccomp::filter_with(action, classes, cli.proc || permissions);
     let filter = matches!(mode, Mode::Notify | Mode::Seccomp).then_some(prog.as_slice());
     // An exec that raised credshim's capabilities (a runtime that gave the
     // container's root none, as for a process.user credshim emulates)

@@ -11,6 +11,33 @@ const RAX: usize = 10 * 8;
 /// offsetof(struct user_regs_struct, orig_rax).
 const ORIG_RAX: usize = 15 * 8;
 
+/// offsetof(struct user_regs_struct, rsp).
+const RSP: usize = 19 * 8;
+
+/// The offset in `struct user_regs_struct` of system call argument `i`
+/// (0-based) for a 64-bit or an i386 (`compat`) task.
+pub fn arg_offset(i: usize, compat: bool) -> Option<usize> {
+    // rdi rsi rdx r10 r8 r9; ebx ecx edx esi edi ebp.
+    let slot = if compat { [5, 11, 12, 13, 14, 4] } else { [14, 13, 12, 7, 9, 8] };
+    slot.get(i).map(|s| s * 8)
+}
+
+/// Reads one register by its offset.
+pub fn get(tid: Tid, offset: usize) -> ptrace::Result<u64> {
+    ptrace::peek_user(tid, offset)
+}
+
+/// Writes one register by its offset: only at a seccomp stop whose call
+/// then runs with it, and back at that call's syscall-exit stop.
+pub fn set(tid: Tid, offset: usize, value: u64) -> ptrace::Result<()> {
+    ptrace::poke_user(tid, offset, value)
+}
+
+/// The stack pointer.
+pub fn stack_pointer(tid: Tid) -> ptrace::Result<u64> {
+    ptrace::peek_user(tid, RSP)
+}
+
 /// Skips the call the task is stopped in (seccomp(2): "changing the system
 /// call number to -1").
 pub fn skip(tid: Tid) -> ptrace::Result<()> {

@@ -16,7 +16,7 @@ pub use permission::CLASSES as PERMISSION_CLASSES;
 
 use crate::sys::arch;
 use crate::sys::execfile;
-use crate::sys::mem::Strategy;
+use crate::sys::mem::{Strategy, TraceeMem};
 use crate::sys::ptrace::{self, PtraceError, SyscallInfo, Tid};
 use crate::sys::notify::{Agent, Listener};
 use crate::settings::Store;
@@ -152,8 +152,10 @@ impl Tracer {
     pub fn show_proc(&mut self, on: bool) {
         self.proc = match (on, self.mode) {
             (false, _) => emulate::Proc::Off,
-            (true, Mode::Notify) => emulate::Proc::OwnersAndStatus,
-            (true, _) => emulate::Proc::Owners,
+            // Notifications install the descriptor; a seccomp stop has the
+            // task open credshim's instead (`redirect_open`).
+            (true, Mode::Notify | Mode::Seccomp) => emulate::Proc::OwnersAndStatus,
+            (true, Mode::Syscall) => emulate::Proc::Owners,
         };
     }
 
@@ -454,14 +456,61 @@ impl Tracer {
     fn on_seccomp(&mut self, pid: Tid) -> ptrace::Result<()> {
         if let SyscallInfo::Call { arch, nr, args } = ptrace::syscall_info(pid)? {
             note_call(pid, &Call { arch, nr, args });
-            let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, self.proc.without_fds(), self.permissions);
+            let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, self.proc, self.permissions);
             if let Some(ret) = d.answer {
                 arch::skip(pid)?;
                 arch::set_return(pid, ret)?;
             }
             emulate::commit(&mut self.tasks, &mut self.owners, pid, d.commit);
+            if let Some((fd, _)) = d.file {
+                if self.redirect_open(pid, arch, nr, fd)? {
+                    // To the call's syscall-exit stop, where it is undone.
+                    return ptrace::syscall(pid, 0);
+                }
+            }
         }
         self.resume(pid, 0)
+    }
+
+    /// `--proc` at a seccomp stop of an open of a traced task's status
+    /// file: no descriptor can be installed, so the task opens credshim's
+    /// (`/proc/CREDSHIM/fd/N`, a read-only open of the sealed memfd)
+    /// instead. The path is written below the task's stack pointer (past
+    /// the red zone) and the call's path argument pointed at it; the
+    /// register is put back at the call's syscall-exit stop, since the
+    /// program may count on it (glibc's inline system calls do). Only where
+    /// the task may open credshim's descriptors: the same user namespace
+    /// and effective uid (proc_fd_access_allowed). False: not done, the
+    /// kernel's file is opened.
+    fn redirect_open(&mut self, pid: Tid, arch: u32, nr: u64, fd: std::os::fd::OwnedFd) -> ptrace::Result<bool> {
+        use credshim_shims::table::{Abi, Shim};
+        let Some(abi) = Abi::from_audit_arch(arch) else { return Ok(false) };
+        let Some(row) = abi.lookup(nr) else { return Ok(false) };
+        let compat = abi == Abi::I386;
+        let arg = match row.shim {
+            Shim::Open => 0,
+            Shim::Openat | Shim::Openat2 => 1,
+            _ => return Ok(false),
+        };
+        let same = |p: &str| std::fs::read_link(format!("/proc/{pid}/{p}")).ok() == std::fs::read_link(format!("/proc/self/{p}")).ok();
+        let ours = crate::sys::creds::of_task(std::process::id() as i32);
+        let theirs = crate::sys::creds::of_task(pid);
+        let may = matches!((ours, theirs), (Some(o), Some(t)) if o.euid == t.fsuid && t.cap_effective.0 & o.cap_permitted.0 == o.cap_permitted.0);
+        let Some(offset) = arch::arg_offset(arg, compat).filter(|_| may && same("ns/user") && same("ns/pid")) else { return Ok(false) };
+        let path = format!("/proc/{}/fd/{}\0", std::process::id(), std::os::fd::AsRawFd::as_raw_fd(&fd));
+        let sp = arch::stack_pointer(pid)?;
+        let at = sp.wrapping_sub(128 + 64 + path.len() as u64) & !15;
+        let mut mem = TraceeMem::new(pid, self.strategy);
+        if credshim_shims::UserMem::write(&mut mem, at, path.as_bytes()).is_err() {
+            return Ok(false);
+        }
+        let old = arch::get(pid, offset)?;
+        arch::set(pid, offset, at)?;
+        if let Some(t) = self.tasks.get_mut(pid) {
+            t.restore = Some((offset, old, fd));
+        }
+        log::debug!("[pid {pid}] {}: the virtual status through {}", row.name, path.trim_end_matches('\0'));
+        Ok(true)
     }
 
     /// `--no-seccomp`: skip at entry, set the value at exit.
@@ -482,6 +531,10 @@ impl Tracer {
                 }
             }
             SyscallInfo::Exit => {
+                if let Some((offset, value, fd)) = self.tasks.get_mut(pid).and_then(|t| t.restore.take()) {
+                    arch::set(pid, offset, value)?;
+                    drop(fd);
+                }
                 if let Some((ret, commit)) = self.tasks.get_mut(pid).and_then(|t| t.pending.take()) {
                     arch::set_return(pid, ret)?;
                     emulate::commit(&mut self.tasks, &mut self.owners, pid, commit);

@@ -18,6 +18,11 @@ pub struct Task {
     /// Its credentials were changed by an emulated call (they may differ
     /// from the kernel's); inherited across fork. Attached trees use it.
     pub emulated: bool,
+    /// `--proc` through seccomp stops: an open redirected to credshim's
+    /// descriptor of the virtual status text. At the call's syscall-exit
+    /// stop the argument register (offset, value) is put back and the
+    /// descriptor closed.
+    pub restore: Option<(usize, u64, std::os::fd::OwnedFd)>,
 }
 
 #[derive(Default)]
@@ -28,7 +33,7 @@ pub struct TaskTable {
 
 impl TaskTable {
     pub fn insert(&mut self, tid: Tid, creds: Creds, started: bool) {
-        self.tasks.insert(tid, Task { creds, started, pending: None, emulated: false });
+        self.tasks.insert(tid, Task { creds, started, pending: None, emulated: false, restore: None });
     }
     pub fn get_mut(&mut self, tid: Tid) -> Option<&mut Task> {
         self.tasks.get_mut(&tid)
