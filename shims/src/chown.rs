@@ -5,7 +5,7 @@
 use crate::capset::{CAP_CHOWN, CAP_FSETID};
 use crate::cred::Creds;
 use crate::errno::Errno;
-use crate::exec::{S_IFDIR, S_IFMT, S_ISGID, S_ISUID, S_IXGRP};
+use crate::namei::{S_IFDIR, S_IFMT, S_ISGID, S_ISUID, S_IXGRP};
 use crate::id::{make_kgid, make_kuid, Kgid, Kuid, NO_ID};
 
 /// A file's owner and mode, as the caller sees them.

@@ -2,54 +2,31 @@
 //! fs/exec.c bprm_fill_uid, kernel/cred.c prepare_exec_creds, then
 //! security/commoncap.c cap_bprm_creds_from_file.
 
-use crate::capset::{CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH};
 use crate::commoncap::{cap_bprm_creds_from_file, Bprm};
 use crate::cred::Creds;
 use crate::errno::Errno;
 use crate::id::{Kgid, Kuid};
+use crate::namei::{generic_permission, Inode, MAY_EXEC, MAY_READ, S_ISGID, S_ISUID, S_IXGRP};
 
-pub const S_ISUID: u32 = 0o4000;
-pub const S_ISGID: u32 = 0o2000;
-pub const S_IXGRP: u32 = 0o0010;
-pub const S_IFMT: u32 = 0o170000;
-pub const S_IFDIR: u32 = 0o040000;
 
 pub use crate::commoncap::ExecFile;
 
-/// fs/namei.c generic_permission(MAY_EXEC) for a regular file without ACLs:
-/// acl_permission_check picks the owner, group or other class, then
-/// CAP_DAC_OVERRIDE lets a file with any execute bit run.
-pub fn may_exec(c: &Creds, file: &ExecFile) -> Result<(), Errno> {
-    let mode = file.mode;
-    let class = if c.fsuid == Kuid(file.uid) {
-        mode >> 6
-    } else if c.in_group_p(Kgid(file.gid)) {
-        mode >> 3
-    } else {
-        mode
-    };
-    if class & 0o1 != 0 {
-        return Ok(());
-    }
-    if mode & 0o111 != 0 && c.capable(CAP_DAC_OVERRIDE) {
-        return Ok(());
-    }
-    Err(Errno::EACCES)
+/// The file as fs/namei.c's checks see it (exec's files carry no ACL).
+fn inode(file: &ExecFile) -> Inode {
+    Inode::new(file.mode, file.uid, file.gid)
 }
 
-/// fs/namei.c generic_permission(MAY_READ) of the file, as fs/exec.c
-/// would_dump asks it: an executable the task cannot read leaves it
-/// non-dumpable (BINPRM_FLAGS_ENFORCE_NONDUMP).
+/// do_open_execat's inode_permission(MAY_EXEC): generic_permission for a
+/// regular file without ACLs (the owner, group or other class, then
+/// CAP_DAC_OVERRIDE lets a file with any execute bit run).
+pub fn may_exec(c: &Creds, file: &ExecFile) -> Result<(), Errno> {
+    generic_permission(c, &inode(file), MAY_EXEC)
+}
+
+/// fs/exec.c would_dump's inode_permission(MAY_READ): an executable the
+/// task cannot read leaves it non-dumpable (BINPRM_FLAGS_ENFORCE_NONDUMP).
 pub fn may_read(c: &Creds, file: &ExecFile) -> bool {
-    let mode = file.mode;
-    let class = if c.fsuid == Kuid(file.uid) {
-        mode >> 6
-    } else if c.in_group_p(Kgid(file.gid)) {
-        mode >> 3
-    } else {
-        mode
-    };
-    class & 0o4 != 0 || c.capable(CAP_DAC_OVERRIDE) || c.capable(CAP_DAC_READ_SEARCH)
+    generic_permission(c, &inode(file), MAY_READ).is_ok()
 }
 
 /// fs/exec.c bprm_fill_uid: set-user-ID and set-group-ID files.

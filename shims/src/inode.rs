@@ -5,7 +5,7 @@
 
 use crate::capset::CAP_FSETID;
 use crate::cred::Creds;
-use crate::exec::{S_IFDIR, S_IFMT, S_ISGID, S_IXGRP};
+use crate::namei::{S_IFDIR, S_IFMT, S_ISGID, S_IXGRP};
 use crate::id::Kgid;
 
 /// The parent directory as the creating task sees it.

@@ -16,7 +16,6 @@
 use crate::capset::{CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID};
 use crate::cred::Creds;
 use crate::errno::Errno;
-use crate::exec::{S_IFDIR, S_IFMT, S_ISGID};
 use crate::id::{Kgid, Kuid};
 
 pub const MAY_EXEC: u32 = 0x1;
@@ -27,6 +26,11 @@ pub const MAY_ACCESS: u32 = 0x10;
 pub const MAY_OPEN: u32 = 0x20;
 pub const MAY_CHDIR: u32 = 0x40;
 
+pub const S_ISUID: u32 = 0o4000;
+pub const S_ISGID: u32 = 0o2000;
+pub const S_IXGRP: u32 = 0o0010;
+pub const S_IFMT: u32 = 0o170000;
+pub const S_IFDIR: u32 = 0o040000;
 pub const S_IFREG: u32 = 0o100000;
 pub const S_IFLNK: u32 = 0o120000;
 pub const S_IFCHR: u32 = 0o020000;

@@ -13,7 +13,7 @@
 use crate::capset::{CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_ADMIN};
 use crate::cred::Creds;
 use crate::errno::Errno;
-use crate::exec::{S_IFDIR, S_IFMT};
+use crate::namei::{S_IFDIR, S_IFMT};
 use crate::id::{Kgid, Kuid};
 use crate::mem::UserMem;
 use crate::world::{Check, Inode, NsType, World};
