@@ -67,6 +67,14 @@ pub fn xattr_remove(path: &Path, name: &str, follow: bool) -> std::io::Result<()
     }
 }
 
+/// Whether task `pid` is in credshim's own namespace of `kind` (`pid`,
+/// `user`, … as /proc/PID/ns names them): false when either link cannot be
+/// read.
+pub fn same_ns(pid: Tid, kind: &str) -> bool {
+    let ns = |p: &str| std::fs::read_link(format!("/proc/{p}/ns/{kind}")).ok();
+    matches!((ns("self"), ns(&pid.to_string())), (Some(a), Some(b)) if a == b)
+}
+
 /// Whether the task's descriptor `fd` is an O_PATH one (/proc/TID/fdinfo).
 pub fn opened_with_o_path(tid: Tid, fd: i32) -> bool {
     let Ok(info) = std::fs::read_to_string(format!("/proc/{tid}/fdinfo/{fd}")) else { return false };

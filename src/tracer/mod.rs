@@ -492,11 +492,10 @@ impl Tracer {
             Shim::Openat | Shim::Openat2 => 1,
             _ => return Ok(false),
         };
-        let same = |p: &str| std::fs::read_link(format!("/proc/{pid}/{p}")).ok() == std::fs::read_link(format!("/proc/self/{p}")).ok();
         let ours = crate::sys::creds::of_task(std::process::id() as i32);
         let theirs = crate::sys::creds::of_task(pid);
         let may = matches!((ours, theirs), (Some(o), Some(t)) if o.euid == t.fsuid && t.cap_effective.0 & o.cap_permitted.0 == o.cap_permitted.0);
-        let Some(offset) = arch::arg_offset(arg, compat).filter(|_| may && same("ns/user") && same("ns/pid")) else { return Ok(false) };
+        let Some(offset) = arch::arg_offset(arg, compat).filter(|_| may && crate::sys::fs::same_ns(pid, "user") && crate::sys::fs::same_ns(pid, "pid")) else { return Ok(false) };
         let path = format!("/proc/{}/fd/{}\0", std::process::id(), std::os::fd::AsRawFd::as_raw_fd(&fd));
         let sp = arch::stack_pointer(pid)?;
         let at = sp.wrapping_sub(128 + 64 + path.len() as u64) & !15;

@@ -13,7 +13,7 @@
 use super::tasks::TaskTable;
 use super::tgid_of;
 use crate::sys::mem::TraceeMem;
-use crate::sys::fs::sealed;
+use crate::sys::fs::{same_ns, sealed};
 use crate::sys::ptrace::Tid;
 use credshim_shims::decode::Syscall;
 use credshim_shims::table::Shim;
@@ -45,13 +45,6 @@ fn target(tid: Tid, path: &str) -> Option<Tid> {
         }
         _ => None,
     }
-}
-
-/// The caller sees credshim's PID namespace: the pids in its /proc are
-/// credshim's.
-fn same_pid_ns(tid: Tid) -> bool {
-    let ns = |p: &str| std::fs::read_link(format!("/proc/{p}/ns/pid")).ok();
-    matches!((ns("self"), ns(&tid.to_string())), (Some(a), Some(b)) if a == b)
 }
 
 /// The task a path under /proc belongs to, for the caller `tid`: the
@@ -126,7 +119,7 @@ pub fn dump_owner(tid: Tid, task: Tid, real: &super::ownership::Inode, tasks: &T
     const PROC_DIR: u32 = libc::S_IFDIR | 0o555;
     let c = tasks.creds(task)?;
     let procfs = std::fs::metadata(format!("/proc/{tid}/root/proc")).ok()?;
-    if std::os::unix::fs::MetadataExt::dev(&procfs) != real.dev || !same_pid_ns(tid) {
+    if std::os::unix::fs::MetadataExt::dev(&procfs) != real.dev || !same_ns(tid, "pid") {
         return None;
     }
     if real.mode == PROC_DIR || c.dumpable == credshim_shims::cred::SUID_DUMP_USER {
@@ -159,7 +152,7 @@ pub fn open_call(tid: Tid, call: &Syscall, tasks: &TaskTable, mem: &mut TraceeMe
         return None;
     }
     // The caller's /proc must be credshim's PID namespace.
-    if !same_pid_ns(tid) {
+    if !same_ns(tid, "pid") {
         return None;
     }
     let t = target(tid, path)?;

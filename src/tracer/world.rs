@@ -9,9 +9,9 @@
 use super::ownership::{self, Inode as RealInode, Owners};
 use super::tasks::TaskTable;
 use super::tgid_of;
+use crate::sys::fs::same_ns;
 use crate::sys::ptrace::Tid;
 use credshim_shims::world::{CallerFacts, Found, Inode, NsType, TaskFacts, World};
-use credshim_shims::Kuid;
 use std::os::unix::ffi::OsStrExt;
 
 /// How many threads of a task are counted at most (thread_group_empty
@@ -34,22 +34,18 @@ fn session_of(pid: Tid) -> Option<i32> {
     (s >= 0).then_some(s)
 }
 
-/// /proc/PID/status: the real and saved uid, as credshim's namespace shows them.
-fn real_uids(pid: Tid) -> Option<(u32, u32)> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find_map(|l| l.strip_prefix("Uid:"))?;
-    let ids: Vec<u32> = line.split_whitespace().filter_map(|v| v.parse().ok()).collect();
-    Some((*ids.first()?, *ids.get(2)?))
-}
-
 impl TraceeWorld<'_> {
-    /// The caller's pid namespace is credshim's: the pids it names are the
-    /// ones credshim's /proc and task table use.
-    fn same_pid_ns(&self) -> bool {
-        match (link(&format!("/proc/{}/ns/pid", self.tid)), link("/proc/self/ns/pid")) {
-            (Some(a), Some(b)) => a == b,
-            _ => false,
+    /// find_task_by_vpid's answer for `pid`, as its thread group id: only
+    /// where the caller's pid namespace is credshim's (the pids it names
+    /// are the ones credshim's /proc and task table use).
+    fn find(&self, pid: i32) -> Found<Tid> {
+        if !same_ns(self.tid, "pid") {
+            return Found::Unknown;
         }
+        if pid <= 0 || !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            return Found::NoSuch;
+        }
+        tgid_of(pid).map_or(Found::Unknown, Found::Yes)
     }
 }
 
@@ -67,46 +63,29 @@ impl World for TraceeWorld<'_> {
     }
 
     fn task(&self, pid: i32) -> Found<TaskFacts> {
-        if !self.same_pid_ns() {
-            return Found::Unknown;
-        }
-        if pid <= 0 || !std::path::Path::new(&format!("/proc/{pid}")).exists() {
-            return Found::NoSuch;
-        }
-        let (Some(tgid), Some(session)) = (tgid_of(pid), session_of(pid)) else { return Found::Unknown };
-        let (uid, suid) = match self.tasks.creds(pid) {
-            Some(c) => (c.uid, c.suid),
-            None => {
-                // An untraced task: in the container's user namespace its
-                // ids as the namespace shows them; in any other, the check
-                // of ns_capable(tcred->user_ns, CAP_KILL) is not credshim's.
-                match (link(&format!("/proc/{pid}/ns/user")), link("/proc/self/ns/user")) {
-                    (Some(a), Some(b)) if a == b => {}
-                    _ => return Found::Unknown,
-                }
-                match real_uids(pid) {
-                    Some((u, s)) => (Kuid(u), Kuid(s)),
-                    None => return Found::Unknown,
-                }
-            }
+        let (tgid, c) = match self.task_creds(pid) {
+            Found::Yes(v) => v,
+            Found::NoSuch => return Found::NoSuch,
+            Found::Unknown => return Found::Unknown,
         };
-        Found::Yes(TaskFacts { tgid, uid, suid, session })
+        let Some(session) = session_of(pid) else { return Found::Unknown };
+        Found::Yes(TaskFacts { tgid, uid: c.uid, suid: c.suid, session })
     }
 
     fn task_creds(&self, pid: i32) -> Found<(i32, credshim_shims::Creds)> {
-        if !self.same_pid_ns() {
-            return Found::Unknown;
-        }
-        if pid <= 0 || !std::path::Path::new(&format!("/proc/{pid}")).exists() {
-            return Found::NoSuch;
-        }
-        let Some(tgid) = tgid_of(pid) else { return Found::Unknown };
+        let tgid = match self.find(pid) {
+            Found::Yes(t) => t,
+            Found::NoSuch => return Found::NoSuch,
+            Found::Unknown => return Found::Unknown,
+        };
         if let Some(c) = self.tasks.creds(pid) {
             return Found::Yes((tgid, c.clone()));
         }
-        match (link(&format!("/proc/{pid}/ns/user")), link("/proc/self/ns/user")) {
-            (Some(a), Some(b)) if a == b => {}
-            _ => return Found::Unknown,
+        // An untraced task: in the container's user namespace its ids as
+        // the namespace shows them; in any other, the checks of
+        // ns_capable(tcred->user_ns, …) are not credshim's.
+        if !same_ns(pid, "user") {
+            return Found::Unknown;
         }
         let Some(mut c) = crate::sys::creds::of_task(pid) else { return Found::Unknown };
         // An untraced task's dumpable flag, as task_dump_owner shows it:
