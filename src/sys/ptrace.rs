@@ -125,27 +125,24 @@ pub fn poke_user(tid: Tid, offset: usize, value: u64) -> Result<()> {
 
 /// PTRACE_PEEKUSER: one word of the user area (a register).
 pub fn peek_user(tid: Tid, offset: usize) -> Result<u64> {
-    // PEEKUSER returns the word; -1 is ambiguous, so errno decides.
-    // SAFETY: errno is thread-local; PEEKUSER takes an offset and no buffer.
-    unsafe {
-        *libc::__errno_location() = 0;
-        let r = libc::ptrace(libc::PTRACE_PEEKUSER, tid, offset as *mut libc::c_void, std::ptr::null_mut::<libc::c_void>());
-        if r == -1 && *libc::__errno_location() != 0 {
-            return check(tid, "PTRACE_PEEKUSER", -1).map(|_| 0);
-        }
-        Ok(r as u64)
-    }
+    peek("PTRACE_PEEKUSER", libc::PTRACE_PEEKUSER, tid, offset as u64)
 }
 
 /// PTRACE_PEEKDATA.
 pub fn peek_data(tid: Tid, addr: u64) -> Result<u64> {
-    // PEEKDATA returns the word; -1 is ambiguous, so errno decides.
-    // SAFETY: errno is thread-local; PEEKDATA takes an address and no buffer.
+    peek("PTRACE_PEEKDATA", libc::PTRACE_PEEKDATA, tid, addr)
+}
+
+/// A PEEK request: it returns the word, and -1 is ambiguous, so errno
+/// decides.
+fn peek(name: &'static str, req: libc::c_uint, tid: Tid, addr: u64) -> Result<u64> {
+    // SAFETY: errno is thread-local; a PEEK request takes an address or
+    // offset and no buffer.
     unsafe {
         *libc::__errno_location() = 0;
-        let r = libc::ptrace(libc::PTRACE_PEEKDATA, tid, addr as *mut libc::c_void, std::ptr::null_mut::<libc::c_void>());
+        let r = libc::ptrace(req, tid, addr as *mut libc::c_void, std::ptr::null_mut::<libc::c_void>());
         if r == -1 && *libc::__errno_location() != 0 {
-            return check(tid, "PTRACE_PEEKDATA", -1).map(|_| 0);
+            return check(tid, name, -1).map(|_| 0);
         }
         Ok(r as u64)
     }
