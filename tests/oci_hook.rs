@@ -285,3 +285,30 @@ fn hook_inject_is_idempotent_and_remove_restores_the_bytes() {
     inject(&["--remove"]);
     assert_eq!(std::fs::read(&cfg).expect("read"), orig, "--remove gives back the original bytes");
 }
+
+/// Without noNewPrivileges (podman's default) runc installs the seccomp
+/// filter before it sets up the process's capabilities, so its
+/// PR_CAPBSET_DROP calls reach the hook's tracer: the kernel's bounding set
+/// (what /proc/PID/status shows, and what root's capabilities come from
+/// at exec) must still be process.capabilities.bounding, as for real root.
+#[test]
+fn hook_mode_keeps_the_runtimes_bounding_set_without_no_new_privileges() {
+    let lab = Lab::new("hookbset");
+    let args = ["sh", "-c", "grep -E '^Cap(Bnd|Eff|Prm)' /proc/self/status"];
+    let r = lab.bundle("ref", false, &args);
+    edit(&r.join("config.json"), |c| c["process"]["noNewPrivileges"] = json!(false));
+    let mut c = Command::new("runc");
+    c.args(["--root", &format!("{}/root-state", lab.dir.display()), "run", "-b"]).arg(&r).arg(id("hookbset-ref"));
+    let want = run(c);
+    assert!(want.ok, "the reference failed: {}", want.stderr);
+    assert!(want.stdout.contains("CapBnd:\t00000000a80425fb"), "the reference has runc's CAPS: {}", want.stdout);
+    let b = lab.bundle("hookbset", true, &args);
+    edit(&b.join("config.json"), |c| c["process"]["noNewPrivileges"] = json!(false));
+    let log = lab.dir.join("xdg/hookbset.log");
+    inject_hook(&lab, &b, &log);
+    let o = rootless_run(&lab, Path::new("runc"), &[], &b, "hookbset");
+    let log = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(o.ok, "rootless runc with the hook failed ({:?}): {}\n{log}", o.code, o.stderr);
+    assert!(log.contains("the calls arrive through the container's seccomp listener") && log.contains("prctl(24,"), "{log}");
+    assert_eq!(o.stdout, want.stdout, "{log}");
+}

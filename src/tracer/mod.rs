@@ -193,6 +193,31 @@ impl Tracer {
         self.agent = Some(agent);
     }
 
+    /// A PR_CAPBSET_DROP that the runtime makes for the container (in an
+    /// attached tree, before the main task has exec'd the payload) and
+    /// that the emulation allows: the kernel runs it too, besides the
+    /// commit. runc installs the seccomp filter before it sets up the
+    /// process's credentials unless noNewPrivileges is set (podman's
+    /// case), so its bounding-set drops reach the tracer; emulated alone,
+    /// they left the real bounding set full (every capability of the
+    /// namespace's root, CAP_SYS_ADMIN included, where process.capabilities
+    /// had dropped them), and after exec, when the kernel gives root's
+    /// capabilities again from the bounding set, the container's real
+    /// process and /proc/PID/status (libcap-ng's view, setpriv --dump) had
+    /// them all. The drop only takes away, and the task is the namespace's
+    /// root with CAP_SETPCAP when the emulation allows it, so the kernel's
+    /// call succeeds as the emulated one did.
+    fn runtime_bset_drop(&self, tid: Tid, call: &Call, answer: Option<i64>) -> bool {
+        use credshim_shims::table::Shim;
+        let prctl = Abi::from_audit_arch(call.arch).and_then(|a| a.lookup(call.nr)).is_some_and(|r| r.shim == Shim::Prctl);
+        let drop = prctl && call.args[0] as u32 == libc::PR_CAPBSET_DROP as u32 && answer == Some(0);
+        if drop && self.attached && !self.main_execed {
+            log::debug!("[pid {tid}] the runtime's PR_CAPBSET_DROP({}): the kernel's bounding set too", call.args[1]);
+            return true;
+        }
+        false
+    }
+
     /// The runtime connected to the agent socket: take the listener.
     fn take_listener(&mut self) {
         let Some(agent) = self.agent.as_ref() else { return };
@@ -302,7 +327,10 @@ impl Tracer {
     fn answer(&mut self, listener: &Listener, n: crate::sys::notify::Notification) {
         let call = Call { arch: n.arch, nr: n.nr, args: n.args };
         note_call(n.tid, &call);
-        let d = emulate::emulate(&self.tasks, &mut self.owners, n.tid, call, self.strategy, self.proc, self.permissions);
+        let mut d = emulate::emulate(&self.tasks, &mut self.owners, n.tid, call, self.strategy, self.proc, self.permissions);
+        if self.runtime_bset_drop(n.tid, &call, d.answer) {
+            d.answer = None;
+        }
         if let Some(delay) = self.answer_delay.filter(|_| d.commit.is_some()) {
             std::thread::sleep(delay);
         }
@@ -456,7 +484,10 @@ impl Tracer {
     fn on_seccomp(&mut self, pid: Tid) -> ptrace::Result<()> {
         if let SyscallInfo::Call { arch, nr, args } = ptrace::syscall_info(pid)? {
             note_call(pid, &Call { arch, nr, args });
-            let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, self.proc, self.permissions);
+            let mut d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, self.proc, self.permissions);
+            if self.runtime_bset_drop(pid, &Call { arch, nr, args }, d.answer) {
+                d.answer = None;
+            }
             if let Some(ret) = d.answer {
                 arch::skip(pid)?;
                 arch::set_return(pid, ret)?;
@@ -517,7 +548,10 @@ impl Tracer {
         match ptrace::syscall_info(pid)? {
             SyscallInfo::Call { arch, nr, args } => {
                 note_call(pid, &Call { arch, nr, args });
-                let d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, self.proc.without_fds(), self.permissions);
+                let mut d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, self.proc.without_fds(), self.permissions);
+                if self.runtime_bset_drop(pid, &Call { arch, nr, args }, d.answer) {
+                    d.answer = None;
+                }
                 match d.answer {
                     Some(ret) => {
                         arch::skip(pid)?;
