@@ -5,6 +5,7 @@
 mod harness;
 
 use credprobe::runner::run_with_timeout;
+use harness::hook::HookLab;
 use harness::{command, free_port, host_bset, ns_owner, ns_wrapper, Scratch};
 use std::path::Path;
 use std::process::Command;
@@ -126,8 +127,16 @@ fn every_program_prints_what_it_prints_for_real_root() {
     assert!(cases().len() >= 20, "the case list is read");
     let port = free_port().to_string();
     let mut failures = vec![];
-    for ch in ["--intercept=notify", "--intercept=ptrace"] {
-        let w = ns_wrapper(&s.credshim(), host_bset(), &[], &[ch]);
+    // The two channels of `credshim -- CMD` in a single-id namespace, and
+    // the hook route: a rootless runc container whose seccomp listener
+    // goes to `credshim oci hook` (tests/harness/hook.rs).
+    let hook = HookLab::new("conformance", host_bset(), Duration::from_secs(60));
+    let channels = [
+        ("--intercept=notify", ns_wrapper(&s.credshim(), host_bset(), &[], &["--intercept=notify"])),
+        ("--intercept=ptrace", ns_wrapper(&s.credshim(), host_bset(), &[], &["--intercept=ptrace"])),
+        ("the hook route", hook.wrapper(&[])),
+    ];
+    for (ch, w) in channels {
         for (name, line) in cases() {
             let run = |prefix: &[String], d: &str| {
                 let mut c = command(prefix, &["sh", "-c", line]);
@@ -169,4 +178,5 @@ fn every_program_prints_what_it_prints_for_real_root() {
         }
     }
     assert!(failures.is_empty(), "{} case(s) differ:\n{}", failures.len(), failures.join("\n"));
+    assert_eq!(hook.assert_listener(), cases().len(), "one container per case on the hook route");
 }

@@ -6,6 +6,7 @@
 mod harness;
 
 use credprobe::runner::run_with_timeout;
+use harness::hook::HookLab;
 use harness::{as_account, command, host_bset, ns_owner, ns_uid, ns_wrapper, Scratch};
 use std::path::Path;
 use std::process::Command;
@@ -27,6 +28,7 @@ const STAT_CASE: &str = "touch f && chown 33:44 f && ln -s f l && mkdir d && cho
 #[test]
 fn the_raw_stat_family_shows_recorded_owners_like_real_root() {
     let s = Scratch::new("ownership-stat");
+    let hook = HookLab::new("ownership-stat", host_bset(), Duration::from_secs(60));
     for (abi, flags) in [("64", &[][..]), ("32", &["-m32"][..])] {
         let prog = s.build_c("statown", flags);
         let host = s.dir.join(format!("host{abi}"));
@@ -35,15 +37,23 @@ fn the_raw_stat_family_shows_recorded_owners_like_real_root() {
         let want = sh(&[], &host, STAT_CASE);
         assert_eq!(want.0, Some(0), "real root: {want:?}");
         assert!(want.1.contains("stat f: r=0 33:44 104755") && want.1.contains("stat d: r=0 55:66 40755"), "{want:?}");
-        for ch in ["--intercept=notify", "--intercept=ptrace"] {
-            let ns = s.dir.join(format!("ns{abi}{}", &ch[12..]));
+        // Both channels in a single-id namespace, and the hook route (a
+        // rootless runc container, the listener to `credshim oci hook`).
+        let channels = [
+            ("notify", ns_wrapper(&s.credshim(), host_bset(), &[], &["--intercept=notify"])),
+            ("ptrace", ns_wrapper(&s.credshim(), host_bset(), &[], &["--intercept=ptrace"])),
+            ("hook", hook.wrapper(&[])),
+        ];
+        for (ch, w) in channels {
+            let ns = s.dir.join(format!("ns{abi}{ch}"));
             std::fs::create_dir(&ns).expect("mkdir");
             std::fs::copy(&prog, ns.join("statown")).expect("copy");
             chown_r(&ns_owner(), &ns);
-            let got = sh(&ns_wrapper(&s.credshim(), host_bset(), &[], &[ch]), &ns, STAT_CASE);
+            let got = sh(&w, &ns, STAT_CASE);
             assert_eq!(got, want, "-m{abi} {ch}");
         }
     }
+    hook.assert_listener();
 }
 
 /// The chown family's argument checks in fs/open.c's order (chownargs.c):
@@ -55,6 +65,7 @@ fn the_raw_stat_family_shows_recorded_owners_like_real_root() {
 #[test]
 fn the_chown_family_checks_its_arguments_like_real_root() {
     let s = Scratch::new("ownership-chownargs");
+    let hook = HookLab::new("ownership-chownargs", host_bset(), Duration::from_secs(60));
     for (abi, flags) in [("64", &[][..]), ("32", &["-m32"][..])] {
         let prog = s.build_c("chownargs", flags);
         let host = s.dir.join(format!("host{abi}"));
@@ -64,14 +75,23 @@ fn the_chown_family_checks_its_arguments_like_real_root() {
         for needle in ["SYS_chown, \"\", 33, 33 = -1 ENOENT", "\"f\", 33, 33, 9999 = -1 EINVAL", "SYS_fchown, pfd, 33, 33 = -1 EBADF"] {
             assert!(want.1.contains(needle), "real root does not say {needle:?}:\n{}", want.1);
         }
-        for args in [&["--intercept=notify"][..], &["--intercept=ptrace"][..], &["--intercept=notify", "--ownership=xattr"][..]] {
-            let ns = s.dir.join(format!("ns{abi}{}", args.join("").replace("--", "-")));
+        // The hook route with either store (inject's --ownership).
+        let runs = [
+            ("notify", ns_wrapper(&s.credshim(), host_bset(), &[], &["--intercept=notify"])),
+            ("ptrace", ns_wrapper(&s.credshim(), host_bset(), &[], &["--intercept=ptrace"])),
+            ("notify-xattr", ns_wrapper(&s.credshim(), host_bset(), &[], &["--intercept=notify", "--ownership=xattr"])),
+            ("hook", hook.wrapper(&[])),
+            ("hook-xattr", hook.wrapper(&["--ownership=xattr"])),
+        ];
+        for (args, w) in runs {
+            let ns = s.dir.join(format!("ns{abi}-{args}"));
             std::fs::create_dir(&ns).expect("mkdir");
             chown_r(&ns_owner(), &ns);
-            let got = sh(&ns_wrapper(&s.credshim(), host_bset(), &[], args), &ns, &prog.to_string_lossy());
-            assert_eq!(got, want, "-m{abi} {args:?} (left) vs real root (right)");
+            let got = sh(&w, &ns, &prog.to_string_lossy());
+            assert_eq!(got, want, "-m{abi} {args} (left) vs real root (right)");
         }
     }
+    hook.assert_listener();
 }
 
 #[test]

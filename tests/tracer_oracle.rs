@@ -7,6 +7,7 @@ mod harness;
 use credprobe::gen::{self, GenOpts, Rng};
 use credprobe::runner::compare;
 use credshim_shims::table::Abi;
+use harness::hook::HookLab;
 use harness::sides;
 use std::time::Duration;
 
@@ -194,4 +195,81 @@ fn file_script_repeat() {
     let abi = if std::env::var("CREDSHIM_ABI").as_deref() == Ok("i386") { Abi::I386 } else { Abi::X86_64 };
     let store = std::env::var("CREDSHIM_STORE").unwrap_or_else(|_| STORES[0].to_string());
     check(abi, &[], &[CHANNELS[0], &store], &vec![script; n], 100);
+}
+
+/// The hook route (`credshim oci inject --mode hook`, the calls through the
+/// container's seccomp listener) as a channel: the probe as the process of
+/// a rootless runc container (tests/harness/hook.rs), one container per
+/// batch of `chunk` scripts, against the same reference. `opts` are
+/// inject's (`--ownership=…`). With `gaps`, each must still differ.
+fn check_hook(abi: Abi, opts: &[&str], scripts: &[String], gaps: &[String], chunk: usize, timeout: Duration) {
+    let s = sides(abi, &[], &[]);
+    let lab = HookLab::new("oracle", s.host_init.cap_bset, timeout);
+    let w = lab.wrapper(opts);
+    let host = |x: &[String]| s.host.batch(&[], x, timeout);
+    let traced = |x: &[String]| s.ns.batch(&w, x, timeout);
+    match compare(scripts, &host, &traced, chunk) {
+        Ok(n) => assert_eq!(n, scripts.len()),
+        Err(report) => panic!("through the hook route {opts:?} ({abi:?}) the probe differs from real root:\n{report}"),
+    }
+    if !gaps.is_empty() {
+        let (h, t) = (host(gaps).expect("host runs"), traced(gaps).expect("the hook route runs"));
+        for (i, g) in gaps.iter().enumerate() {
+            assert_ne!(h[i], t[i], "the known gap `{g}` no longer differs on the hook route {opts:?} ({abi:?}): move it up");
+        }
+    }
+    lab.assert_listener();
+}
+
+#[test]
+fn hook_route_hand_written_cases() {
+    check_hook(Abi::X86_64, &[], &credprobe::cases(), &[], 100, TIMEOUT);
+}
+
+/// CREDSHIM_HOOK_SCRIPTS (default 300) random scripts, in batches of 150
+/// (one container each).
+#[test]
+fn hook_route_random_scripts() {
+    let n = env_num("CREDSHIM_HOOK_SCRIPTS", 300) as usize;
+    let seed = env_num("CREDSHIM_ORACLE_SEED", 0x5eed_c0de) ^ 0x400c;
+    check_hook(Abi::X86_64, &[], &random(n, seed, GenOpts::default()), &[], 150, TIMEOUT);
+}
+
+/// The hand-written file cases through the hook route, with both
+/// ownership stores (the hook's `--ownership`).
+#[test]
+fn hook_route_file_steps_hand_written() {
+    let cases = credprobe::file_cases();
+    for store in STORES {
+        let start = std::time::Instant::now();
+        check_hook(Abi::X86_64, &[store], &cases, &credprobe::file_gaps(), 100, FILE_TIMEOUT);
+        eprintln!("file steps: {} hand-written scripts, hook route {store}: 0 mismatches ({:.0?})", cases.len(), start.elapsed());
+    }
+}
+
+/// The i386 probe through the hook route: the hand-written credential
+/// cases, and the hand-written file cases with each store (the stat64
+/// layout and the 16-bit calls arrive through the listener too).
+#[test]
+fn hook_route_i386_probe() {
+    check_hook(Abi::I386, &[], &credprobe::cases(), &[], 100, TIMEOUT);
+    for store in STORES {
+        check_hook(Abi::I386, &[store], &credprobe::file_cases(), &credprobe::file_gaps(), 100, FILE_TIMEOUT);
+    }
+}
+
+/// Random file scripts (drops, fork, exec, threads) through the hook
+/// route: CREDSHIM_HOOK_FILE_SCRIPTS (default 100) with each store, in
+/// batches of 50 (one container each).
+#[test]
+fn hook_route_file_steps_random() {
+    let n = env_num("CREDSHIM_HOOK_FILE_SCRIPTS", 100) as usize;
+    let seed = env_num("CREDSHIM_ORACLE_SEED", 0x5eed_c0de) ^ 0x400f;
+    for (i, store) in STORES.iter().enumerate() {
+        let mut rng = Rng::new(seed ^ i as u64);
+        let scripts: Vec<String> = (0..n).map(|_| gen::file_script(&mut rng, &gen::FileOpts::default())).collect();
+        let start = std::time::Instant::now();
+        check_hook(Abi::X86_64, &[store], &scripts, &[], 50, FILE_TIMEOUT);
+        eprintln!("file steps: {n} random scripts, hook route {store}: 0 mismatches ({:.0?})", start.elapsed());
+    }
 }

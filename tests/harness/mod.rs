@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod fixture;
+pub mod hook;
 pub mod oci;
 pub mod podman;
 pub mod slurm;
