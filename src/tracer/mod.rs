@@ -193,6 +193,16 @@ impl Tracer {
         self.agent = Some(agent);
     }
 
+    /// The decision for one intercepted call, whichever channel brought it.
+    fn decide(&mut self, tid: Tid, call: Call, proc: emulate::Proc) -> emulate::Decision {
+        note_call(tid, &call);
+        let mut d = emulate::emulate(&self.tasks, &mut self.owners, tid, call, self.strategy, proc, self.permissions);
+        if self.runtime_bset_drop(tid, &call, d.answer) {
+            d.answer = None;
+        }
+        d
+    }
+
     /// A PR_CAPBSET_DROP that the runtime makes for the container (in an
     /// attached tree, before the main task has exec'd the payload) and
     /// that the emulation allows: the kernel runs it too, besides the
@@ -326,11 +336,7 @@ impl Tracer {
     /// took (SECCOMP_IOCTL_NOTIF_SEND returned 0).
     fn answer(&mut self, listener: &Listener, n: crate::sys::notify::Notification) {
         let call = Call { arch: n.arch, nr: n.nr, args: n.args };
-        note_call(n.tid, &call);
-        let mut d = emulate::emulate(&self.tasks, &mut self.owners, n.tid, call, self.strategy, self.proc, self.permissions);
-        if self.runtime_bset_drop(n.tid, &call, d.answer) {
-            d.answer = None;
-        }
+        let d = self.decide(n.tid, call, self.proc);
         if let Some(delay) = self.answer_delay.filter(|_| d.commit.is_some()) {
             std::thread::sleep(delay);
         }
@@ -483,11 +489,7 @@ impl Tracer {
     /// delivered once the registers are written: then commit.
     fn on_seccomp(&mut self, pid: Tid) -> ptrace::Result<()> {
         if let SyscallInfo::Call { arch, nr, args } = ptrace::syscall_info(pid)? {
-            note_call(pid, &Call { arch, nr, args });
-            let mut d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, self.proc, self.permissions);
-            if self.runtime_bset_drop(pid, &Call { arch, nr, args }, d.answer) {
-                d.answer = None;
-            }
+            let d = self.decide(pid, Call { arch, nr, args }, self.proc);
             if let Some(ret) = d.answer {
                 arch::skip(pid)?;
                 arch::set_return(pid, ret)?;
@@ -547,11 +549,7 @@ impl Tracer {
     fn on_syscall_stop(&mut self, pid: Tid) -> ptrace::Result<()> {
         match ptrace::syscall_info(pid)? {
             SyscallInfo::Call { arch, nr, args } => {
-                note_call(pid, &Call { arch, nr, args });
-                let mut d = emulate::emulate(&self.tasks, &mut self.owners, pid, Call { arch, nr, args }, self.strategy, self.proc.without_fds(), self.permissions);
-                if self.runtime_bset_drop(pid, &Call { arch, nr, args }, d.answer) {
-                    d.answer = None;
-                }
+                let d = self.decide(pid, Call { arch, nr, args }, self.proc.without_fds());
                 match d.answer {
                     Some(ret) => {
                         arch::skip(pid)?;
