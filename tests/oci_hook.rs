@@ -312,3 +312,82 @@ fn hook_mode_keeps_the_runtimes_bounding_set_without_no_new_privileges() {
     assert!(log.contains("the calls arrive through the container's seccomp listener") && log.contains("prctl(24,"), "{log}");
     assert_eq!(o.stdout, want.stdout, "{log}");
 }
+
+/// process.user with additionalGids, with and without noNewPrivileges,
+/// through both hook channels: `id` in the container as for real root.
+/// runc runs as the account inside a single-id namespace of its own
+/// (`unshare -r`: setgroups denied), with no user namespace in the config:
+/// the namespace rootless podman runs its runtime in (the hooks-dir
+/// route). There runc skips its setgroups (runc's setupUser: setgroups is
+/// denied) and the hook gives the process the config's groups at attach.
+/// With noNewPrivileges runc sets the user before it installs the filter,
+/// so nothing is emulated before the payload's exec; the groups the hook
+/// gave must survive that exec. A non-root user with noNewPrivileges
+/// cannot start (runc's own setgid fails natively, as without credshim).
+/// In a bundle of its own user namespace (`runc spec --rootless`), where
+/// runc refuses additionalGids before any call, `inject --mode hook`
+/// refuses them.
+#[test]
+fn hook_mode_keeps_additional_gids_across_the_payloads_exec() {
+    let lab = Lab::new("hookgids");
+    let users = [json!({"uid": 0, "gid": 0, "additionalGids": [4, 27, 100]}), json!({"uid": 33, "gid": 33, "additionalGids": [4, 27, 100]})];
+    let set = |b: &Path, user: &Value, nnp: bool| {
+        edit(&b.join("config.json"), |c| {
+            c["process"]["user"] = user.clone();
+            c["process"]["noNewPrivileges"] = json!(nnp);
+        })
+    };
+    let mut differ = Vec::new();
+    for (u, user) in users.iter().enumerate() {
+        for nnp in [true, false] {
+            let tag = format!("u{u}-{}", if nnp { "nnp" } else { "nonnp" });
+            let r = lab.bundle(&format!("ref-{tag}"), false, &["id"]);
+            set(&r, user, nnp);
+            let mut c = Command::new("runc");
+            c.args(["--root", &format!("{}/root-state", lab.dir.display()), "run", "-b"]).arg(&r).arg(id(&format!("ref-{tag}")));
+            let want = run(c);
+            assert!(want.ok, "{tag}: the reference failed: {}", want.stderr);
+            // Its own user namespace: refused.
+            let b = lab.bundle(&format!("own-{tag}"), true, &["id"]);
+            set(&b, user, nnp);
+            let o = inject_run(&lab, &b, &[]);
+            assert_eq!(o.code, Some(125), "{tag}: inject --mode hook of a bundle of its own user namespace: {}", o.stderr);
+            assert!(o.stderr.contains("use --mode wrap"), "{tag}: {}", o.stderr);
+            for channel in ["listener", "stops"] {
+                let name = format!("{tag}-{channel}");
+                let b = lab.bundle(&name, true, &["id"]);
+                set(&b, user, nnp);
+                edit(&b.join("config.json"), |c| {
+                    let linux = c["linux"].as_object_mut().expect("linux");
+                    linux.remove("uidMappings");
+                    linux.remove("gidMappings");
+                    linux["namespaces"].as_array_mut().expect("namespaces").retain(|n| n["type"] != "user");
+                });
+                let log = lab.dir.join(format!("xdg/{name}.log"));
+                inject_hook_channel(&lab, &b, &log, channel);
+                let mut c = lab.as_user("unshare");
+                c.args(["-r", "runc", "--root", &lab.state(), "run", "-b"]).arg(&b).arg(id(&name));
+                let o = run(c);
+                let log = std::fs::read_to_string(&log).unwrap_or_default();
+                if u == 1 && nnp {
+                    assert!(!o.ok && o.stderr.contains("unable to setup user"), "{name}: {:?} {} {}\n{log}", o.code, o.stdout, o.stderr);
+                    continue;
+                }
+                assert!(o.ok, "{name}: runc with the hook failed ({:?}): {}\n{log}", o.code, o.stderr);
+                eprintln!("{name}: {:?} (real root: {:?})", o.stdout, want.stdout);
+                if o.stdout != want.stdout {
+                    eprintln!("{name}: {log}");
+                    differ.push(format!("{name}: {:?}, real root: {:?}", o.stdout, want.stdout));
+                }
+            }
+        }
+    }
+    assert!(differ.is_empty(), "{differ:#?}");
+}
+
+/// `credshim oci inject --mode hook` with extra options, its output.
+fn inject_run(lab: &Lab, bundle: &Path, extra: &[&str]) -> harness::oci::Out {
+    let mut c = Command::new(lab.credshim());
+    c.args(["oci", "inject", "--mode", "hook"]).args(extra).arg(bundle);
+    run(c)
+}

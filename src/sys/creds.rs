@@ -146,6 +146,13 @@ pub fn of_task(pid: i32) -> Option<Creds> {
     })
 }
 
+/// Whether the user namespace of `pid` denies setgroups
+/// (/proc/PID/setgroups, user_namespaces(7)): then its kernel groups are
+/// the ones it was born with, whatever setgroups was asked.
+pub fn setgroups_denied(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/setgroups")).is_ok_and(|s| s.trim() == "deny")
+}
+
 /// A capability set from capability names as OCI configs and capsh write
 /// them (`CAP_NET_BIND_SERVICE`, `net_bind_service`; any case). Empty names
 /// are skipped, so "" is the empty set.

@@ -66,7 +66,9 @@ pub struct Tracer {
     owners: ownership::Owners,
     /// Attached to a running tree (`oci hook`): until an emulated call
     /// changes a task's credentials, they are the kernel's, read back after
-    /// each exec (the runtime set them up natively before its filter).
+    /// each exec (the runtime set them up natively before its filter); the
+    /// groups too, unless the namespace denies setgroups (then the ones
+    /// given at attach stay).
     attached: bool,
     /// `CREDSHIM_TEST_ANSWER_DELAY_US`: wait this long between deciding a
     /// notified call that commits something and answering it, so that tests
@@ -648,7 +650,16 @@ impl Tracer {
         self.owners.settle_all();
         if self.attached && !self.tasks.emulated(pid) {
             match crate::sys::creds::of_task(pid) {
-                Some(c) => self.tasks.set_creds(pid, c),
+                Some(mut c) => {
+                    // Where the namespace denies setgroups the kernel's
+                    // groups are not the runtime's (runc skips its
+                    // setgroups there): the ones given at attach
+                    // (process.user.additionalGids) stay, as exec keeps them.
+                    if let Some(old) = self.tasks.creds(pid).filter(|_| crate::sys::creds::setgroups_denied(pid)) {
+                        c.groups = old.groups.clone();
+                    }
+                    self.tasks.set_creds(pid, c)
+                }
                 None => log::warn!("[pid {pid}] cannot read its credentials after exec"),
             }
             return self.resume(pid, 0);
