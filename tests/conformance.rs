@@ -130,11 +130,14 @@ fn every_program_prints_what_it_prints_for_real_root() {
     // The two channels of `credshim -- CMD` in a single-id namespace, and
     // the hook route: a rootless runc container whose seccomp listener
     // goes to `credshim oci hook` (tests/harness/hook.rs).
+    // Its fallback channel, seccomp stops, as well.
     let hook = HookLab::new("conformance", host_bset(), Duration::from_secs(60));
+    let stops = HookLab::new("conformance-stops", host_bset(), Duration::from_secs(60));
     let channels = [
         ("--intercept=notify", ns_wrapper(&s.credshim(), host_bset(), &[], &["--intercept=notify"])),
         ("--intercept=ptrace", ns_wrapper(&s.credshim(), host_bset(), &[], &["--intercept=ptrace"])),
         ("the hook route", hook.wrapper(&[])),
+        ("the hook route through seccomp stops", stops.wrapper(&["--hook-channel=stops"])),
     ];
     for (ch, w) in channels {
         for (name, line) in cases() {
@@ -179,4 +182,5 @@ fn every_program_prints_what_it_prints_for_real_root() {
     }
     assert!(failures.is_empty(), "{} case(s) differ:\n{}", failures.len(), failures.join("\n"));
     assert_eq!(hook.assert_listener(), cases().len(), "one container per case on the hook route");
+    assert_eq!(stops.assert_channel("stops"), cases().len(), "one container per case on the hook route through stops");
 }

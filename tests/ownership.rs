@@ -29,6 +29,7 @@ const STAT_CASE: &str = "touch f && chown 33:44 f && ln -s f l && mkdir d && cho
 fn the_raw_stat_family_shows_recorded_owners_like_real_root() {
     let s = Scratch::new("ownership-stat");
     let hook = HookLab::new("ownership-stat", host_bset(), Duration::from_secs(60));
+    let stops = HookLab::new("ownership-stat-stops", host_bset(), Duration::from_secs(60));
     for (abi, flags) in [("64", &[][..]), ("32", &["-m32"][..])] {
         let prog = s.build_c("statown", flags);
         let host = s.dir.join(format!("host{abi}"));
@@ -43,6 +44,7 @@ fn the_raw_stat_family_shows_recorded_owners_like_real_root() {
             ("notify", ns_wrapper(&s.credshim(), host_bset(), &[], &["--intercept=notify"])),
             ("ptrace", ns_wrapper(&s.credshim(), host_bset(), &[], &["--intercept=ptrace"])),
             ("hook", hook.wrapper(&[])),
+            ("hook-stops", stops.wrapper(&["--hook-channel=stops"])),
         ];
         for (ch, w) in channels {
             let ns = s.dir.join(format!("ns{abi}{ch}"));
@@ -54,6 +56,7 @@ fn the_raw_stat_family_shows_recorded_owners_like_real_root() {
         }
     }
     hook.assert_listener();
+    stops.assert_channel("stops");
 }
 
 /// The chown family's argument checks in fs/open.c's order (chownargs.c):
@@ -66,6 +69,7 @@ fn the_raw_stat_family_shows_recorded_owners_like_real_root() {
 fn the_chown_family_checks_its_arguments_like_real_root() {
     let s = Scratch::new("ownership-chownargs");
     let hook = HookLab::new("ownership-chownargs", host_bset(), Duration::from_secs(60));
+    let stops = HookLab::new("ownership-chownargs-stops", host_bset(), Duration::from_secs(60));
     for (abi, flags) in [("64", &[][..]), ("32", &["-m32"][..])] {
         let prog = s.build_c("chownargs", flags);
         let host = s.dir.join(format!("host{abi}"));
@@ -82,6 +86,7 @@ fn the_chown_family_checks_its_arguments_like_real_root() {
             ("notify-xattr", ns_wrapper(&s.credshim(), host_bset(), &[], &["--intercept=notify", "--ownership=xattr"])),
             ("hook", hook.wrapper(&[])),
             ("hook-xattr", hook.wrapper(&["--ownership=xattr"])),
+            ("hook-stops", stops.wrapper(&["--hook-channel=stops"])),
         ];
         for (args, w) in runs {
             let ns = s.dir.join(format!("ns{abi}-{args}"));
@@ -92,6 +97,7 @@ fn the_chown_family_checks_its_arguments_like_real_root() {
         }
     }
     hook.assert_listener();
+    stops.assert_channel("stops");
 }
 
 #[test]

@@ -218,12 +218,22 @@ fn check_hook(abi: Abi, opts: &[&str], scripts: &[String], gaps: &[String], chun
             assert_ne!(h[i], t[i], "the known gap `{g}` no longer differs on the hook route {opts:?} ({abi:?}): move it up");
         }
     }
-    lab.assert_listener();
+    lab.assert_channel(if opts.contains(&"--hook-channel=stops") { "stops" } else { "listener" });
 }
 
 #[test]
 fn hook_route_hand_written_cases() {
     check_hook(Abi::X86_64, &[], &credprobe::cases(), &[], 100, TIMEOUT);
+}
+
+/// The hook route's fallback channel, seccomp stops (the runtime gives no
+/// listener): the hand-written credential and file cases (both stores).
+#[test]
+fn hook_route_through_seccomp_stops() {
+    check_hook(Abi::X86_64, &["--hook-channel=stops"], &credprobe::cases(), &[], 100, TIMEOUT);
+    for store in STORES {
+        check_hook(Abi::X86_64, &["--hook-channel=stops", store], &credprobe::file_cases(), &credprobe::file_gaps(), 100, FILE_TIMEOUT);
+    }
 }
 
 /// CREDSHIM_HOOK_SCRIPTS (default 300) random scripts, in batches of 150

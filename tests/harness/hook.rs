@@ -142,7 +142,9 @@ impl HookLab {
     }
 
     /// The prefix that runs a command through the hook route, with `opts`
-    /// for `credshim oci inject --mode hook` (e.g. `--ownership=xattr`).
+    /// for `credshim oci inject --mode hook` (e.g. `--ownership=xattr`);
+    /// `--hook-channel=stops` makes the injection choose seccomp stops
+    /// (CREDSHIM_HOOK_CHANNEL) instead of the listener.
     pub fn wrapper(&self, opts: &[&str]) -> Vec<String> {
         let mut w = vec![self.script().to_string_lossy().into_owned(), self.dir.to_string_lossy().into_owned()];
         w.extend(opts.iter().map(|s| s.to_string()));
@@ -167,13 +169,19 @@ impl HookLab {
     /// says the calls arrived through the container's seccomp listener
     /// (a run's log is kept when it does not).
     pub fn assert_listener(&self) -> usize {
+        self.assert_channel("listener")
+    }
+
+    /// Asserts that there were runs and that the hook's log of every one
+    /// names `want` ("listener" or "stops") as the channel.
+    pub fn assert_channel(&self, want: &str) -> usize {
         let runs = self.runs();
         assert!(!runs.is_empty(), "no run went through the hook route");
         for (id, channel, _) in &runs {
             let log = std::fs::read_to_string(self.dir.join("logs").join(format!("{id}.log"))).unwrap_or_default();
-            assert_eq!(channel, "listener", "the hook of {id} does not say \"{LISTENER}\":\n{log}");
+            assert_eq!(channel, want, "the hook of {id} does not name the {want} channel:\n{log}");
         }
-        eprintln!("hook route: {} container runs, each through the container's seccomp listener", runs.len());
+        eprintln!("hook route: {} container runs, each through the {want} channel", runs.len());
         runs.len()
     }
 }
