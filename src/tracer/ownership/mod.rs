@@ -11,9 +11,11 @@
 //! | `create.rs` | inode creation: new files get the virtual fsuid/fsgid |
 //! | `xattr.rs` | the xattr family (hides the attribute) |
 //! | `root.rs` | which tasks resolve absolute paths as credshim does |
+//! | `cwd.rs` | the tasks' working directories, kept open |
 
 mod chown;
 mod create;
+pub mod cwd;
 pub mod root;
 mod stat;
 mod xattr;

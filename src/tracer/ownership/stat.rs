@@ -11,6 +11,8 @@ use credshim_shims::decode::Syscall;
 use credshim_shims::table::Abi;
 use credshim_shims::rootlesscontainers::XATTR_NAME;
 use credshim_shims::UserMem;
+use std::os::fd::AsRawFd;
+use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 
 /// `procfs`: with `--proc`, the tasks whose /proc entries get their
@@ -68,9 +70,22 @@ pub fn stat_call(tid: Tid, abi: Abi, call: &Syscall, mem: &mut TraceeMem, owners
         return None;
     }
     owners.settle_all();
-    let path = match (&proc_task, &text) {
-        (Some((_, t)), _) | (None, Some(t)) => task_path(tid, dirfd, t, flags),
-        (None, None) => PathBuf::from(format!("/proc/{tid}/fd/{dirfd}")),
+    // A relative path from the working directory is looked up from it,
+    // kept open (super::cwd), where it is kept: `base` and `c` are then
+    // that directory and the path as the task gave it, and `path` names
+    // the same file through credshim's descriptor (for the attribute).
+    let cwd = match (&proc_task, &text) {
+        (None, Some(t)) if dirfd == libc::AT_FDCWD && t.first().is_some_and(|&b| b != b'/') => super::cwd::of(tid),
+        _ => None,
+    };
+    let path = match (&cwd, &proc_task, &text) {
+        (Some(fd), _, Some(t)) => {
+            let mut b = format!("/proc/self/fd/{}/", fd.as_raw_fd()).into_bytes();
+            b.extend_from_slice(t);
+            PathBuf::from(std::ffi::OsString::from_vec(b))
+        }
+        (_, Some((_, t)), _) | (_, None, Some(t)) => task_path(tid, dirfd, t, flags),
+        (_, None, None) => PathBuf::from(format!("/proc/{tid}/fd/{dirfd}")),
     };
     // The owner the task sees: a traced task's /proc entry's, or the
     // recorded one.
@@ -78,7 +93,10 @@ pub fn stat_call(tid: Tid, abi: Abi, call: &Syscall, mem: &mut TraceeMem, owners
         (Some((task, _)), Some(tasks)) => procfs::dump_owner(tid, *task, inode, tasks).or_else(|| owners.get(&path, inode, follow)),
         _ => owners.get(&path, inode, follow),
     };
-    let c = super::cpath(&path).ok()?;
+    let (base, c) = match (&cwd, &text) {
+        (Some(fd), Some(t)) => (fd.as_raw_fd(), std::ffi::CString::new(t.as_slice()).ok()?),
+        _ => (libc::AT_FDCWD, super::cpath(&path).ok()?),
+    };
     let nofollow = stat_flags & libc::AT_SYMLINK_NOFOLLOW;
     let follow = nofollow == 0;
     // --ownership xattr, nothing in memory: no attribute, no virtual owner,
@@ -91,7 +109,7 @@ pub fn stat_call(tid: Tid, abi: Abi, call: &Syscall, mem: &mut TraceeMem, owners
         // SAFETY: statx writes into a zeroed local struct.
         let mut stx: libc::statx = unsafe { std::mem::zeroed() };
         let sync = flags & libc::AT_STATX_SYNC_TYPE;
-        if unsafe { libc::statx(libc::AT_FDCWD, c.as_ptr(), nofollow | sync, mask, &mut stx) } != 0 {
+        if unsafe { libc::statx(base, c.as_ptr(), nofollow | sync, mask, &mut stx) } != 0 {
             return None;
         }
         let inode = Inode {
@@ -106,7 +124,7 @@ pub fn stat_call(tid: Tid, abi: Abi, call: &Syscall, mem: &mut TraceeMem, owners
     } else {
         // SAFETY: fstatat writes into a zeroed local struct.
         let mut st: libc::stat = unsafe { std::mem::zeroed() };
-        if unsafe { libc::fstatat(libc::AT_FDCWD, c.as_ptr(), &mut st, nofollow) } != 0 {
+        if unsafe { libc::fstatat(base, c.as_ptr(), &mut st, nofollow) } != 0 {
             return None;
         }
         (st.st_uid, st.st_gid) = owner(&Inode::from(&st), follow)?;
