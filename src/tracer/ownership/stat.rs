@@ -3,6 +3,7 @@
 //! task's ABI expects with that owner; otherwise the kernel runs the call.
 
 use super::{task_path, Inode, Owners};
+use crate::sys::execfile;
 use crate::sys::mem::TraceeMem;
 use crate::sys::ptrace::Tid;
 use crate::tracer::procfs;
@@ -12,7 +13,6 @@ use credshim_shims::table::Abi;
 use credshim_shims::rootlesscontainers::XATTR_NAME;
 use credshim_shims::UserMem;
 use std::os::fd::AsRawFd;
-use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 
 /// `procfs`: with `--proc`, the tasks whose /proc entries get their
@@ -71,27 +71,17 @@ pub fn stat_call(tid: Tid, abi: Abi, call: &Syscall, mem: &mut TraceeMem, owners
     }
     owners.settle_all();
     // A relative path from the working directory is looked up from it,
-    // kept open (super::cwd), where it is kept: `base` and `c` are then
-    // that directory and the path as the task gave it, and `path` names
-    // the same file through credshim's descriptor (for the attribute).
+    // kept open (super::cwd), where it is kept: the lookups here are then
+    // of `c`, the path as the task gave it, under `base`, that directory.
+    // Otherwise `c` is `path`, as the task would resolve it.
     let cwd = match (&proc_task, &text) {
         (None, Some(t)) if dirfd == libc::AT_FDCWD && t.first().is_some_and(|&b| b != b'/') => super::cwd::of(tid),
         _ => None,
     };
     let path = match (&cwd, &proc_task, &text) {
-        (Some(fd), _, Some(t)) => {
-            let mut b = format!("/proc/self/fd/{}/", fd.as_raw_fd()).into_bytes();
-            b.extend_from_slice(t);
-            PathBuf::from(std::ffi::OsString::from_vec(b))
-        }
+        (Some(_), _, _) => PathBuf::new(),
         (_, Some((_, t)), _) | (_, None, Some(t)) => task_path(tid, dirfd, t, flags),
         (_, None, None) => PathBuf::from(format!("/proc/{tid}/fd/{dirfd}")),
-    };
-    // The owner the task sees: a traced task's /proc entry's, or the
-    // recorded one.
-    let owner = |inode: &Inode, follow: bool| match (&proc_task, procfs) {
-        (Some((task, _)), Some(tasks)) => procfs::dump_owner(tid, *task, inode, tasks).or_else(|| owners.get(&path, inode, follow)),
-        _ => owners.get(&path, inode, follow),
     };
     let (base, c) = match (&cwd, &text) {
         (Some(fd), Some(t)) => (fd.as_raw_fd(), std::ffi::CString::new(t.as_slice()).ok()?),
@@ -99,12 +89,30 @@ pub fn stat_call(tid: Tid, abi: Abi, call: &Syscall, mem: &mut TraceeMem, owners
     };
     let nofollow = stat_flags & libc::AT_SYMLINK_NOFOLLOW;
     let follow = nofollow == 0;
-    // --ownership xattr, nothing in memory: no attribute, no virtual owner,
-    // and the kernel's own stat is the answer (one lookup instead of a
-    // stat of our own and then the kernel's). Not for a /proc entry.
-    if proc_task.is_none() && owners.only_in_xattrs() && crate::sys::execfile::xattr_get(&path, XATTR_NAME, follow).is_none() {
-        return None;
+    // The file's attribute (--ownership xattr), read at most once.
+    // Nothing in memory: no attribute, no virtual owner, and the kernel's
+    // own stat is the answer (one lookup instead of a stat of our own and
+    // then the kernel's). Not for a /proc entry.
+    let read_attr = || match &cwd {
+        Some(fd) => execfile::xattr_get_at(fd.as_raw_fd(), &c, XATTR_NAME, follow),
+        None => execfile::xattr_get(&path, XATTR_NAME, follow),
+    };
+    let mut attr = None;
+    if proc_task.is_none() && owners.only_in_xattrs() {
+        match read_attr() {
+            None => return None,
+            a => attr = Some(a),
+        }
     }
+    // The owner the task sees: a traced task's /proc entry's, or the
+    // recorded one.
+    let owner = |inode: &Inode| {
+        let recorded = || owners.get_by(inode, || attr.unwrap_or_else(read_attr));
+        match (&proc_task, procfs) {
+            (Some((task, _)), Some(tasks)) => procfs::dump_owner(tid, *task, inode, tasks).or_else(recorded),
+            _ => recorded(),
+        }
+    };
     let bytes = if let Some(mask) = statx_mask {
         // SAFETY: statx writes into a zeroed local struct.
         let mut stx: libc::statx = unsafe { std::mem::zeroed() };
@@ -119,7 +127,7 @@ pub fn stat_call(tid: Tid, abi: Abi, call: &Syscall, mem: &mut TraceeMem, owners
             gid: stx.stx_gid,
             mode: stx.stx_mode as u32,
         };
-        (stx.stx_uid, stx.stx_gid) = owner(&inode, follow)?;
+        (stx.stx_uid, stx.stx_gid) = owner(&inode)?;
         as_bytes(&stx).to_vec()
     } else {
         // SAFETY: fstatat writes into a zeroed local struct.
@@ -127,7 +135,7 @@ pub fn stat_call(tid: Tid, abi: Abi, call: &Syscall, mem: &mut TraceeMem, owners
         if unsafe { libc::fstatat(base, c.as_ptr(), &mut st, nofollow) } != 0 {
             return None;
         }
-        (st.st_uid, st.st_gid) = owner(&Inode::from(&st), follow)?;
+        (st.st_uid, st.st_gid) = owner(&Inode::from(&st))?;
         match abi {
             Abi::X86_64 => as_bytes(&st).to_vec(),
             Abi::I386 => {
