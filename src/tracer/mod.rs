@@ -482,6 +482,7 @@ impl Tracer {
         self.tasks.remove(pid);
         ownership::root::forget(pid);
         ownership::cwd::forget(pid);
+        ownership::fds::forget(pid);
         self.owners.settle(pid);
         if pid == self.main {
             self.main_status = Some(if libc::WIFEXITED(st) {
@@ -650,6 +651,7 @@ impl Tracer {
             ownership::root::forget(pid);
             ownership::cwd::forget(former);
             ownership::cwd::forget(pid);
+            ownership::fds::forget(former);
         }
         if pid == self.main {
             self.main_execed = true;

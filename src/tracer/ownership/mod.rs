@@ -12,10 +12,12 @@
 //! | `xattr.rs` | the xattr family (hides the attribute) |
 //! | `root.rs` | which tasks resolve absolute paths as credshim does |
 //! | `cwd.rs` | the tasks' working directories, kept open |
+//! | `fds.rs` | the tasks' descriptors, through their pidfds |
 
 mod chown;
 mod create;
 pub mod cwd;
+pub mod fds;
 pub mod root;
 mod stat;
 mod xattr;

@@ -14,6 +14,7 @@ use credshim_shims::rootlesscontainers::XATTR_NAME;
 use credshim_shims::UserMem;
 use std::os::fd::AsRawFd;
 use std::path::PathBuf;
+use std::rc::Rc;
 
 /// `procfs`: with `--proc`, the tasks whose /proc entries get their
 /// virtual owner (super::super::procfs::dump_owner).
@@ -70,30 +71,38 @@ pub fn stat_call(tid: Tid, abi: Abi, call: &Syscall, mem: &mut TraceeMem, owners
         return None;
     }
     owners.settle_all();
-    // A relative path from the working directory is looked up from it,
-    // kept open (super::cwd), where it is kept: the lookups here are then
-    // of `c`, the path as the task gave it, under `base`, that directory.
-    // Otherwise `c` is `path`, as the task would resolve it.
-    let cwd = match (&proc_task, &text) {
-        (None, Some(t)) if dirfd == libc::AT_FDCWD && t.first().is_some_and(|&b| b != b'/') => super::cwd::of(tid),
+    // A relative path is looked up from the task's working directory,
+    // kept open (super::cwd), or from a copy of its `dirfd`
+    // (super::fds), and a descriptor without a name is that copy, where
+    // credshim has them: the lookups here are then of `c`, the path as the
+    // task gave it (empty: the copy itself, AT_EMPTY_PATH), under `base`.
+    // Otherwise `c` is `path`, as the task would resolve it, through /proc.
+    let at = match (&proc_task, &text) {
+        (None, Some(t)) if t.first().is_some_and(|&b| b != b'/') => match dirfd {
+            libc::AT_FDCWD => super::cwd::of(tid),
+            _ => super::fds::get(tid, dirfd).map(Rc::new),
+        },
+        (None, None) => super::fds::get(tid, dirfd).map(Rc::new),
         _ => None,
     };
-    let path = match (&cwd, &proc_task, &text) {
+    let path = match (&at, &proc_task, &text) {
         (Some(_), _, _) => PathBuf::new(),
         (_, Some((_, t)), _) | (_, None, Some(t)) => task_path(tid, dirfd, t, flags),
         (_, None, None) => PathBuf::from(format!("/proc/{tid}/fd/{dirfd}")),
     };
-    let (base, c) = match (&cwd, &text) {
+    let (base, c) = match (&at, &text) {
         (Some(fd), Some(t)) => (fd.as_raw_fd(), std::ffi::CString::new(t.as_slice()).ok()?),
-        _ => (libc::AT_FDCWD, super::cpath(&path).ok()?),
+        (Some(fd), None) => (fd.as_raw_fd(), std::ffi::CString::default()),
+        (None, _) => (libc::AT_FDCWD, super::cpath(&path).ok()?),
     };
     let nofollow = stat_flags & libc::AT_SYMLINK_NOFOLLOW;
     let follow = nofollow == 0;
+    let empty = if c.is_empty() { libc::AT_EMPTY_PATH } else { 0 };
     // The file's attribute (--ownership xattr), read at most once.
     // Nothing in memory: no attribute, no virtual owner, and the kernel's
     // own stat is the answer (one lookup instead of a stat of our own and
     // then the kernel's). Not for a /proc entry.
-    let read_attr = || match &cwd {
+    let read_attr = || match &at {
         Some(fd) => execfile::xattr_get_at(fd.as_raw_fd(), &c, XATTR_NAME, follow),
         None => execfile::xattr_get(&path, XATTR_NAME, follow),
     };
@@ -117,7 +126,7 @@ pub fn stat_call(tid: Tid, abi: Abi, call: &Syscall, mem: &mut TraceeMem, owners
         // SAFETY: statx writes into a zeroed local struct.
         let mut stx: libc::statx = unsafe { std::mem::zeroed() };
         let sync = flags & libc::AT_STATX_SYNC_TYPE;
-        if unsafe { libc::statx(base, c.as_ptr(), nofollow | sync, mask, &mut stx) } != 0 {
+        if unsafe { libc::statx(base, c.as_ptr(), nofollow | sync | empty, mask, &mut stx) } != 0 {
             return None;
         }
         let inode = Inode {
@@ -132,7 +141,7 @@ pub fn stat_call(tid: Tid, abi: Abi, call: &Syscall, mem: &mut TraceeMem, owners
     } else {
         // SAFETY: fstatat writes into a zeroed local struct.
         let mut st: libc::stat = unsafe { std::mem::zeroed() };
-        if unsafe { libc::fstatat(base, c.as_ptr(), &mut st, nofollow) } != 0 {
+        if unsafe { libc::fstatat(base, c.as_ptr(), &mut st, nofollow | empty) } != 0 {
             return None;
         }
         (st.st_uid, st.st_gid) = owner(&Inode::from(&st))?;
