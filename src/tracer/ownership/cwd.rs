@@ -1,16 +1,20 @@
-//! The tasks' working directories, kept open (O_PATH) so that a path
-//! relative to one is looked up from it (`fstatat(cwd, path)`) instead of
-//! through the task's /proc/TID/cwd magic link, whose lookup (the pid's
-//! revalidation and a ptrace access check) costs more than the rest of a
-//! stat: 3.26 µs against 1.0 µs for a short path on the development VM.
+//! The tasks' working and root directories, kept open (O_PATH) so that a
+//! path relative to one is looked up from it (`fstatat(cwd, path)`)
+//! instead of through the task's /proc/TID/cwd (or /proc/TID/root) magic
+//! link, whose lookup (the pid's revalidation and a ptrace access check)
+//! costs more than the rest of a stat: 3.26 µs against 1.0 µs for a short
+//! path on the development VM. (The root is for a task whose root is not
+//! credshim's, `super::root`; the lookup from it is the one through
+//! /proc/TID/root, with the same limits: `..` and absolute symlinks are
+//! resolved against credshim's root.)
 //!
-//! A kept directory must be the task's working directory whenever it is
-//! used, and must not outlive it (an open directory keeps its mount busy:
-//! an umount the payload makes would fail where it succeeds natively). A
-//! task's working directory changes only by its own chdir, fchdir, setns
-//! or unshare (CLONE_NEWNS moves it to the new namespace's copy), or
-//! another task's pivot_root (chroot_fs_refs), and with CLONE_FS a change
-//! is shared by other tasks: any of those calls, and chroot, mount and
+//! A kept directory must be the task's whenever it is used, and must not
+//! outlive it (an open directory keeps its mount busy: an umount the
+//! payload makes would fail where it succeeds natively). A task's working
+//! and root directories change only by its own chdir, fchdir, chroot,
+//! setns or unshare (CLONE_NEWNS moves them to the new namespace's copy),
+//! or another task's pivot_root (chroot_fs_refs), and with CLONE_FS a
+//! change is shared by other tasks: any of those calls, and mount and
 //! umount2 as well, drops every kept directory, both when it is asked for
 //! and when its task makes its next call (the kernel ran it in between;
 //! nothing is kept meanwhile). The filter stops them all whenever it stops
@@ -38,8 +42,9 @@ const KEPT: usize = 128;
 #[derive(Default)]
 struct Cwds {
     on: bool,
-    /// The task's working directory and the lookup count at its last use.
-    kept: HashMap<Tid, (Rc<OwnedFd>, u64)>,
+    /// The task's working (false) or root (true) directory and the lookup
+    /// count at its last use.
+    kept: HashMap<(Tid, bool), (Rc<OwnedFd>, u64)>,
     /// Tasks in a call that may change working directories.
     changing: HashSet<Tid>,
     lookups: u64,
@@ -63,6 +68,15 @@ pub fn enable(on: bool) {
 /// `tid`'s working directory, open, when it can be kept; None: look the
 /// path up through /proc/TID/cwd.
 pub fn of(tid: Tid) -> Option<Rc<OwnedFd>> {
+    kept(tid, false)
+}
+
+/// `tid`'s root directory, as `of`; None: through /proc/TID/root.
+pub fn root_of(tid: Tid) -> Option<Rc<OwnedFd>> {
+    kept(tid, true)
+}
+
+fn kept(tid: Tid, root: bool) -> Option<Rc<OwnedFd>> {
     CWDS.with(|c| {
         let mut c = c.borrow_mut();
         if !c.on {
@@ -70,7 +84,7 @@ pub fn of(tid: Tid) -> Option<Rc<OwnedFd>> {
         }
         c.lookups += 1;
         let now = c.lookups;
-        if let Some(e) = c.kept.get_mut(&tid) {
+        if let Some(e) = c.kept.get_mut(&(tid, root)) {
             e.1 = now;
             return Some(e.0.clone());
         }
@@ -84,14 +98,14 @@ pub fn of(tid: Tid) -> Option<Rc<OwnedFd>> {
             }
             c.kept.remove(&idle);
         }
-        let path = std::ffi::CString::new(format!("/proc/{tid}/cwd")).ok()?;
+        let path = std::ffi::CString::new(format!("/proc/{tid}/{}", if root { "root" } else { "cwd" })).ok()?;
         // SAFETY: open returns a new fd we own, or -1.
         let fd = unsafe { libc::open(path.as_ptr(), libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) };
         if fd < 0 {
             return None;
         }
         let fd = Rc::new(unsafe { OwnedFd::from_raw_fd(fd) });
-        c.kept.insert(tid, (fd.clone(), now));
+        c.kept.insert((tid, root), (fd.clone(), now));
         Some(fd)
     })
 }
@@ -122,7 +136,8 @@ pub fn on_call(tid: Tid, shim: Option<Shim>) {
 pub fn forget(tid: Tid) {
     CWDS.with(|c| {
         let mut c = c.borrow_mut();
-        c.kept.remove(&tid);
+        c.kept.remove(&(tid, false));
+        c.kept.remove(&(tid, true));
         if c.changing.remove(&tid) {
             c.kept.clear();
         }

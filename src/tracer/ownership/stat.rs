@@ -72,17 +72,24 @@ pub fn stat_call(tid: Tid, abi: Abi, call: &Syscall, mem: &mut TraceeMem, owners
     }
     owners.settle_all();
     // A relative path is looked up from the task's working directory,
-    // kept open (super::cwd), or from a copy of its `dirfd`
-    // (super::fds), and a descriptor without a name is that copy, where
-    // credshim has them: the lookups here are then of `c`, the path as the
-    // task gave it (empty: the copy itself, AT_EMPTY_PATH), under `base`.
-    // Otherwise `c` is `path`, as the task would resolve it, through /proc.
+    // an absolute one from its root directory where that is not
+    // credshim's (super::root), both kept open (super::cwd), or from a
+    // copy of its `dirfd` (super::fds), and a descriptor without a name is
+    // that copy, where credshim has them: the lookups here are then of
+    // `c`, the path relative to that directory (empty: the directory or
+    // the copy itself, AT_EMPTY_PATH), under `base`. Otherwise `c` is
+    // `path`, as the task would resolve it (task_path), through /proc.
     let at = match (&proc_task, &text) {
-        (None, Some(t)) if t.first().is_some_and(|&b| b != b'/') => match dirfd {
+        (None, Some(t)) if t.first() == Some(&b'/') => match super::root::same_root(tid) {
+            true => None,
+            false => super::cwd::root_of(tid).map(|d| (d, &t[t.iter().position(|&b| b != b'/').unwrap_or(t.len())..])),
+        },
+        (None, Some(t)) if !t.is_empty() => match dirfd {
             libc::AT_FDCWD => super::cwd::of(tid),
             _ => super::fds::get(tid, dirfd).map(Rc::new),
-        },
-        (None, None) => super::fds::get(tid, dirfd).map(Rc::new),
+        }
+        .map(|d| (d, t.as_slice())),
+        (None, None) => super::fds::get(tid, dirfd).map(|d| (Rc::new(d), &[][..])),
         _ => None,
     };
     let path = match (&at, &proc_task, &text) {
@@ -90,10 +97,9 @@ pub fn stat_call(tid: Tid, abi: Abi, call: &Syscall, mem: &mut TraceeMem, owners
         (_, Some((_, t)), _) | (_, None, Some(t)) => task_path(tid, dirfd, t, flags),
         (_, None, None) => PathBuf::from(format!("/proc/{tid}/fd/{dirfd}")),
     };
-    let (base, c) = match (&at, &text) {
-        (Some(fd), Some(t)) => (fd.as_raw_fd(), std::ffi::CString::new(t.as_slice()).ok()?),
-        (Some(fd), None) => (fd.as_raw_fd(), std::ffi::CString::default()),
-        (None, _) => (libc::AT_FDCWD, super::cpath(&path).ok()?),
+    let (base, c) = match &at {
+        Some((fd, rel)) => (fd.as_raw_fd(), std::ffi::CString::new(*rel).ok()?),
+        None => (libc::AT_FDCWD, super::cpath(&path).ok()?),
     };
     let nofollow = stat_flags & libc::AT_SYMLINK_NOFOLLOW;
     let follow = nofollow == 0;
@@ -103,7 +109,7 @@ pub fn stat_call(tid: Tid, abi: Abi, call: &Syscall, mem: &mut TraceeMem, owners
     // own stat is the answer (one lookup instead of a stat of our own and
     // then the kernel's). Not for a /proc entry.
     let read_attr = || match &at {
-        Some(fd) => execfile::xattr_get_at(fd.as_raw_fd(), &c, XATTR_NAME, follow),
+        Some((fd, _)) => execfile::xattr_get_at(fd.as_raw_fd(), &c, XATTR_NAME, follow),
         None => execfile::xattr_get(&path, XATTR_NAME, follow),
     };
     let mut attr = None;
