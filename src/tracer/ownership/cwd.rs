@@ -17,11 +17,12 @@
 //! change is shared by other tasks: any of those calls, and mount and
 //! umount2 as well, drops every kept directory, both when it is asked for
 //! and when its task makes its next call (the kernel ran it in between;
-//! nothing is kept meanwhile). The filter stops them all whenever it stops
-//! the stat family (`seccomp::section`: chdir and fchdir, and unshare with
-//! CLONE_NEWNS, beside their own rows' rules), and only `credshim COMMAND`
-//! turns the cache on (`enable`): under `oci hook` the runtime's filter
-//! decides what reaches credshim. An exited task's directory is dropped
+//! nothing is kept meanwhile). A notifying filter stops them all whenever
+//! it stops the stat family (`seccomp::cwd_rule`: chdir and fchdir, and
+//! unshare with CLONE_NEWNS, beside their own rows' rules), and so does
+//! `--no-seccomp`; only `credshim COMMAND` in those modes turns the cache
+//! on (`enable`): at seccomp stops they would cost more than it saves, and
+//! under `oci hook` the runtime's filter decides what reaches credshim. An exited task's directory is dropped
 //! before its tid can be reused (a traced task is reaped by credshim
 //! first), and so is an exec's former tid's.
 //!
