@@ -159,6 +159,10 @@ pub fn run(cli: &cli::Cli) -> Result<Status, Error> {
     let mut tracer = Tracer::new(mode, launched.pid, creds, listener, ownership);
     tracer.show_proc(cli.proc);
     tracer.check_permissions(permissions);
+    // A notifying filter stops what changes a working directory with the
+    // stat family (`seccomp::cwd_rule`), and without a filter every call
+    // stops; a tracing filter leaves them out.
+    tracer.keep_cwds(classes.contains(&Class::Stat) && mode != Mode::Seccomp);
     let status = tracer.run(&sup);
     drop(sup); // restores credshim's own mask before it may die by a signal
     if !tracer.main_execed() {

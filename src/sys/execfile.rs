@@ -31,6 +31,49 @@ pub fn xattr_get(path: &Path, name: &str, follow: bool) -> Option<Vec<u8>> {
     Some(buf)
 }
 
+/// `xattr_get` of `rel` under the directory `dir`, or of `dir`'s file for
+/// an empty `rel` (getxattrat, Linux 6.13); on an older kernel (ENOSYS)
+/// through /proc/self/fd/DIR/REL.
+pub fn xattr_get_at(dir: std::os::fd::RawFd, rel: &std::ffi::CStr, name: &str, follow: bool) -> Option<Vec<u8>> {
+    /// include/uapi/linux/xattr.h struct xattr_args (XATTR_ARGS_SIZE_VER0).
+    #[repr(C)]
+    struct XattrArgs {
+        value: u64,
+        size: u32,
+        flags: u32,
+    }
+    static NO_AT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !NO_AT.load(std::sync::atomic::Ordering::Relaxed) {
+        let n = CString::new(name).ok()?;
+        let mut buf = vec![0u8; 256];
+        let mut args = XattrArgs { value: buf.as_mut_ptr() as u64, size: buf.len() as u32, flags: 0 };
+        let at_flags = if follow { 0 } else { libc::AT_SYMLINK_NOFOLLOW } | if rel.is_empty() { libc::AT_EMPTY_PATH } else { 0 };
+        // SAFETY: C strings, and `args` points at a live buffer of its size.
+        let r = unsafe { libc::syscall(SYS_GETXATTRAT, dir, rel.as_ptr(), at_flags, n.as_ptr(), &mut args as *mut XattrArgs, std::mem::size_of::<XattrArgs>()) };
+        if r >= 0 {
+            buf.truncate(r as usize);
+            return Some(buf);
+        }
+        match std::io::Error::last_os_error().raw_os_error() {
+            Some(libc::ENOSYS) => NO_AT.store(true, std::sync::atomic::Ordering::Relaxed),
+            // An empty `rel` is fdget of `dir`, which refuses an O_PATH
+            // file: the magic link below reaches it.
+            Some(libc::EBADF) if rel.is_empty() => {}
+            _ => return None,
+        }
+    }
+    // (an empty `rel`: the magic link itself, followed)
+    let mut b = format!("/proc/self/fd/{dir}").into_bytes();
+    if !rel.is_empty() {
+        b.push(b'/');
+        b.extend_from_slice(rel.to_bytes());
+    }
+    xattr_get(Path::new(std::ffi::OsStr::from_bytes(&b)), name, follow)
+}
+
+/// getxattrat(2)'s number: the same on every architecture (Linux 6.13).
+const SYS_GETXATTRAT: libc::c_long = 464;
+
 fn nosuid(path: &Path) -> bool {
     let Ok(p) = CString::new(path.as_os_str().as_bytes()) else { return false };
     // SAFETY: `st` is written by statvfs.

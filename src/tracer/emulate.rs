@@ -100,6 +100,13 @@ pub fn emulate(tasks: &TaskTable, owners: &mut Owners, tid: Tid, call: Call, str
         }));
     }
     let Some(row) = abi.lookup(call.nr) else { return Decision::NATIVE };
+    // Calls the filter stops only for the kept working directories
+    // (ownership::cwd, seccomp::cwd_rule): the kernel runs them, as it
+    // would without those.
+    let own = row.shim.rule().stops(&call.args) && (row.shim.class() != Class::Permission || permissions);
+    if !own && crate::sys::seccomp::cwd_rule(row.shim).is_some() {
+        return Decision::NATIVE;
+    }
     let Some(creds) = tasks.creds(tid) else {
         // Every traced task is in the table before it runs (its clone event
         // comes first, lesson 2), so this is a task credshim does not know

@@ -101,6 +101,7 @@ pub struct Supervision {
 fn note_call(tid: Tid, call: &Call) {
     let shim = Abi::from_audit_arch(call.arch).and_then(|abi| abi.lookup(call.nr)).map(|r| r.shim);
     ownership::root::on_call(tid, shim);
+    ownership::cwd::on_call(tid, shim);
 }
 
 /// The thread group (process) of a task.
@@ -165,6 +166,13 @@ impl Tracer {
     /// `seccomp::filter_with`).
     pub fn check_permissions(&mut self, on: bool) {
         self.permissions = on;
+    }
+
+    /// Keep the tasks' working directories open for the stat family
+    /// (`ownership::cwd`): only when the filter stops every call that
+    /// changes one (`seccomp::section`, with the stat family in it).
+    pub fn keep_cwds(&mut self, on: bool) {
+        ownership::cwd::enable(on);
     }
 
     /// A tree credshim did not start: `tids` (every thread of `main`) are
@@ -475,6 +483,8 @@ impl Tracer {
     fn on_exit(&mut self, pid: Tid, st: i32) {
         self.tasks.remove(pid);
         ownership::root::forget(pid);
+        ownership::cwd::forget(pid);
+        ownership::fds::forget(pid);
         self.owners.settle(pid);
         if pid == self.main {
             self.main_status = Some(if libc::WIFEXITED(st) {
@@ -641,6 +651,9 @@ impl Tracer {
         if former != pid {
             ownership::root::forget(former);
             ownership::root::forget(pid);
+            ownership::cwd::forget(former);
+            ownership::cwd::forget(pid);
+            ownership::fds::forget(former);
         }
         if pid == self.main {
             self.main_execed = true;

@@ -11,9 +11,13 @@
 //! | `create.rs` | inode creation: new files get the virtual fsuid/fsgid |
 //! | `xattr.rs` | the xattr family (hides the attribute) |
 //! | `root.rs` | which tasks resolve absolute paths as credshim does |
+//! | `cwd.rs` | the tasks' working directories, kept open |
+//! | `fds.rs` | the tasks' descriptors, through their pidfds |
 
 mod chown;
 mod create;
+pub mod cwd;
+pub mod fds;
 pub mod root;
 mod stat;
 mod xattr;
@@ -129,13 +133,19 @@ impl Owners {
     /// The virtual owner of `inode`, found at `path` (`follow`: the path's
     /// last symlink is followed, as it was for `inode`); None: the real one.
     pub fn get(&self, path: &Path, inode: &Inode, follow: bool) -> Option<(u32, u32)> {
+        self.get_by(inode, || crate::sys::execfile::xattr_get(path, XATTR_NAME, follow))
+    }
+
+    /// `get`, with `attr` reading the file's XATTR_NAME attribute (only
+    /// for `--ownership xattr`, and a file that can carry it).
+    pub fn get_by(&self, inode: &Inode, attr: impl FnOnce() -> Option<Vec<u8>>) -> Option<(u32, u32)> {
         if let Some(o) = self.map.get(&(inode.dev, inode.ino)) {
             return Some(*o);
         }
         if self.store != Store::Xattr || !inode.takes_user_xattr() {
             return None;
         }
-        let v = crate::sys::execfile::xattr_get(path, XATTR_NAME, follow)?;
+        let v = attr()?;
         let (u, g) = rc::decode(&v)?;
         Some((u.unwrap_or(inode.uid), g.unwrap_or(inode.gid)))
     }

@@ -3,6 +3,7 @@
 //! task's ABI expects with that owner; otherwise the kernel runs the call.
 
 use super::{task_path, Inode, Owners};
+use crate::sys::execfile;
 use crate::sys::mem::TraceeMem;
 use crate::sys::ptrace::Tid;
 use crate::tracer::procfs;
@@ -11,7 +12,9 @@ use credshim_shims::decode::Syscall;
 use credshim_shims::table::Abi;
 use credshim_shims::rootlesscontainers::XATTR_NAME;
 use credshim_shims::UserMem;
+use std::os::fd::AsRawFd;
 use std::path::PathBuf;
+use std::rc::Rc;
 
 /// `procfs`: with `--proc`, the tasks whose /proc entries get their
 /// virtual owner (super::super::procfs::dump_owner).
@@ -68,30 +71,68 @@ pub fn stat_call(tid: Tid, abi: Abi, call: &Syscall, mem: &mut TraceeMem, owners
         return None;
     }
     owners.settle_all();
-    let path = match (&proc_task, &text) {
-        (Some((_, t)), _) | (None, Some(t)) => task_path(tid, dirfd, t, flags),
-        (None, None) => PathBuf::from(format!("/proc/{tid}/fd/{dirfd}")),
+    // A relative path is looked up from the task's working directory,
+    // an absolute one from its root directory where that is not
+    // credshim's (super::root), both kept open (super::cwd), or from a
+    // copy of its `dirfd` (super::fds), and a descriptor without a name is
+    // that copy, where credshim has them: the lookups here are then of
+    // `c`, the path relative to that directory (empty: the directory or
+    // the copy itself, AT_EMPTY_PATH), under `base`. Otherwise `c` is
+    // `path`, as the task would resolve it (task_path), through /proc.
+    let at = match (&proc_task, &text) {
+        (None, Some(t)) if t.first() == Some(&b'/') => match super::root::same_root(tid) {
+            true => None,
+            false => super::cwd::root_of(tid).map(|d| (d, &t[t.iter().position(|&b| b != b'/').unwrap_or(t.len())..])),
+        },
+        (None, Some(t)) if !t.is_empty() => match dirfd {
+            libc::AT_FDCWD => super::cwd::of(tid),
+            _ => super::fds::get(tid, dirfd).map(Rc::new),
+        }
+        .map(|d| (d, t.as_slice())),
+        (None, None) => super::fds::get(tid, dirfd).map(|d| (Rc::new(d), &[][..])),
+        _ => None,
     };
-    // The owner the task sees: a traced task's /proc entry's, or the
-    // recorded one.
-    let owner = |inode: &Inode, follow: bool| match (&proc_task, procfs) {
-        (Some((task, _)), Some(tasks)) => procfs::dump_owner(tid, *task, inode, tasks).or_else(|| owners.get(&path, inode, follow)),
-        _ => owners.get(&path, inode, follow),
+    let path = match (&at, &proc_task, &text) {
+        (Some(_), _, _) => PathBuf::new(),
+        (_, Some((_, t)), _) | (_, None, Some(t)) => task_path(tid, dirfd, t, flags),
+        (_, None, None) => PathBuf::from(format!("/proc/{tid}/fd/{dirfd}")),
     };
-    let c = super::cpath(&path).ok()?;
+    let (base, c) = match &at {
+        Some((fd, rel)) => (fd.as_raw_fd(), std::ffi::CString::new(*rel).ok()?),
+        None => (libc::AT_FDCWD, super::cpath(&path).ok()?),
+    };
     let nofollow = stat_flags & libc::AT_SYMLINK_NOFOLLOW;
     let follow = nofollow == 0;
-    // --ownership xattr, nothing in memory: no attribute, no virtual owner,
-    // and the kernel's own stat is the answer (one lookup instead of a
-    // stat of our own and then the kernel's). Not for a /proc entry.
-    if proc_task.is_none() && owners.only_in_xattrs() && crate::sys::execfile::xattr_get(&path, XATTR_NAME, follow).is_none() {
-        return None;
+    let empty = if c.is_empty() { libc::AT_EMPTY_PATH } else { 0 };
+    // The file's attribute (--ownership xattr), read at most once.
+    // Nothing in memory: no attribute, no virtual owner, and the kernel's
+    // own stat is the answer (one lookup instead of a stat of our own and
+    // then the kernel's). Not for a /proc entry.
+    let read_attr = || match &at {
+        Some((fd, _)) => execfile::xattr_get_at(fd.as_raw_fd(), &c, XATTR_NAME, follow),
+        None => execfile::xattr_get(&path, XATTR_NAME, follow),
+    };
+    let mut attr = None;
+    if proc_task.is_none() && owners.only_in_xattrs() {
+        match read_attr() {
+            None => return None,
+            a => attr = Some(a),
+        }
     }
+    // The owner the task sees: a traced task's /proc entry's, or the
+    // recorded one.
+    let owner = |inode: &Inode| {
+        let recorded = || owners.get_by(inode, || attr.unwrap_or_else(read_attr));
+        match (&proc_task, procfs) {
+            (Some((task, _)), Some(tasks)) => procfs::dump_owner(tid, *task, inode, tasks).or_else(recorded),
+            _ => recorded(),
+        }
+    };
     let bytes = if let Some(mask) = statx_mask {
         // SAFETY: statx writes into a zeroed local struct.
         let mut stx: libc::statx = unsafe { std::mem::zeroed() };
         let sync = flags & libc::AT_STATX_SYNC_TYPE;
-        if unsafe { libc::statx(libc::AT_FDCWD, c.as_ptr(), nofollow | sync, mask, &mut stx) } != 0 {
+        if unsafe { libc::statx(base, c.as_ptr(), nofollow | sync | empty, mask, &mut stx) } != 0 {
             return None;
         }
         let inode = Inode {
@@ -101,15 +142,15 @@ pub fn stat_call(tid: Tid, abi: Abi, call: &Syscall, mem: &mut TraceeMem, owners
             gid: stx.stx_gid,
             mode: stx.stx_mode as u32,
         };
-        (stx.stx_uid, stx.stx_gid) = owner(&inode, follow)?;
+        (stx.stx_uid, stx.stx_gid) = owner(&inode)?;
         as_bytes(&stx).to_vec()
     } else {
         // SAFETY: fstatat writes into a zeroed local struct.
         let mut st: libc::stat = unsafe { std::mem::zeroed() };
-        if unsafe { libc::fstatat(libc::AT_FDCWD, c.as_ptr(), &mut st, nofollow) } != 0 {
+        if unsafe { libc::fstatat(base, c.as_ptr(), &mut st, nofollow | empty) } != 0 {
             return None;
         }
-        (st.st_uid, st.st_gid) = owner(&Inode::from(&st), follow)?;
+        (st.st_uid, st.st_gid) = owner(&Inode::from(&st))?;
         match abi {
             Abi::X86_64 => as_bytes(&st).to_vec(),
             Abi::I386 => {
