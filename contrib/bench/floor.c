@@ -4,7 +4,7 @@
  * CMD runs under a seccomp filter that stops the calls credshim's default
  * filter always stops on x86_64 (the credential calls, capget/capset, exec,
  * the chown and stat families, the creating calls, kill and friends, mount,
- * ptrace: table.rs's Rule::Always rows), as user notifications, and every
+ * ptrace, chdir and fchdir: table.rs's Rule::Always rows), as user notifications, and every
  * task is followed with ptrace as credshim follows it (PTRACE_SEIZE with
  * fork, vfork, clone and exec events; signal-delivery stops passed on).
  * Each notification is answered at once, in credshim's loop shape (poll on
@@ -60,7 +60,7 @@ static const int CONTINUED[] = {
     SYS_statx, SYS_openat2, SYS_creat, SYS_mkdir, SYS_mkdirat, SYS_mknod, SYS_mknodat, SYS_symlink,
     SYS_symlinkat, SYS_rename, SYS_renameat, SYS_renameat2, SYS_link, SYS_linkat, SYS_kill, SYS_tkill,
     SYS_tgkill, SYS_rt_sigqueueinfo, SYS_rt_tgsigqueueinfo, SYS_pidfd_send_signal, SYS_mount,
-    SYS_umount2, SYS_pivot_root, SYS_ptrace,
+    SYS_umount2, SYS_pivot_root, SYS_ptrace, SYS_chdir, SYS_fchdir,
 };
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
