@@ -34,7 +34,8 @@
 use crate::sys::ptrace::Tid;
 use credshim_shims::table::Shim;
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use super::changing::Changing;
+use std::collections::HashMap;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::rc::Rc;
 
@@ -47,7 +48,7 @@ struct Cwds {
     /// count at its last use.
     kept: HashMap<(Tid, bool), (Rc<OwnedFd>, u64)>,
     /// Tasks in a call that may change working directories.
-    changing: HashSet<Tid>,
+    changing: Changing,
     lookups: u64,
 }
 
@@ -89,7 +90,7 @@ fn kept(tid: Tid, root: bool) -> Option<Rc<OwnedFd>> {
             e.1 = now;
             return Some(e.0.clone());
         }
-        if !c.changing.is_empty() {
+        if c.changing.any() {
             return None;
         }
         if c.kept.len() >= KEPT {
@@ -121,14 +122,8 @@ pub fn on_call(tid: Tid, shim: Option<Shim>) {
     );
     CWDS.with(|c| {
         let mut c = c.borrow_mut();
-        if c.changing.is_empty() && !changes {
-            return;
-        }
-        if c.changing.remove(&tid) || changes {
+        if c.changing.on_call(tid, changes) {
             c.kept.clear();
-        }
-        if changes {
-            c.changing.insert(tid);
         }
     })
 }
@@ -139,7 +134,7 @@ pub fn forget(tid: Tid) {
         let mut c = c.borrow_mut();
         c.kept.remove(&(tid, false));
         c.kept.remove(&(tid, true));
-        if c.changing.remove(&tid) {
+        if c.changing.forget(tid) {
             c.kept.clear();
         }
     })

@@ -14,6 +14,7 @@
 //! | `cwd.rs` | the tasks' working directories, kept open |
 //! | `fds.rs` | the tasks' descriptors, through their pidfds |
 
+mod changing;
 mod chown;
 mod create;
 pub mod cwd;

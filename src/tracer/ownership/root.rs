@@ -16,14 +16,15 @@
 use crate::sys::ptrace::Tid;
 use credshim_shims::table::Shim;
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use super::changing::Changing;
+use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
 
 #[derive(Default)]
 struct Roots {
     same: HashMap<Tid, bool>,
     /// Tasks in a call that may change roots or namespaces.
-    changing: HashSet<Tid>,
+    changing: Changing,
     /// credshim's own root and mount namespace, (dev, ino) each.
     mine: Option<((u64, u64), (u64, u64))>,
 }
@@ -48,7 +49,7 @@ pub fn same_root(tid: Tid) -> bool {
         }
         let theirs = id_of(&format!("/proc/{tid}/root")).zip(id_of(&format!("/proc/{tid}/ns/mnt")));
         let same = theirs.is_some() && theirs == r.mine;
-        if r.changing.is_empty() {
+        if !r.changing.any() {
             r.same.insert(tid, same);
         }
         same
@@ -61,14 +62,8 @@ pub fn on_call(tid: Tid, shim: Option<Shim>) {
     let changes = matches!(shim, Some(Shim::Chroot | Shim::PivotRoot | Shim::Setns | Shim::Unshare));
     ROOTS.with(|r| {
         let mut r = r.borrow_mut();
-        if r.changing.is_empty() && !changes {
-            return;
-        }
-        if r.changing.remove(&tid) || changes {
+        if r.changing.on_call(tid, changes) {
             r.same.clear();
-        }
-        if changes {
-            r.changing.insert(tid);
         }
     })
 }
@@ -78,7 +73,7 @@ pub fn forget(tid: Tid) {
     ROOTS.with(|r| {
         let mut r = r.borrow_mut();
         r.same.remove(&tid);
-        if r.changing.remove(&tid) {
+        if r.changing.forget(tid) {
             r.same.clear();
         }
     })
