@@ -229,9 +229,10 @@ impl Tracer {
     /// call succeeds as the emulated one did.
     fn runtime_bset_drop(&self, tid: Tid, call: &Call, answer: Option<i64>) -> bool {
         use credshim_shims::table::Shim;
-        let prctl = Abi::from_audit_arch(call.arch).and_then(|a| a.lookup(call.nr)).is_some_and(|r| r.shim == Shim::Prctl);
-        let drop = prctl && call.args[0] as u32 == libc::PR_CAPBSET_DROP as u32 && answer == Some(0);
-        if drop && self.attached && !self.main_execed {
+        if !self.attached || self.main_execed || answer != Some(0) || call.args[0] as u32 != libc::PR_CAPBSET_DROP as u32 {
+            return false;
+        }
+        if Abi::from_audit_arch(call.arch).and_then(|a| a.lookup(call.nr)).is_some_and(|r| r.shim == Shim::Prctl) {
             log::debug!("[pid {tid}] the runtime's PR_CAPBSET_DROP({}): the kernel's bounding set too", call.args[1]);
             return true;
         }
